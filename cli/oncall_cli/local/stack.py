@@ -1,0 +1,150 @@
+"""The local stack: moto in server mode (in this process), the template's resources, the real handlers,
+the front door, the queue poller and the schedule — everything `make run` starts."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import sys
+import traceback
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from oncall_cli.local import moto_patches
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    moto_port: int = 0  # 0 = any free port
+    admin_token: str = ""
+    time_scale: float = 1.0
+    state_dir: Path = Path(".oncall-local")
+    verbose: bool = False
+
+    @classmethod
+    def from_environment(cls) -> LocalSettings:
+        env = os.environ
+        return cls(
+            host=env.get("ONCALL_HOST", "127.0.0.1"),
+            port=int(env.get("ONCALL_PORT", "8080")),
+            moto_port=int(env.get("ONCALL_MOTO_PORT", "0")),
+            admin_token=env.get("ONCALL_ADMIN_TOKEN", ""),
+            time_scale=float(env.get("ONCALL_TIME_SCALE", "1")),
+            state_dir=Path(env.get("ONCALL_STATE_DIR", ".oncall-local")),
+            verbose=env.get("ONCALL_VERBOSE", "") not in ("", "0", "false"),
+        )
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.state_dir / "outbox.jsonl"
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+class LocalStack:
+    def __init__(self, settings: LocalSettings) -> None:
+        self.settings = settings
+        self.admin_token = settings.admin_token or secrets.token_urlsafe(24)
+        self.base_url = f"http://{settings.host}:{settings.port}"
+        self.moto_port = settings.moto_port or free_port(settings.host)
+        self.moto_url = f"http://{settings.host}:{self.moto_port}"
+        self._parts: list = []
+
+    def _prepare_environment(self) -> None:
+        """Point boto3 (handlers, Powertools, moto's own Step Functions worker) at the moto server."""
+        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": self.moto_url,
+                "MOTO_PORT": str(self.moto_port),
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_REGION": "us-east-1",
+            }
+        )
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        if not self.settings.verbose:
+            warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+    def _local_overrides(self) -> dict[str, str]:
+        """Applied over the template's environment: quieter logs, no metrics, the local outbox."""
+        return {
+            "ONCALL_OUTBOX_PATH": str(self.settings.outbox_path.resolve()),
+            "POWERTOOLS_METRICS_DISABLED": "false" if self.settings.verbose else "true",
+            "POWERTOOLS_LOG_LEVEL": "INFO" if self.settings.verbose else "WARNING",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+
+    def start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self._prepare_environment()
+        moto = ThreadedMotoServer(ip_address=self.settings.host, port=self.moto_port, verbose=False)
+        moto.start()
+        self._parts.append(moto)
+        requests.post(f"{self.moto_url}/moto-api/config", json=moto_patches.MOTO_CONFIG, timeout=5).raise_for_status()
+
+        # Imported only now: handlers read their settings from the environment prepared above.
+        from oncall import clock
+
+        from oncall_cli.local.front_door import FrontDoor
+        from oncall_cli.local.functions import FunctionHost
+        from oncall_cli.local.topology import create_topology
+        from oncall_cli.local.workers import OutboxWatcher, QueuePoller, ScheduleTimer
+
+        topology = create_topology(admin_token=self.admin_token, public_base_url=self.base_url)
+        os.environ.update({**topology.environment, **self._local_overrides()})
+        if self.settings.time_scale != 1:
+            clock.use_clock(clock.ScaledClock(self.settings.time_scale))
+        functions = FunctionHost(topology.functions)
+        moto_patches.install(functions.invoke, time_scale=self.settings.time_scale)
+        self.topology = topology
+        self.functions = functions
+
+        door = FrontDoor(self.settings.host, self.settings.port, topology.http_routes, functions)
+        workers = [
+            QueuePoller(m, functions, time_scale=self.settings.time_scale, on_error=self._report)
+            for m in topology.queue_mappings
+        ]
+        workers += [
+            ScheduleTimer(s, functions, time_scale=self.settings.time_scale, on_error=self._report)
+            for s in topology.schedules
+        ]
+        workers.append(OutboxWatcher(self.settings.outbox_path, self._show_notification))
+        for part in (door, *workers):
+            part.start()
+            self._parts.append(part)
+
+    def stop(self) -> None:
+        while self._parts:
+            part = self._parts.pop()
+            try:
+                part.stop()
+            except Exception:  # noqa: BLE001 - keep stopping the rest
+                traceback.print_exc()
+        moto_patches.uninstall()
+
+    @staticmethod
+    def _report(error: BaseException) -> None:
+        print(f"[local] background error: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+        traceback.print_exception(error, file=sys.stderr)
+
+    @staticmethod
+    def _show_notification(notification: dict) -> None:
+        print(f"\n📣 {notification['channel']}  {notification['title']}", flush=True)
+        for line in (notification.get("message") or "").splitlines()[:12]:
+            print(f"   {line}", flush=True)
+        if notification.get("link"):
+            print(f"   {notification['link']}", flush=True)

@@ -1,0 +1,53 @@
+"""SQS batch from the FIFO ingest queue → group, route and escalate each alert.
+
+A failed alert also returns the later alerts of its integration in this batch (they must not overtake it);
+other integrations go on (SqsFifoPartialProcessor with skip_group_on_error).
+"""
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from oncall import wiring
+from oncall.alert_processing import process_alert
+from oncall.models import IngestMessage
+
+logger = Logger()
+metrics = Metrics()
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+
+def handle_record(record: SQSRecord) -> None:
+    message = IngestMessage.model_validate_json(record.body)
+    outcome = process_alert(
+        message,
+        store=wiring.store(),
+        config=wiring.config(),
+        escalations=wiring.escalations(),
+        clock=wiring.now_clock(),
+    )
+    if outcome.group_id:
+        logger.set_correlation_id(outcome.group_id)
+    logger.info(
+        "alert processed",
+        extra={
+            "alert_id": outcome.alert_id,
+            "group_created": outcome.group_created,
+            "resolved": outcome.resolved,
+            "skipped": outcome.skipped_reason,
+        },
+    )
+    metrics.add_metric(name="AlertsRouted", unit=MetricUnit.Count, value=1)
+    if outcome.group_created:
+        metrics.add_metric(name="AlertGroupsCreated", unit=MetricUnit.Count, value=1)
+    if outcome.escalation_started:
+        metrics.add_metric(name="EscalationsStarted", unit=MetricUnit.Count, value=1)
+    if outcome.resolved:
+        metrics.add_metric(name="AlertGroupsResolvedBySource", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

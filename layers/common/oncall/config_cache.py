@@ -1,0 +1,59 @@
+"""Configuration as the hot paths see it: read through the store, kept in the container for a few seconds
+(OnCall caches 5 s), so a burst of alerts costs one read of each kind instead of one per alert."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from oncall.models import EscalationStep, Integration, Route
+from oncall.store import Store
+
+
+class _Entry:
+    __slots__ = ("loaded_at", "value")
+
+    def __init__(self, value: Any, loaded_at: float) -> None:
+        self.value = value
+        self.loaded_at = loaded_at
+
+
+class ConfigCache:
+    def __init__(self, store: Store, ttl_seconds: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._store = store
+        self._ttl = ttl_seconds
+        self._monotonic = monotonic
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def _cached(self, key: str, load: Callable[[], Any]) -> Any:
+        now = self._monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and now - entry.loaded_at < self._ttl:
+                return entry.value
+        value = load()
+        with self._lock:
+            self._entries[key] = _Entry(value, now)
+        return value
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def integration_by_token(self, token: str) -> Integration | None:
+        """Positive and negative answers are both cached, as OnCall does."""
+        return self._cached(f"token:{token}", lambda: self._store.find_integration_by_token(token))
+
+    def integration(self, integration_id: str) -> Integration | None:
+        return self._cached(f"integration:{integration_id}", lambda: self._store.get_integration(integration_id))
+
+    def routes_of(self, integration_id: str) -> list[Route]:
+        routes = self._cached("routes", self._store.list_routes)
+        return [r for r in routes if r.integration_id == integration_id]
+
+    def steps_of(self, chain_id: str) -> list[EscalationStep]:
+        steps = self._cached("steps", self._store.list_steps)
+        return sorted((s for s in steps if s.escalation_chain_id == chain_id), key=lambda s: (s.position, s.id))

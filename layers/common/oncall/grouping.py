@@ -1,0 +1,128 @@
+"""Grouping (OnCall's `Alert.create` rules, §2.3 of the reference).
+
+The key is (integration, route, md5 of the grouping template's output). An empty or failed grouping
+output, or a demo alert, never groups. Firing alerts join only the key's open group; a resolve signal with
+no open group joins the key's latest resolved group (when source resolving is on); otherwise a new group is
+opened. One open group per key is enforced by conditional writes in the store; the loser of a race re-reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from oncall.clock import Clock
+from oncall.integration_types import get_type
+from oncall.models import Alert, AlertGroup, Integration, Route
+from oncall.store import AlertAlreadyGroupedError, GroupClosedError, GroupKeyTakenError, Store
+from oncall.templating import render, render_condition, render_title
+
+_MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class AlertSignals:
+    distinction: str | None  # md5 of the grouping output; None = this alert never groups
+    is_resolve: bool
+    is_acknowledge: bool
+    title: str
+
+
+def template_for(integration: Integration, slot: str) -> str | None:
+    """The integration's override for a slot, else its type's default."""
+    override = integration.templates.get(slot)
+    if override:
+        return override
+    kind = get_type(integration.type)
+    return kind.default_template(slot) if kind else None
+
+
+def evaluate_signals(integration: Integration, alert: Alert, labels: dict[str, str]) -> AlertSignals:
+    context: dict[str, Any] = {"payload": alert.payload, "labels": labels}
+    distinction = None
+    grouping = template_for(integration, "grouping_id")
+    if grouping and not alert.is_demo:
+        output = render(grouping, context)
+        if output.ok and output.text:
+            distinction = hashlib.md5(output.text.encode(), usedforsecurity=False).hexdigest()
+    title_template = template_for(integration, "web_title")
+    title = render_title(title_template, context).value if title_template else ""
+    return AlertSignals(
+        distinction=distinction,
+        is_resolve=render_condition(template_for(integration, "resolve_condition"), context),
+        is_acknowledge=render_condition(template_for(integration, "acknowledge_condition"), context),
+        title=title.strip() or "Untitled alert group",
+    )
+
+
+def grouping_key(integration_id: str, route_id: str, distinction: str | None) -> str | None:
+    return f"{integration_id}#{route_id}#{distinction}" if distinction else None
+
+
+@dataclass(frozen=True)
+class Placement:
+    group: AlertGroup
+    created: bool
+
+
+NewGroupFactory = Callable[[str | None, datetime], AlertGroup]
+
+
+def place_alert(
+    alert: Alert,
+    route: Route,
+    signals: AlertSignals,
+    integration: Integration,
+    *,
+    store: Store,
+    clock: Clock,
+    new_group: NewGroupFactory,
+) -> Placement:
+    """Put the alert into its group, creating the group if needed. Safe to repeat for the same alert."""
+    key = grouping_key(integration.id, route.id, signals.distinction)
+    for _ in range(_MAX_ATTEMPTS):
+        try:
+            return _try_place(alert, key, signals, integration, store=store, clock=clock, new_group=new_group)
+        except AlertAlreadyGroupedError:
+            return _existing_placement(alert.id, store)
+        except (GroupKeyTakenError, GroupClosedError):
+            continue  # lost a race with another worker; look again
+    raise RuntimeError(f"could not place alert {alert.id} after {_MAX_ATTEMPTS} attempts")
+
+
+def _try_place(
+    alert: Alert,
+    key: str | None,
+    signals: AlertSignals,
+    integration: Integration,
+    *,
+    store: Store,
+    clock: Clock,
+    new_group: NewGroupFactory,
+) -> Placement:
+    if key is not None:
+        pointer = store.get_group_key(key)
+        if pointer.open_group_id:
+            group = store.get_group(pointer.open_group_id)
+            if group is not None:
+                store.add_alert_to_group(group, alert, must_be_open=True)
+                return Placement(group, created=False)
+        if signals.is_resolve and integration.allow_source_based_resolving and pointer.last_resolved_group_id:
+            group = store.get_group(pointer.last_resolved_group_id)
+            if group is not None:
+                store.add_alert_to_group(group, alert, must_be_open=False)
+                return Placement(group, created=False)
+    group = new_group(key, clock.now())
+    store.create_group(group, alert)
+    return Placement(group, created=True)
+
+
+def _existing_placement(alert_id: str, store: Store) -> Placement:
+    stored = store.get_alert(alert_id)
+    group = store.get_group(stored.group_id) if stored and stored.group_id else None
+    if group is None:
+        raise RuntimeError(f"alert {alert_id} is marked grouped but its group is missing")
+    return Placement(group, created=group.first_alert_id == alert_id)

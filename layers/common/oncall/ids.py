@@ -1,0 +1,42 @@
+"""Identifiers and secrets.
+
+Public ids follow OnCall's shape (a type prefix + 12 characters from an alphabet without O and 0) so that
+scripts that pattern-match ids keep working. Tokens come from the CSPRNG (`secrets`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+
+_PUBLIC_ID_ALPHABET = "ABCDEFGHIJKLMNPQRSTUVWXYZ123456789"
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+
+PREFIX_INTEGRATION = "C"
+PREFIX_ROUTE = "R"
+PREFIX_CHAIN = "F"
+PREFIX_POLICY = "E"
+PREFIX_ALERT_GROUP = "I"
+PREFIX_ALERT = "A"
+PREFIX_API_TOKEN = "T"
+
+
+def public_id(prefix: str, length: int = 12) -> str:
+    return prefix + "".join(secrets.choice(_PUBLIC_ID_ALPHABET) for _ in range(length))
+
+
+def integration_token() -> str:
+    """25 alphanumerics like OnCall's, from the CSPRNG: log2(62**25) ≈ 149 bits."""
+    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(25))
+
+
+def api_token() -> str:
+    """An API token: 43 URL-safe characters = 256 bits."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """Tokens are stored only as this digest. They are high-entropy random strings, so a fast hash is
+    enough (no salt/stretching needed: there is nothing to brute-force)."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,141 @@
+"""Accepting alerts: resolve the integration from the URL, turn the body into a payload, store it, then
+enqueue it. A 2xx goes back only after both succeeded (DESIGN decision 2)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qs
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from oncall import ids
+from oncall.clock import Clock
+from oncall.config_cache import ConfigCache
+from oncall.errors import (
+    IntegrationTokenError,
+    IntegrationTypeMismatchError,
+    PayloadTooLargeError,
+    StorageUnavailableError,
+    ValidationError,
+)
+from oncall.integration_types import get_type, url_slug_accepts
+from oncall.models import Alert, IngestMessage, Integration
+from oncall.queue import AlertQueue
+from oncall.store import Store
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    url_slug: str
+    token: str
+    body: bytes
+    content_type: str
+    request_id: str
+
+
+def find_integration(url_slug: str, token: str, config: ConfigCache) -> Integration:
+    integration = config.integration_by_token(token)
+    if integration is None:
+        raise IntegrationTokenError("Integration key was not found. Permission denied.")
+    if not url_slug_accepts(url_slug, integration.type):
+        kind = get_type(integration.type)
+        hint = f"/integrations/v1/{kind.url_slug}/{token[:4]}…/" if kind and kind.has_ingest_url else "no ingest URL"
+        raise IntegrationTypeMismatchError(
+            f"This URL is for '{url_slug}' integrations, but the token belongs to a '{integration.type}' "
+            f"integration (its URL is {hint})."
+        )
+    return integration
+
+
+def parse_payload(body: bytes, content_type: str, max_bytes: int) -> dict[str, Any]:
+    """JSON and form bodies become the payload; any other body becomes {"message": <text>}."""
+    if len(body) > max_bytes:
+        raise PayloadTooLargeError(f"Request body is {len(body)} bytes; the limit is {max_bytes} bytes.")
+    if not body.strip():
+        raise ValidationError("Payload is required.")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == "application/x-www-form-urlencoded":
+        return _form_payload(body)
+    if media_type == "multipart/form-data":
+        return _multipart_payload(body, content_type)
+    text = body.decode("utf-8", errors="replace")
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return {"message": text}
+    if isinstance(parsed, dict):
+        return parsed
+    # Valid JSON that is not an object (a list, a string): keep the text and the structure.
+    return {"message": text, "data": parsed}
+
+
+def _form_payload(body: bytes) -> dict[str, Any]:
+    fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {key: values[0] if len(values) == 1 else values for key, values in fields.items()}
+
+
+def _multipart_payload(body: bytes, content_type: str) -> dict[str, Any]:
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    if not message.is_multipart():
+        raise ValidationError("Malformed multipart body.")
+    payload: dict[str, Any] = {}
+    for part in message.iter_parts():
+        if part.get_filename():
+            raise ValidationError("File uploads are not allowed.")
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            payload[str(name)] = part.get_content() if part.get_content_maintype() == "text" else ""
+    if not payload:
+        raise ValidationError("Payload is required.")
+    return payload
+
+
+def normalize_payload(integration: Integration, payload: dict[str, Any]) -> dict[str, Any]:
+    """Alertmanager-shaped integrations get numFiring/numResolved when the sender did not include them."""
+    kind = get_type(integration.type)
+    alerts = payload.get("alerts")
+    if kind and kind.counts_alertmanager_alerts and isinstance(alerts, list) and "numFiring" not in payload:
+        statuses = [a.get("status") for a in alerts if isinstance(a, dict)]
+        payload = {**payload, "numFiring": statuses.count("firing"), "numResolved": statuses.count("resolved")}
+    return payload
+
+
+def accept_alert(
+    integration: Integration,
+    payload: dict[str, Any],
+    request_id: str,
+    *,
+    store: Store,
+    queue: AlertQueue,
+    clock: Clock,
+    is_demo: bool = False,
+) -> Alert:
+    alert = Alert(
+        id=ids.public_id(ids.PREFIX_ALERT),
+        integration_id=integration.id,
+        payload=normalize_payload(integration, payload),
+        received_at=clock.now(),
+        request_id=request_id,
+        is_demo=is_demo,
+    )
+    try:
+        store.put_alert(alert)
+    except (ClientError, BotoCoreError) as error:
+        raise StorageUnavailableError("Could not store the alert; please retry.") from error
+    try:
+        queue.send(IngestMessage(alert_id=alert.id, integration_id=integration.id), deduplication_id=request_id)
+    except (ClientError, BotoCoreError) as error:
+        _forget(store, alert)
+        raise StorageUnavailableError("Could not enqueue the alert; please retry.") from error
+    return alert
+
+
+def _forget(store: Store, alert: Alert) -> None:
+    """Best effort: an alert that was never enqueued was never accepted (the sender retries it)."""
+    with contextlib.suppress(ClientError, BotoCoreError):
+        store.delete_alert(alert.id)

@@ -1,0 +1,189 @@
+"""Entities: plain data. Transitions live in the modules named after them (grouping, escalation, ...)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Entity(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+# ------------------------------------------------------------------------------------------ configuration
+class Integration(Entity):
+    id: str
+    name: str
+    type: str
+    token: str
+    team_id: str | None = None
+    description_short: str | None = None
+    # Per-slot template overrides (slot name -> template text); a missing slot uses the type default.
+    templates: dict[str, str] = Field(default_factory=dict)
+    allow_source_based_resolving: bool = True
+    heartbeat_timeout_seconds: int = 600
+    default_route_id: str
+    created_at: datetime
+
+
+RoutingType = Literal["regex", "jinja2", "labels"]
+
+
+class Route(Entity):
+    id: str
+    integration_id: str
+    position: int
+    is_default: bool = False
+    routing_type: RoutingType = "regex"
+    routing_regex: str | None = None
+    escalation_chain_id: str | None = None
+    created_at: datetime
+
+
+class EscalationChain(Entity):
+    id: str
+    name: str
+    team_id: str | None = None
+    created_at: datetime
+
+
+class StepType(StrEnum):
+    WAIT = "wait"
+    NOTIFY_CHANNEL = "notify_channel"
+    RESOLVE = "resolve"
+
+
+class EscalationStep(Entity):
+    """One escalation policy of a chain (OnCall's EscalationPolicy)."""
+
+    id: str
+    escalation_chain_id: str
+    position: int
+    type: StepType
+    duration: int | None = None  # wait: seconds
+    channel: str | None = None  # notify_channel: an Apprise URL, or outbox:// for the local outbox
+    important: bool = False
+    created_at: datetime
+
+
+class ApiTokenRole(StrEnum):
+    ADMIN = "admin"
+    EDITOR = "editor"
+    VIEWER = "viewer"
+
+
+class ApiToken(Entity):
+    id: str
+    name: str
+    role: ApiTokenRole
+    digest: str
+    created_at: datetime
+
+
+# ------------------------------------------------------------------------------------------ alerts
+class Alert(Entity):
+    id: str
+    integration_id: str
+    payload: dict[str, Any]
+    received_at: datetime
+    request_id: str
+    is_demo: bool = False
+    group_id: str | None = None
+
+
+class ResolvedBy(StrEnum):
+    SOURCE = "source"
+    USER = "user"
+    LAST_STEP = "last_step"
+    WIPED = "wiped"
+    DISABLE_MAINTENANCE = "disable_maintenance"
+
+
+class AlertGroupState(StrEnum):
+    FIRING = "firing"
+    ACKNOWLEDGED = "acknowledged"
+    SILENCED = "silenced"
+    RESOLVED = "resolved"
+
+
+class EscalationSnapshot(Entity):
+    """The chain as it was when this escalation started; later edits never change a running escalation."""
+
+    execution_name: str
+    chain_id: str
+    steps: list[EscalationStep]
+    started_at: datetime
+
+
+class AlertGroup(Entity):
+    id: str
+    number: int
+    integration_id: str
+    route_id: str
+    # Storage key of the grouping key; None when the alert could not be grouped (demo, empty grouping).
+    grouping_key: str | None = None
+    title: str
+    started_at: datetime
+    alerts_count: int = 1
+    first_alert_id: str
+    last_alert_id: str
+    resolved: bool = False
+    resolved_at: datetime | None = None
+    resolved_by: ResolvedBy | None = None
+    acknowledged: bool = False
+    acknowledged_at: datetime | None = None
+    silenced: bool = False
+    silenced_at: datetime | None = None
+    escalation: EscalationSnapshot | None = None
+    escalation_finished: bool = False
+
+    @property
+    def state(self) -> AlertGroupState:
+        if self.resolved:
+            return AlertGroupState.RESOLVED
+        if self.acknowledged:
+            return AlertGroupState.ACKNOWLEDGED
+        if self.silenced:
+            return AlertGroupState.SILENCED
+        return AlertGroupState.FIRING
+
+
+class TimelineEntry(Entity):
+    group_id: str
+    at: datetime
+    type: str
+    text: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class Notification(Entity):
+    """What a channel delivers: already rendered, so channels never touch templates or routing."""
+
+    group_id: str
+    group_number: int
+    integration_name: str
+    channel: str
+    title: str
+    message: str
+    link: str | None = None
+    important: bool = False
+    idempotency_key: str
+
+
+class Heartbeat(Entity):
+    """Heartbeat monitoring of one integration: enabled by its first ping."""
+
+    integration_id: str
+    last_ping_at: datetime | None = None
+    due_at: datetime | None = None
+
+
+# ------------------------------------------------------------------------------------------ messages
+class IngestMessage(Entity):
+    """The body of an ingest-queue message: a pointer to the durable alert record."""
+
+    alert_id: str
+    integration_id: str

@@ -1,0 +1,40 @@
+"""Route selection (OnCall semantics): non-default routes in position order, first match wins, then the
+default route, which always matches."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import regex
+
+from oncall.models import Route
+from oncall.templating import REGEX_TIMEOUT_SECONDS, render_condition
+
+MAX_ROUTE_TERM_LENGTH = 1024
+
+
+def route_matches(route: Route, payload: dict[str, Any], labels: dict[str, str]) -> bool:
+    term = route.routing_regex
+    if route.is_default:
+        return True
+    if not term:
+        return False
+    if route.routing_type == "jinja2":
+        return render_condition(term, {"payload": payload, "labels": labels})
+    if route.routing_type == "regex":
+        try:
+            # OnCall searches the payload as json.dumps renders it with default settings.
+            return regex.search(term, json.dumps(payload), timeout=REGEX_TIMEOUT_SECONDS) is not None
+        except (regex.error, TimeoutError):
+            return False
+    return False
+
+
+def select_route(routes: list[Route], payload: dict[str, Any], labels: dict[str, str]) -> Route:
+    """The matching route; `routes` must contain the integration's default route."""
+    ordered = sorted(routes, key=lambda r: (r.is_default, r.position, r.id))
+    for route in ordered:
+        if route_matches(route, payload, labels):
+            return route
+    raise LookupError("integration has no default route")

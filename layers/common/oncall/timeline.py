@@ -1,0 +1,21 @@
+"""Timeline entries: what happened to an alert group, in words a responder reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from oncall.models import TimelineEntry
+
+REGISTERED = "registered"
+ROUTE_ASSIGNED = "route_assigned"
+ESCALATION_STARTED = "escalation_started"
+NOTIFIED = "notified"
+NOTIFICATION_FAILED = "notification_failed"
+ESCALATION_FINISHED = "escalation_finished"
+ESCALATION_FAILED = "escalation_failed"
+RESOLVED = "resolved"
+
+
+def entry(group_id: str, at: datetime, kind: str, text: str, **details: Any) -> TimelineEntry:
+    return TimelineEntry(group_id=group_id, at=at, type=kind, text=text, details=details)

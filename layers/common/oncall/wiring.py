@@ -1,0 +1,51 @@
+"""The objects a container builds once and passes into logic: store, config cache, queue, escalations and
+notifier. Handlers ask for them here; tests call `reset()` between AWS fixtures."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from oncall import aws, clock
+from oncall.channels import ChannelNotifier, Outbox
+from oncall.config_cache import ConfigCache
+from oncall.dynamo_store import DynamoStore
+from oncall.queue import SqsAlertQueue
+from oncall.settings import get_settings
+from oncall.workflows import StepFunctionsEscalations
+
+
+@cache
+def store() -> DynamoStore:
+    return DynamoStore(get_settings().table_name)
+
+
+@cache
+def config() -> ConfigCache:
+    return ConfigCache(store(), get_settings().config_cache_seconds)
+
+
+@cache
+def alert_queue() -> SqsAlertQueue:
+    return SqsAlertQueue(get_settings().ingest_queue_url)
+
+
+@cache
+def escalations() -> StepFunctionsEscalations:
+    return StepFunctionsEscalations(get_settings().escalation_state_machine_arn)
+
+
+@cache
+def notifier() -> ChannelNotifier:
+    outbox_path = get_settings().outbox_path
+    return ChannelNotifier(Outbox(outbox_path) if outbox_path else None)
+
+
+def now_clock() -> clock.Clock:
+    return clock.default_clock()
+
+
+def reset() -> None:
+    for factory in (store, config, alert_queue, escalations, notifier):
+        factory.cache_clear()
+    get_settings.cache_clear()
+    aws.reset_clients()

@@ -1,0 +1,51 @@
+"""Shared fixtures. Nothing here or anywhere in the tests may reach a real AWS endpoint: credentials are
+fake and every test that touches AWS runs inside moto."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "POWERTOOLS_METRICS_NAMESPACE": "ServerlessOnCallTests",
+        "POWERTOOLS_SERVICE_NAME": "serverless-oncall",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+from tests.fakes import FakeEscalations, FakeNotifier, FakeQueue, FixedClock, InMemoryStore  # noqa: E402
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def store() -> InMemoryStore:
+    return InMemoryStore()
+
+
+@pytest.fixture
+def queue() -> FakeQueue:
+    return FakeQueue()
+
+
+@pytest.fixture
+def escalations() -> FakeEscalations:
+    return FakeEscalations()
+
+
+@pytest.fixture
+def notifier() -> FakeNotifier:
+    return FakeNotifier()

@@ -1,0 +1,238 @@
+"""In-memory stand-ins for the AWS-backed interfaces, for unit tests. The store fake follows the same
+contract as DynamoStore (tests/integration/test_store_contract.py runs one suite against both)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from oncall.models import (
+    Alert,
+    AlertGroup,
+    ApiToken,
+    EscalationChain,
+    EscalationStep,
+    Heartbeat,
+    IngestMessage,
+    Integration,
+    Notification,
+    ResolvedBy,
+    Route,
+    TimelineEntry,
+)
+from oncall.store import AlertAlreadyGroupedError, GroupClosedError, GroupKeyPointer, GroupKeyTakenError
+
+
+class FixedClock:
+    """A clock that only moves when the test moves it."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class InMemoryStore:
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.integrations: dict[str, Integration] = {}
+        self.tokens: dict[str, str] = {}
+        self.routes: dict[str, Route] = {}
+        self.chains: dict[str, EscalationChain] = {}
+        self.steps: dict[str, EscalationStep] = {}
+        self.api_tokens: dict[str, ApiToken] = {}
+        self.alerts: dict[str, Alert] = {}
+        self.groups: dict[str, AlertGroup] = {}
+        self.keys: dict[str, GroupKeyPointer] = {}
+        self.timeline: list[TimelineEntry] = []
+        self.deliveries: set[tuple[str, str]] = set()
+        self.heartbeats: dict[str, Heartbeat] = {}
+        self.counter = 0
+
+    # configuration
+    def create_integration(self, integration: Integration, default_route: Route) -> None:
+        with self._lock:
+            self.integrations[integration.id] = integration
+            self.tokens[integration.token] = integration.id
+            self.routes[default_route.id] = default_route
+
+    def get_integration(self, integration_id: str) -> Integration | None:
+        return self.integrations.get(integration_id)
+
+    def find_integration_by_token(self, token: str) -> Integration | None:
+        integration_id = self.tokens.get(token)
+        return self.integrations.get(integration_id) if integration_id else None
+
+    def list_integrations(self) -> list[Integration]:
+        return sorted(self.integrations.values(), key=lambda i: (i.created_at, i.id))
+
+    def put_route(self, route: Route) -> None:
+        self.routes[route.id] = route
+
+    def get_route(self, route_id: str) -> Route | None:
+        return self.routes.get(route_id)
+
+    def list_routes(self) -> list[Route]:
+        return list(self.routes.values())
+
+    def put_chain(self, chain: EscalationChain) -> None:
+        self.chains[chain.id] = chain
+
+    def get_chain(self, chain_id: str) -> EscalationChain | None:
+        return self.chains.get(chain_id)
+
+    def list_chains(self) -> list[EscalationChain]:
+        return sorted(self.chains.values(), key=lambda c: (c.created_at, c.id))
+
+    def put_step(self, step: EscalationStep) -> None:
+        self.steps[step.id] = step
+
+    def get_step(self, step_id: str) -> EscalationStep | None:
+        return self.steps.get(step_id)
+
+    def list_steps(self) -> list[EscalationStep]:
+        return list(self.steps.values())
+
+    def put_api_token(self, token: ApiToken) -> None:
+        self.api_tokens[token.digest] = token
+
+    def get_api_token(self, digest: str) -> ApiToken | None:
+        return self.api_tokens.get(digest)
+
+    # alerts and groups
+    def put_alert(self, alert: Alert) -> None:
+        with self._lock:
+            if alert.id in self.alerts:
+                raise ValueError("alert exists")
+            self.alerts[alert.id] = alert
+
+    def get_alert(self, alert_id: str) -> Alert | None:
+        return self.alerts.get(alert_id)
+
+    def delete_alert(self, alert_id: str) -> None:
+        self.alerts.pop(alert_id, None)
+
+    def list_alerts(self, group_id: str) -> list[Alert]:
+        return sorted((a for a in self.alerts.values() if a.group_id == group_id), key=lambda a: (a.received_at, a.id))
+
+    def next_group_number(self) -> int:
+        with self._lock:
+            self.counter += 1
+            return self.counter
+
+    def get_group_key(self, key: str) -> GroupKeyPointer:
+        return self.keys.get(key, GroupKeyPointer())
+
+    def _assign(self, alert: Alert, group_id: str) -> None:
+        stored = self.alerts.get(alert.id)
+        if stored is None:
+            raise KeyError(alert.id)
+        if stored.group_id is not None:
+            raise AlertAlreadyGroupedError(alert.id)
+
+    def create_group(self, group: AlertGroup, alert: Alert) -> None:
+        with self._lock:
+            self._assign(alert, group.id)
+            if group.grouping_key and self.get_group_key(group.grouping_key).open_group_id:
+                raise GroupKeyTakenError(group.grouping_key)
+            self.groups[group.id] = group
+            self.alerts[alert.id] = self.alerts[alert.id].model_copy(update={"group_id": group.id})
+            if group.grouping_key:
+                pointer = self.get_group_key(group.grouping_key)
+                self.keys[group.grouping_key] = GroupKeyPointer(group.id, pointer.last_resolved_group_id)
+
+    def add_alert_to_group(self, group: AlertGroup, alert: Alert, *, must_be_open: bool) -> None:
+        with self._lock:
+            self._assign(alert, group.id)
+            if must_be_open and self.get_group_key(group.grouping_key or "").open_group_id != group.id:
+                raise GroupClosedError(group.id)
+            stored = self.groups[group.id]
+            self.groups[group.id] = stored.model_copy(
+                update={"alerts_count": stored.alerts_count + 1, "last_alert_id": alert.id}
+            )
+            self.alerts[alert.id] = self.alerts[alert.id].model_copy(update={"group_id": group.id})
+
+    def get_group(self, group_id: str) -> AlertGroup | None:
+        return self.groups.get(group_id)
+
+    def list_groups(self) -> list[AlertGroup]:
+        return sorted(self.groups.values(), key=lambda g: (g.started_at, g.id), reverse=True)
+
+    def resolve_group(self, group: AlertGroup, resolved_by: ResolvedBy, at: datetime) -> AlertGroup | None:
+        with self._lock:
+            stored = self.groups.get(group.id)
+            if stored is None or stored.resolved:
+                return None
+            resolved = stored.model_copy(
+                update={"resolved": True, "resolved_at": at, "resolved_by": resolved_by, "escalation_finished": True}
+            )
+            self.groups[group.id] = resolved
+            if group.grouping_key and self.get_group_key(group.grouping_key).open_group_id == group.id:
+                self.keys[group.grouping_key] = GroupKeyPointer(None, group.id)
+            return resolved
+
+    def finish_escalation(self, group_id: str) -> None:
+        self.groups[group_id] = self.groups[group_id].model_copy(update={"escalation_finished": True})
+
+    # timeline and deliveries
+    def add_timeline(self, entry: TimelineEntry) -> None:
+        self.timeline.append(entry)
+
+    def list_timeline(self, group_id: str) -> list[TimelineEntry]:
+        return [e for e in self.timeline if e.group_id == group_id]
+
+    def claim_delivery(self, group_id: str, key: str, at: datetime) -> bool:
+        with self._lock:
+            if (group_id, key) in self.deliveries:
+                return False
+            self.deliveries.add((group_id, key))
+            return True
+
+    def release_delivery(self, group_id: str, key: str) -> None:
+        self.deliveries.discard((group_id, key))
+
+    # heartbeats
+    def record_heartbeat_ping(self, integration_id: str, at: datetime, due_at: datetime) -> None:
+        self.heartbeats[integration_id] = Heartbeat(integration_id=integration_id, last_ping_at=at, due_at=due_at)
+
+    def list_due_heartbeats(self, now: datetime) -> list[Heartbeat]:
+        return [h for h in self.heartbeats.values() if h.due_at is not None and h.due_at <= now]
+
+
+@dataclass
+class FakeQueue:
+    sent: list[tuple[IngestMessage, str]] = field(default_factory=list)
+    fail: Exception | None = None
+
+    def send(self, message: IngestMessage, deduplication_id: str) -> None:
+        if self.fail:
+            raise self.fail
+        self.sent.append((message, deduplication_id))
+
+
+@dataclass
+class FakeEscalations:
+    started: list[tuple[str, str]] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)
+
+    def start(self, execution_name: str, group_id: str) -> None:
+        self.started.append((execution_name, group_id))
+
+    def stop(self, execution_name: str) -> None:
+        self.stopped.append(execution_name)
+
+
+@dataclass
+class FakeNotifier:
+    delivered: list[Notification] = field(default_factory=list)
+    fail: Exception | None = None
+
+    def deliver(self, notification: Notification) -> None:
+        if self.fail:
+            raise self.fail
+        self.delivered.append(notification)

@@ -1,0 +1,82 @@
+import json
+
+import boto3
+from oncall import wiring
+from oncall_cli.local.workers import sqs_event
+
+from tests.builders import am_payload
+from tests.integration.conftest import create_chain, create_integration, ingest_path
+
+NOTIFY_THEN_WAIT = [{"type": "notify_channel", "channel": "outbox://oncall"}, {"type": "wait", "duration": 3600}]
+
+
+def _groups(aws, integration_id):
+    return aws.api("GET", "alert_groups", query=f"integration_id={integration_id}").body["results"]
+
+
+def test_alerts_become_one_group_that_escalates_and_resolves(aws):
+    chain = create_chain(aws, NOTIFY_THEN_WAIT)
+    integration = create_integration(aws, chain_id=chain["id"])
+    # given two firing notifications for the same Alertmanager group
+    for _ in range(2):
+        assert aws.http("POST", ingest_path(integration), am_payload()).status == 200
+    assert aws.drain() == 2
+    [group] = _groups(aws, integration["id"])
+    assert (group["state"], group["alerts_count"], group["title"]) == ("firing", 2, "DiskFull")
+    # then one escalation runs and notifies once
+    assert aws.execution_status(group["id"], timeout=0.5) == "RUNNING"
+    # when the resolved notification arrives
+    aws.http("POST", ingest_path(integration), am_payload("resolved"))
+    aws.drain()
+    # then the group is resolved and its escalation stopped
+    [group] = _groups(aws, integration["id"])
+    assert (group["state"], group["alerts_count"]) == ("resolved", 3)
+    assert aws.execution_status(group["id"]) == "ABORTED"
+    assert len(aws.outbox_lines()) == 1
+
+
+def test_a_failing_alert_holds_back_its_integration_only(aws):
+    first = create_integration(aws)
+    second = create_integration(aws)
+    for integration in (first, first, second):
+        aws.http("POST", ingest_path(integration), am_payload())
+    messages = (
+        boto3.client("sqs")
+        .receive_message(QueueUrl=aws.topology.ingest_queue_url, MaxNumberOfMessages=10, AttributeNames=["All"])
+        .get("Messages", [])
+    )
+    assert len(messages) == 3
+    # given the first alert of the first integration has vanished from the table
+    broken_id = json.loads(messages[0]["Body"])["alert_id"]
+    wiring.store().delete_alert(broken_id)
+    # when the batch is processed
+    result = aws.functions.invoke("RouteFunction", sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:q"))
+    # then it and the later alert of the same integration are returned; the other integration went on
+    failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
+    first_ids = {m["MessageId"] for m in messages if json.loads(m["Body"])["integration_id"] == first["id"]}
+    assert failed == first_ids
+    assert _groups(aws, first["id"]) == []
+    assert len(_groups(aws, second["id"])) == 1
+
+
+def test_redelivered_batch_adds_nothing(aws):
+    integration = create_integration(aws)
+    aws.http("POST", ingest_path(integration), am_payload())
+    messages = boto3.client("sqs").receive_message(
+        QueueUrl=aws.topology.ingest_queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+    )["Messages"]
+    event = sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:q")
+    for _ in range(3):  # at-least-once delivery
+        assert aws.functions.invoke("RouteFunction", event) == {"batchItemFailures": []}
+    [group] = _groups(aws, integration["id"])
+    assert group["alerts_count"] == 1
+
+
+def test_reference_payloads_replayed_in_order(aws, alertmanager_captures):
+    integration = create_integration(aws)
+    # 03 → 04: two alerts fired together then resolved together: one group, resolved
+    for name in ("03_group_two_firing", "04_group_two_resolved"):
+        aws.http("POST", ingest_path(integration), alertmanager_captures[name])
+        aws.drain()
+    [group] = _groups(aws, integration["id"])
+    assert (group["state"], group["alerts_count"]) == ("resolved", 2)
