@@ -11,7 +11,14 @@ import pytest
 from tests.e2e.conftest import REPO_ROOT, wait_until
 
 pytestmark = pytest.mark.e2e
-HARNESS = Path(os.environ.get("ONCALL_SHARED_DIR", REPO_ROOT.parent / "shared")) / "acceptance" / "alertmanager_e2e.sh"
+# ../shared next to the checkout (as in CI); ONCALL_SHARED_DIR overrides; /work/shared is this workplace's copy.
+_SHARED_CANDIDATES = [
+    Path(p) for p in (os.environ.get("ONCALL_SHARED_DIR"), REPO_ROOT.parent / "shared", "/work/shared") if p
+]
+HARNESS = next(
+    (c / "acceptance" / "alertmanager_e2e.sh" for c in _SHARED_CANDIDATES if (c / "acceptance").is_dir()),
+    _SHARED_CANDIDATES[0] / "acceptance" / "alertmanager_e2e.sh",
+)
 
 
 def _require(condition: bool, why: str) -> None:

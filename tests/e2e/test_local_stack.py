@@ -32,7 +32,7 @@ def test_demo_alert_notifies_groups_and_resolves(local_stack):
     latency = time.monotonic() - sent
     notification = json.loads(stack.outbox_lines()[-1])
     assert notification["channel"] == "outbox://demo" and payload["groupLabels"]["alertname"] in notification["title"]
-    assert "📣 outbox://demo" in "".join(stack.output)
+    assert wait_until(lambda: "📣 outbox://demo" in "".join(stack.output), timeout=2), "not printed on the console"
     print(f"alert → first notification: {latency * 1000:.0f} ms")
     [group] = [g for g in _groups(stack, integration_id) if g["title"] == payload["groupLabels"]["alertname"]]
     # when a second alert with the same grouping key arrives
