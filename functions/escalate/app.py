@@ -7,10 +7,11 @@ Output {"group_id", "step", "done", "wait_seconds"}
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
 from oncall import wiring
 from oncall.escalation import record_failure, run_escalation
 from oncall.settings import get_settings
-from pydantic import BaseModel
 
 logger = Logger()
 metrics = Metrics()

@@ -3,6 +3,7 @@
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from oncall import wiring
 from oncall.heartbeat import overdue_heartbeats
 

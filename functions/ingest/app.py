@@ -5,6 +5,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from oncall import wiring
 from oncall.heartbeat import record_ping
 from oncall.ingest import IngestRequest, accept_alert, find_integration, parse_payload

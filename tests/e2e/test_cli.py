@@ -3,9 +3,9 @@
 import json
 
 import pytest
-from oncall_cli.main import app
 from typer.testing import CliRunner
 
+from oncall_cli.main import app
 from tests.e2e.conftest import ADMIN_TOKEN, wait_until
 
 pytestmark = pytest.mark.e2e

@@ -14,6 +14,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
+
 from oncall import wiring
 from oncall_cli.local import moto_patches
 from oncall_cli.local.front_door import build_event, match_route

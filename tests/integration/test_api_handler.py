@@ -1,7 +1,7 @@
 import pytest
+
 from oncall import ids, wiring
 from oncall.models import ApiToken, ApiTokenRole
-
 from tests.builders import am_payload
 from tests.integration.conftest import create_chain, create_integration, ingest_path
 

@@ -1,6 +1,5 @@
 from oncall_cli.local.topology import Schedule
 from oncall_cli.local.workers import scheduler_event
-
 from tests.integration.conftest import create_integration, ingest_path
 
 

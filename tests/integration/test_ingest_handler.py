@@ -2,8 +2,8 @@ import json
 
 import boto3
 import pytest
-from oncall import wiring
 
+from oncall import wiring
 from tests.integration.conftest import create_integration, ingest_path
 
 

@@ -4,6 +4,7 @@ import json
 import time
 
 import boto3
+
 from oncall_cli.local import moto_patches
 
 

@@ -1,9 +1,9 @@
 import json
 
 import boto3
+
 from oncall import wiring
 from oncall_cli.local.workers import sqs_event
-
 from tests.builders import am_payload
 from tests.integration.conftest import create_chain, create_integration, ingest_path
 

@@ -1,10 +1,10 @@
 """One contract, two implementations: the in-memory fake used by unit tests must behave like DynamoStore."""
 
 import pytest
+
 from oncall import wiring
 from oncall.models import AlertGroup, ResolvedBy
 from oncall.store import AlertAlreadyGroupedError, GroupClosedError, GroupKeyTakenError
-
 from tests import builders
 from tests.fakes import FixedClock, InMemoryStore
 

@@ -1,8 +1,8 @@
 import pytest
+
 from oncall.alert_processing import AlertMissingError, process_alert
 from oncall.config_cache import ConfigCache
 from oncall.models import IngestMessage
-
 from tests import builders
 
 CHAIN = [{"type": "notify_channel", "channel": "outbox://x"}, {"type": "wait", "duration": 300}]

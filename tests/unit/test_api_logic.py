@@ -1,4 +1,5 @@
 import pytest
+
 from oncall import ids
 from oncall.api_schemas import (
     IntegrationCreate,
@@ -11,7 +12,6 @@ from oncall.configuration import create_integration
 from oncall.errors import AuthenticationError, PermissionDeniedError, ValidationError
 from oncall.models import ApiToken, ApiTokenRole
 from oncall.pagination import paginate
-
 from tests import builders
 
 

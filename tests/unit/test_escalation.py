@@ -1,10 +1,10 @@
 import pytest
+
 from oncall.alert_processing import process_alert
 from oncall.channels import ChannelError
 from oncall.config_cache import ConfigCache
 from oncall.escalation import record_failure, run_escalation
 from oncall.models import IngestMessage
-
 from tests import builders
 
 

@@ -3,7 +3,6 @@ import threading
 from oncall import ids
 from oncall.grouping import evaluate_signals, grouping_key, place_alert
 from oncall.models import AlertGroup
-
 from tests import builders
 
 

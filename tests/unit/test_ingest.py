@@ -2,6 +2,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+
 from oncall.config_cache import ConfigCache
 from oncall.errors import (
     IntegrationTokenError,
@@ -11,7 +12,6 @@ from oncall.errors import (
     ValidationError,
 )
 from oncall.ingest import accept_alert, find_integration, parse_payload
-
 from tests import builders
 
 LIMIT = 1024

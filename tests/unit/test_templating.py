@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from oncall import templating
 from oncall.templating import check_syntax, is_truthy, render, render_condition, render_title
 

@@ -98,7 +98,6 @@ class LocalStack:
 
         # Imported only now: handlers read their settings from the environment prepared above.
         from oncall import clock
-
         from oncall_cli.local.front_door import FrontDoor
         from oncall_cli.local.functions import FunctionHost
         from oncall_cli.local.topology import create_topology

@@ -1,0 +1,20 @@
+"""The management API (/api/v1/…, OnCall public API v1 shapes): one Powertools router per resource, put
+together by `build_app`. The `api` function's handler only wraps the app with Powertools decorators."""
+
+from __future__ import annotations
+
+from oncall.api import alert_groups, escalation, integrations, routes
+from oncall.api.common import authorize
+from oncall.web import HttpResolver, register_error_map, register_validation_errors
+
+ROUTERS = (integrations.router, routes.router, escalation.router, alert_groups.router)
+
+
+def build_app(logger) -> HttpResolver:
+    app = HttpResolver(enable_validation=True)
+    register_error_map(app, logger)
+    register_validation_errors(app)
+    app.use(middlewares=[authorize])
+    for router in ROUTERS:
+        app.include_router(router, prefix="/api/v1")
+    return app

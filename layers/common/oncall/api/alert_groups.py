@@ -1,0 +1,64 @@
+"""/api/v1/alert_groups and /api/v1/alerts"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from oncall import wiring
+from oncall.api.common import Page, PerPage, base, page_of
+from oncall.api_schemas import present_alert, present_alert_group
+from oncall.errors import NotFoundError
+from oncall.pagination import DEFAULT_PAGE_SIZE
+
+router = Router()
+
+# The list filter's `state` values (OnCall quirk: `new` for groups that are firing).
+_STATE_FILTER = {"new": "firing", "acknowledged": "acknowledged", "resolved": "resolved", "silenced": "silenced"}
+
+
+@router.get("/alert_groups")
+def list_alert_groups(
+    page: Page = 1,
+    perpage: PerPage = DEFAULT_PAGE_SIZE,
+    integration_id: str | None = None,
+    route_id: str | None = None,
+    state: str | None = None,
+    id: str | None = None,  # noqa: A002 - OnCall's filter name
+) -> dict:
+    wanted_state = _STATE_FILTER.get(state or "", state)
+    groups = [
+        g
+        for g in wiring.store().list_groups()
+        if integration_id in (None, g.integration_id)
+        and route_id in (None, g.route_id)
+        and (state is None or g.state.value == wanted_state)
+        and id in (None, g.id)
+    ]
+    url = base(router)
+    results = [present_alert_group(g, None, url) for g in groups]
+    return page_of(router, results, page, perpage, integration_id=integration_id, route_id=route_id, state=state, id=id)
+
+
+@router.get("/alert_groups/<group_id>")
+def get_alert_group(group_id: str) -> dict:
+    store = wiring.store()
+    group = store.get_group(group_id)
+    if group is None:
+        raise NotFoundError()
+    return present_alert_group(group, store.get_alert(group.last_alert_id), base(router))
+
+
+@router.get("/alert_groups/<group_id>/timeline")
+def get_timeline(group_id: str) -> dict:
+    store = wiring.store()
+    if store.get_group(group_id) is None:
+        raise NotFoundError()
+    return {"results": [e.model_dump(mode="json", exclude={"group_id"}) for e in store.list_timeline(group_id)]}
+
+
+@router.get("/alerts")
+def list_alerts(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, alert_group_id: str | None = None) -> dict:
+    if alert_group_id is None:
+        return page_of(router, [], page, perpage)
+    alerts = sorted(wiring.store().list_alerts(alert_group_id), key=lambda a: a.received_at, reverse=True)
+    return page_of(router, [present_alert(a) for a in alerts], page, perpage, alert_group_id=alert_group_id)

@@ -1,0 +1,54 @@
+"""What every API router shares: auth, the base URL, pagination and query-parameter types."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities import parameters
+
+from oncall import wiring
+from oncall.auth import authenticate, require_role
+from oncall.models import ApiTokenRole
+from oncall.pagination import paginate
+from oncall.settings import get_settings
+from oncall.web import base_url, header
+
+# Powertools Metrics instances share one buffer per namespace; the handler's log_metrics flushes it.
+metrics = Metrics()
+
+Page = Annotated[int, Query(ge=1)]
+PerPage = Annotated[int, Query(ge=1, le=1000)]
+
+
+def _bootstrap_token() -> str | None:
+    arn = get_settings().admin_token_secret_arn
+    return parameters.get_secret(arn, max_age=300) if arn else None
+
+
+def authorize(app: BaseRouter, next_middleware: NextMiddleware):
+    token = authenticate(
+        header(app.current_event.raw_event, "authorization"), store=wiring.store(), bootstrap_token=_bootstrap_token
+    )
+    read_only = app.current_event.http_method in ("GET", "HEAD", "OPTIONS")
+    require_role(token, ApiTokenRole.VIEWER if read_only else ApiTokenRole.EDITOR)
+    app.append_context(api_token=token)
+    return next_middleware(app)
+
+
+def base(router: BaseRouter) -> str:
+    return base_url(router.current_event.raw_event, get_settings().public_base_url)
+
+
+def page_of(router: BaseRouter, items: list[dict[str, Any]], page: int, perpage: int, **filters: Any) -> dict:
+    url = f"{base(router)}{router.current_event.path.rstrip('/')}/"
+    return paginate(
+        items, page=page, perpage=perpage, url=url, query={k: str(v) for k, v in filters.items() if v is not None}
+    )
+
+
+def request_id(router: BaseRouter) -> str:
+    return router.current_event.request_context.request_id
