@@ -23,6 +23,9 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
+from oncall.actions import ActionDeps  # noqa: E402
+from oncall.config_cache import ConfigCache  # noqa: E402
+from oncall.events import MemorySink  # noqa: E402
 from tests.fakes import FakeEscalations, FakeNotifier, FakeQueue, FixedClock, InMemoryStore  # noqa: E402
 
 
@@ -49,3 +52,13 @@ def escalations() -> FakeEscalations:
 @pytest.fixture
 def notifier() -> FakeNotifier:
     return FakeNotifier()
+
+
+@pytest.fixture
+def events() -> MemorySink:
+    return MemorySink()
+
+
+@pytest.fixture
+def deps(store, escalations, clock, events) -> ActionDeps:
+    return ActionDeps(store=store, escalations=escalations, clock=clock, config=ConfigCache(store, 0), events=events)

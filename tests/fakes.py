@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from oncall.models import (
     Alert,
@@ -17,11 +18,16 @@ from oncall.models import (
     IngestMessage,
     Integration,
     Notification,
-    ResolvedBy,
     Route,
     TimelineEntry,
 )
-from oncall.store import AlertAlreadyGroupedError, GroupClosedError, GroupKeyPointer, GroupKeyTakenError
+from oncall.store import (
+    AlertAlreadyGroupedError,
+    GroupChangedError,
+    GroupClosedError,
+    GroupKeyPointer,
+    GroupKeyTakenError,
+)
 
 
 class FixedClock:
@@ -163,21 +169,36 @@ class InMemoryStore:
     def list_groups(self) -> list[AlertGroup]:
         return sorted(self.groups.values(), key=lambda g: (g.started_at, g.id), reverse=True)
 
-    def resolve_group(self, group: AlertGroup, resolved_by: ResolvedBy, at: datetime) -> AlertGroup | None:
+    def update_group(
+        self, group: AlertGroup, changes: dict[str, Any], *, close_grouping_key: bool = False
+    ) -> AlertGroup:
         with self._lock:
             stored = self.groups.get(group.id)
-            if stored is None or stored.resolved:
-                return None
-            resolved = stored.model_copy(
-                update={"resolved": True, "resolved_at": at, "resolved_by": resolved_by, "escalation_finished": True}
-            )
-            self.groups[group.id] = resolved
-            if group.grouping_key and self.get_group_key(group.grouping_key).open_group_id == group.id:
-                self.keys[group.grouping_key] = GroupKeyPointer(None, group.id)
-            return resolved
+            if stored is None or stored.version != group.version:
+                raise GroupChangedError(group.id)
+            # Only the changed fields are written: concurrent alert appends (alerts_count) are kept.
+            self.groups[group.id] = stored.model_copy(update={**changes, "version": group.version + 1})
+            key = group.grouping_key
+            if close_grouping_key and key and self.get_group_key(key).open_group_id == group.id:
+                self.keys[key] = GroupKeyPointer(None, group.id)
+            return group.model_copy(update={**changes, "version": group.version + 1})
 
-    def finish_escalation(self, group_id: str) -> None:
-        self.groups[group_id] = self.groups[group_id].model_copy(update={"escalation_finished": True})
+    def finish_escalation(self, group_id: str, execution_name: str) -> None:
+        group = self.groups[group_id]
+        if group.escalation and group.escalation.execution_name == execution_name:
+            self.groups[group_id] = group.model_copy(update={"escalation_finished": True})
+
+    def delete_group(self, group_id: str) -> None:
+        with self._lock:
+            self.groups.pop(group_id, None)
+            for alert_id in [a.id for a in self.alerts.values() if a.group_id == group_id]:
+                del self.alerts[alert_id]
+            self.timeline = [e for e in self.timeline if e.group_id != group_id]
+            self.deliveries = {d for d in self.deliveries if d[0] != group_id}
+
+    def wipe_alerts(self, group_id: str, text: str) -> None:
+        for alert in self.list_alerts(group_id):
+            self.alerts[alert.id] = alert.model_copy(update={"payload": {"message": text}})
 
     # timeline and deliveries
     def add_timeline(self, entry: TimelineEntry) -> None:
@@ -217,11 +238,15 @@ class FakeQueue:
 
 @dataclass
 class FakeEscalations:
-    started: list[tuple[str, str]] = field(default_factory=list)
+    started: list[tuple[str, str]] = field(default_factory=list)  # escalations: (execution name, group id)
+    timers: list[tuple[str, str, dict]] = field(default_factory=list)  # (execution name, kind, data)
     stopped: list[str] = field(default_factory=list)
 
-    def start(self, execution_name: str, group_id: str) -> None:
-        self.started.append((execution_name, group_id))
+    def start(self, execution_name: str, group_id: str, kind: str = "escalation", data: dict | None = None) -> None:
+        if kind == "escalation":
+            self.started.append((execution_name, group_id))
+        else:
+            self.timers.append((execution_name, kind, data or {}))
 
     def stop(self, execution_name: str) -> None:
         self.stopped.append(execution_name)

@@ -21,13 +21,7 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 def handle_record(record: SQSRecord) -> None:
     message = IngestMessage.model_validate_json(record.body)
-    outcome = process_alert(
-        message,
-        store=wiring.store(),
-        config=wiring.config(),
-        escalations=wiring.escalations(),
-        clock=wiring.now_clock(),
-    )
+    outcome = process_alert(message, deps=wiring.action_deps())
     if outcome.group_id:
         logger.set_correlation_id(outcome.group_id)
     logger.info(

@@ -32,11 +32,12 @@ def test_patched_names_still_exist_in_moto(aws):
 def test_lambda_invoke_reaches_the_real_handler(aws):
     # given the hook is installed, when Lambda is invoked through the AWS API
     before = aws.functions.invocations["EscalateFunction"]
+    state = {"group_id": "Inope", "kind": "escalation", "step": 0, "done": False, "wait_seconds": 0, "data": {}}
     response = boto3.client("lambda").invoke(
-        FunctionName="EscalateFunction", Payload=json.dumps({"group_id": "Inope", "step": 0, "execution": "Inope"})
+        FunctionName="EscalateFunction", Payload=json.dumps({"state": state, "execution": "Inope"})
     )
     # then our escalate handler answered (a missing group means "done")
-    assert json.loads(response["Payload"].read()) == {"group_id": "Inope", "step": 0, "done": True, "wait_seconds": 0}
+    assert json.loads(response["Payload"].read()) == {**state, "done": True}
     assert aws.functions.invocations["EscalateFunction"] == before + 1
 
 

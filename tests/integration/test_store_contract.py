@@ -3,8 +3,8 @@
 import pytest
 
 from oncall import wiring
-from oncall.models import AlertGroup, ResolvedBy
-from oncall.store import AlertAlreadyGroupedError, GroupClosedError, GroupKeyTakenError
+from oncall.models import AlertGroup, EscalationSnapshot, ResolvedBy, TimelineEntry
+from oncall.store import AlertAlreadyGroupedError, GroupChangedError, GroupClosedError, GroupKeyTakenError
 from tests import builders
 from tests.fakes import FixedClock, InMemoryStore
 
@@ -84,9 +84,12 @@ def test_resolve_closes_the_key_once(any_store):
     a2 = builders.alert(any_store, clock, integration, {"n": 2})
     group = _group(integration, route, a1, "K", clock)
     any_store.create_group(group, a1)
-    resolved = any_store.resolve_group(group, ResolvedBy.SOURCE, clock.now())
-    assert resolved.resolved and resolved.resolved_by == "source"
-    assert any_store.resolve_group(group, ResolvedBy.USER, clock.now()) is None
+    resolved = any_store.update_group(
+        group, {"resolved": True, "resolved_by": ResolvedBy.SOURCE}, close_grouping_key=True
+    )
+    assert resolved.resolved and resolved.version == 1
+    with pytest.raises(GroupChangedError):  # a stale copy cannot overwrite the newer state
+        any_store.update_group(group, {"resolved": False})
     assert any_store.get_group_key("K").open_group_id is None
     assert any_store.get_group_key("K").last_resolved_group_id == group.id
     with pytest.raises(GroupClosedError):
@@ -115,3 +118,43 @@ def test_due_heartbeats(any_store):
     assert any_store.list_due_heartbeats(clock.now()) == []
     clock.advance(minutes=11)
     assert [h.integration_id for h in any_store.list_due_heartbeats(clock.now())] == ["C1"]
+
+
+def test_update_group_keeps_concurrent_alert_appends(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1 = builders.alert(any_store, clock, integration, {"n": 1})
+    a2 = builders.alert(any_store, clock, integration, {"n": 2})
+    group = _group(integration, route, a1, "K", clock)
+    any_store.create_group(group, a1)
+    any_store.add_alert_to_group(group, a2, must_be_open=True)  # does not change the version
+    any_store.update_group(group, {"acknowledged": True, "silenced_until": None})
+    stored = any_store.get_group(group.id)
+    assert (stored.alerts_count, stored.acknowledged, stored.version) == (2, True, 1)
+
+
+def test_finish_escalation_only_for_the_current_execution(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1 = builders.alert(any_store, clock, integration, {"n": 1})
+    snapshot = EscalationSnapshot(execution_name="I1-2", chain_id="F1", steps=[], started_at=clock.now())
+    group = _group(integration, route, a1, "K", clock).model_copy(update={"escalation": snapshot})
+    any_store.create_group(group, a1)
+    any_store.finish_escalation(group.id, "I1-1")
+    assert not any_store.get_group(group.id).escalation_finished
+    any_store.finish_escalation(group.id, "I1-2")
+    assert any_store.get_group(group.id).escalation_finished
+
+
+def test_wipe_and_delete(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1 = builders.alert(any_store, clock, integration, {"secret": "x"})
+    group = _group(integration, route, a1, "K", clock)
+    any_store.create_group(group, a1)
+    any_store.add_timeline(TimelineEntry(group_id=group.id, at=clock.now(), type="t", text="t"))
+    any_store.wipe_alerts(group.id, "Wiped")
+    assert any_store.get_alert(a1.id).payload == {"message": "Wiped"}
+    any_store.delete_group(group.id)
+    assert any_store.get_group(group.id) is None and any_store.get_alert(a1.id) is None
+    assert any_store.list_timeline(group.id) == []

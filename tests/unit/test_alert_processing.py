@@ -1,7 +1,6 @@
 import pytest
 
 from oncall.alert_processing import AlertMissingError, process_alert
-from oncall.config_cache import ConfigCache
 from oncall.models import IngestMessage
 from tests import builders
 
@@ -9,19 +8,13 @@ CHAIN = [{"type": "notify_channel", "channel": "outbox://x"}, {"type": "wait", "
 
 
 @pytest.fixture
-def setup(store, clock, escalations):
+def setup(store, clock, deps):
     chain = builders.chain(store, clock, CHAIN)
     integration, route = builders.integration(store, clock, chain_id=chain.id)
 
     def process(payload, **kw):
         alert = builders.alert(store, clock, integration, payload, **kw)
-        return process_alert(
-            IngestMessage(alert_id=alert.id, integration_id=integration.id),
-            store=store,
-            config=ConfigCache(store, 5),
-            escalations=escalations,
-            clock=clock,
-        ), alert
+        return process_alert(IngestMessage(alert_id=alert.id, integration_id=integration.id), deps=deps), alert
 
     return integration, route, process
 
@@ -69,38 +62,62 @@ def test_autoresolve_off_keeps_group_firing(setup, store):
     assert store.get_group(first.group_id).state == "firing"
 
 
-def test_redelivery_is_harmless(setup, store, clock, escalations):
+def test_redelivery_is_harmless(setup, store, escalations, deps):
     integration, _, process = setup
     outcome, alert = process(builders.am_payload())
     message = IngestMessage(alert_id=alert.id, integration_id=integration.id)
-    again = process_alert(message, store=store, config=ConfigCache(store, 5), escalations=escalations, clock=clock)
+    again = process_alert(message, deps=deps)
     assert again.group_id == outcome.group_id
     assert store.get_group(outcome.group_id).alerts_count == 1
     # starting again is safe: the execution name is the group id, so Step Functions dedupes it
     assert {name for name, _ in escalations.started} == {outcome.group_id}
 
 
-def test_route_without_chain_never_escalates(store, clock, escalations):
+def test_route_without_chain_never_escalates(store, clock, escalations, deps):
     integration, _ = builders.integration(store, clock)
     alert = builders.alert(store, clock, integration, builders.am_payload())
-    outcome = process_alert(
-        IngestMessage(alert_id=alert.id, integration_id=integration.id),
-        store=store,
-        config=ConfigCache(store, 5),
-        escalations=escalations,
-        clock=clock,
-    )
+    outcome = process_alert(IngestMessage(alert_id=alert.id, integration_id=integration.id), deps=deps)
     group = store.get_group(outcome.group_id)
     assert group.escalation is None and group.escalation_finished
     assert escalations.started == []
 
 
-def test_missing_alert_is_an_error_for_the_dlq(store, clock, escalations):
+def test_missing_alert_is_an_error_for_the_dlq(deps):
     with pytest.raises(AlertMissingError):
-        process_alert(
-            IngestMessage(alert_id="Anope", integration_id="C1"),
-            store=store,
-            config=ConfigCache(store, 5),
-            escalations=escalations,
-            clock=clock,
-        )
+        process_alert(IngestMessage(alert_id="Anope", integration_id="C1"), deps=deps)
+
+
+def test_events_for_created_and_added(setup, events):
+    _, _, process = setup
+    first, _ = process(builders.am_payload())
+    process(builders.am_payload())
+    assert [(e.type.value, e.group_id) for e in events.events] == [
+        ("alert group created", first.group_id),
+        ("alert added to group", first.group_id),
+    ]
+
+
+def test_acknowledge_signal_acknowledges_before_resolve(store, clock, deps, escalations):
+    # given an integration whose acknowledge template matches "ack" payloads
+    chain = builders.chain(store, clock, CHAIN)
+    integration, _ = builders.integration(
+        store,
+        clock,
+        kind="webhook",
+        chain_id=chain.id,
+        templates={"grouping_key": "{{ payload.id }}", "acknowledge_signal": "{{ payload.state == 'ack' }}"},
+    )
+
+    def process(payload):
+        alert = builders.alert(store, clock, integration, payload)
+        return process_alert(IngestMessage(alert_id=alert.id, integration_id=integration.id), deps=deps)
+
+    first = process({"id": "1", "state": "alerting"})
+    acked = process({"id": "1", "state": "ack"})
+    group = store.get_group(first.group_id)
+    assert acked.acknowledged and group.state == "acknowledged"
+    assert group.acknowledged_by.kind == "source"
+    assert escalations.stopped == [group.escalation.execution_name]
+    # a resolve signal after the ack still resolves (ack never blocks resolve)
+    resolved = process({"id": "1", "state": "OK"})
+    assert resolved.resolved and store.get_group(first.group_id).state == "resolved"

@@ -65,7 +65,7 @@ def test_different_key_opens_another_group(store, clock):
 def test_after_resolve_next_firing_opens_new_group(store, clock):
     integration, route = builders.integration(store, clock)
     first = _place(store, clock, integration, route, builders.am_payload())
-    store.resolve_group(first.group, "source", clock.now())
+    store.update_group(store.get_group(first.group.id), {"resolved": True}, close_grouping_key=True)
     again = _place(store, clock, integration, route, builders.am_payload())
     assert again.created and again.group.id != first.group.id
 
@@ -73,7 +73,7 @@ def test_after_resolve_next_firing_opens_new_group(store, clock):
 def test_late_resolve_joins_latest_resolved_group(store, clock):
     integration, route = builders.integration(store, clock)
     first = _place(store, clock, integration, route, builders.am_payload())
-    store.resolve_group(first.group, "source", clock.now())
+    store.update_group(store.get_group(first.group.id), {"resolved": True}, close_grouping_key=True)
     late = _place(store, clock, integration, route, builders.am_payload("resolved"))
     assert not late.created and late.group.id == first.group.id
 

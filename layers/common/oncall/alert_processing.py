@@ -7,16 +7,15 @@ escalation start is idempotent by execution name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from oncall import ids, timeline
-from oncall.clock import Clock
-from oncall.config_cache import ConfigCache
-from oncall.escalation import plan_escalation
-from oncall.grouping import Placement, evaluate_signals, place_alert
-from oncall.models import AlertGroup, IngestMessage, ResolvedBy
+from oncall import actions, ids, timeline
+from oncall.actions import ActionDeps
+from oncall.escalation_plan import plan_escalation
+from oncall.events import GroupEvent, GroupEventType
+from oncall.grouping import AlertSignals, Placement, evaluate_signals, place_alert
+from oncall.models import SOURCE, Alert, AlertGroup, IngestMessage, Integration, ResolvedBy, Route
 from oncall.routing import select_route
-from oncall.store import Store
-from oncall.workflows import Escalations
 
 
 class AlertMissingError(Exception):
@@ -30,52 +29,36 @@ class ProcessOutcome:
     group_id: str | None
     group_created: bool = False
     escalation_started: bool = False
+    acknowledged: bool = False
     resolved: bool = False
     skipped_reason: str | None = None
 
 
-def process_alert(
-    message: IngestMessage, *, store: Store, config: ConfigCache, escalations: Escalations, clock: Clock
-) -> ProcessOutcome:
+def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome:
+    store = deps.store
     alert = store.get_alert(message.alert_id)
     if alert is None:
         raise AlertMissingError(message.alert_id)
-    integration = config.integration(alert.integration_id)
+    integration = deps.config.integration(alert.integration_id)
     if integration is None:
         return ProcessOutcome(alert.id, None, skipped_reason="integration deleted")
 
     labels: dict[str, str] = {}
     signals = evaluate_signals(integration, alert, labels)
-    route = select_route(config.routes_of(integration.id), alert.payload, labels)
-
-    def new_group(key: str | None, now) -> AlertGroup:
-        group_id = ids.public_id(ids.PREFIX_ALERT_GROUP)
-        steps = config.steps_of(route.escalation_chain_id) if route.escalation_chain_id else []
-        snapshot = plan_escalation(group_id, route, steps, now)
-        return AlertGroup(
-            id=group_id,
-            number=store.next_group_number(),
-            integration_id=integration.id,
-            route_id=route.id,
-            grouping_key=key,
-            title=signals.title,
-            started_at=now,
-            first_alert_id=alert.id,
-            last_alert_id=alert.id,
-            escalation=snapshot,
-            escalation_finished=snapshot is None,
-        )
-
-    if alert.group_id:
-        group = store.get_group(alert.group_id)
-        placement = Placement(group, created=group.first_alert_id == alert.id) if group else None
-    else:
-        placement = None
-    if placement is None:
-        placement = place_alert(alert, route, signals, integration, store=store, clock=clock, new_group=new_group)
+    route = select_route(deps.config.routes_of(integration.id), alert.payload, labels)
+    first_delivery = alert.group_id is None
+    placement = _existing_placement(alert, deps) or place_alert(
+        alert,
+        route,
+        signals,
+        integration,
+        store=store,
+        clock=deps.clock,
+        new_group=lambda key, now: _new_group(alert, integration, route, signals, key, now, deps),
+    )
     group = placement.group
-
-    if placement.created and not alert.group_id:
+    created = placement.created and first_delivery
+    if created:
         store.add_timeline(
             timeline.entry(
                 group.id,
@@ -85,25 +68,69 @@ def process_alert(
                 route_id=route.id,
             )
         )
+    if first_delivery:
+        _publish(deps, GroupEventType.CREATED if placement.created else GroupEventType.ALERT_ADDED, group, alert)
 
     resolving = signals.is_resolve and integration.allow_source_based_resolving and not group.resolved
     started = False
     if placement.created and group.escalation is not None and not group.resolved and not resolving:
-        escalations.start(group.escalation.execution_name, group.id)
+        deps.escalations.start(group.escalation.execution_name, group.id)
         started = True
 
+    acknowledged = False
+    if signals.is_acknowledge and not group.acknowledged and not group.resolved:
+        acknowledged = actions.acknowledge(group.id, SOURCE, deps, strict=False).acknowledged
     resolved = False
     if resolving:
-        now = clock.now()
-        if store.resolve_group(group, ResolvedBy.SOURCE, now) is not None:
-            store.add_timeline(timeline.entry(group.id, now, timeline.RESOLVED, "Resolved by the alert source."))
-            resolved = True
-        if group.escalation is not None:
-            escalations.stop(group.escalation.execution_name)
+        resolved = actions.resolve(group.id, SOURCE, deps, strict=False, resolved_by=ResolvedBy.SOURCE).resolved
     return ProcessOutcome(
         alert.id,
         group.id,
-        group_created=placement.created and not alert.group_id,
+        group_created=created,
         escalation_started=started,
+        acknowledged=acknowledged,
         resolved=resolved,
+    )
+
+
+def _existing_placement(alert: Alert, deps: ActionDeps) -> Placement | None:
+    """A redelivered alert is already in its group."""
+    if not alert.group_id:
+        return None
+    group = deps.store.get_group(alert.group_id)
+    return Placement(group, created=group.first_alert_id == alert.id) if group else None
+
+
+def _new_group(
+    alert: Alert,
+    integration: Integration,
+    route: Route,
+    signals: AlertSignals,
+    key: str | None,
+    now: datetime,
+    deps: ActionDeps,
+) -> AlertGroup:
+    group_id = ids.public_id(ids.PREFIX_ALERT_GROUP)
+    steps = deps.config.steps_of(route.escalation_chain_id) if route.escalation_chain_id else []
+    snapshot = plan_escalation(group_id, route, steps, now)
+    return AlertGroup(
+        id=group_id,
+        number=deps.store.next_group_number(),
+        integration_id=integration.id,
+        route_id=route.id,
+        grouping_key=key,
+        title=signals.title,
+        started_at=now,
+        first_alert_id=alert.id,
+        last_alert_id=alert.id,
+        escalation=snapshot,
+        escalation_finished=snapshot is None,
+    )
+
+
+def _publish(deps: ActionDeps, kind: GroupEventType, group: AlertGroup, alert: Alert) -> None:
+    deps.events.publish(
+        GroupEvent(
+            type=kind, group_id=group.id, integration_id=group.integration_id, at=deps.clock.now(), alert_id=alert.id
+        )
     )

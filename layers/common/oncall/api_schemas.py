@@ -184,9 +184,9 @@ def present_alert_group(group: AlertGroup, last_alert: Alert | None, base_url: s
         "state": group.state.value,
         "created_at": api_time(group.started_at),
         "resolved_at": api_time(group.resolved_at),
-        "resolved_by": None,
+        "resolved_by": group.resolved_by_actor.user_id if group.resolved_by_actor else None,
         "acknowledged_at": api_time(group.acknowledged_at),
-        "acknowledged_by": None,
+        "acknowledged_by": group.acknowledged_by.user_id if group.acknowledged_by else None,
         "labels": [],
         "title": group.title,
         "permalinks": {
@@ -196,5 +196,19 @@ def present_alert_group(group: AlertGroup, last_alert: Alert | None, base_url: s
             "web": f"{base_url}/api/v1/alert_groups/{group.id}",
         },
         "silenced_at": api_time(group.silenced_at),
+        "silenced_until": api_time(group.silenced_until),
+        "root_alert_group_id": group.root_group_id,
         "last_alert": present_alert(last_alert) if last_alert else None,
     }
+
+
+class SilenceRequest(_Request):
+    delay: int = Field(ge=-1, description="Seconds to stay silenced; -1 (or 0) = forever.")
+
+
+class AttachRequest(_Request):
+    root_alert_group_id: str
+
+
+class DeleteRequest(_Request):
+    mode: Literal["wipe", "delete"] = "wipe"

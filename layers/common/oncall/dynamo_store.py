@@ -35,12 +35,12 @@ from oncall.models import (
     EscalationStep,
     Heartbeat,
     Integration,
-    ResolvedBy,
     Route,
     TimelineEntry,
 )
 from oncall.store import (
     AlertAlreadyGroupedError,
+    GroupChangedError,
     GroupClosedError,
     GroupKeyPointer,
     GroupKeyTakenError,
@@ -342,19 +342,30 @@ class DynamoStore:
         )
         return [g for g in (_load(AlertGroup, i) for i in items) if g is not None]
 
-    def resolve_group(self, group: AlertGroup, resolved_by: ResolvedBy, at: datetime) -> AlertGroup | None:
-        resolve = {
+    def update_group(
+        self, group: AlertGroup, changes: dict[str, Any], *, close_grouping_key: bool = False
+    ) -> AlertGroup:
+        updated = group.model_copy(update={**changes, "version": group.version + 1})
+        data = updated.model_dump(mode="json")
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":expected": {"N": str(group.version)}}
+        sets, removes = [], []
+        for index, field in enumerate([*changes, "version"]):
+            names[f"#f{index}"] = field
+            if data[field] is None:
+                removes.append(f"#f{index}")
+            else:
+                values[f":v{index}"] = _to_attrs({"v": data[field]})["v"]
+                sets.append(f"#f{index} = :v{index}")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        update = {
             "Update": {
                 "TableName": self._table,
                 "Key": _key(f"GROUP#{group.id}", "GROUP"),
-                "UpdateExpression": "SET resolved = :t, resolved_at = :at, resolved_by = :by, escalation_finished = :t",
-                "ConditionExpression": "attribute_exists(pk) AND resolved = :f",
-                "ExpressionAttributeValues": {
-                    ":t": {"BOOL": True},
-                    ":f": {"BOOL": False},
-                    ":at": {"S": at.isoformat()},
-                    ":by": {"S": resolved_by.value},
-                },
+                "UpdateExpression": expression,
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
             }
         }
         close_key = {
@@ -366,34 +377,56 @@ class DynamoStore:
                 "ExpressionAttributeValues": {":g": {"S": group.id}},
             }
         }
+        items = [update, close_key] if close_grouping_key and group.grouping_key else [update]
         try:
-            self._ddb.transact_write_items(TransactItems=[resolve, close_key] if group.grouping_key else [resolve])
+            self._ddb.transact_write_items(TransactItems=items)
         except ClientError as error:
             codes = _cancellation_codes(error)
-            if codes and codes[0] == "ConditionalCheckFailed":
-                return None
+            if codes[:1] == ["ConditionalCheckFailed"]:
+                raise GroupChangedError(group.id) from error
             if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                # The key no longer points at this group (it was never its open group); resolve it alone.
-                try:
-                    self._ddb.transact_write_items(TransactItems=[resolve])
-                except ClientError as retry_error:
-                    if _cancellation_codes(retry_error)[:1] == ["ConditionalCheckFailed"]:
-                        return None
-                    raise
-            else:
-                raise
-        return group.model_copy(
-            update={"resolved": True, "resolved_at": at, "resolved_by": resolved_by, "escalation_finished": True}
-        )
+                # The key no longer points at this group (a late alert joined an already-resolved group).
+                return self.update_group(group, changes)
+            raise
+        return updated
 
-    def finish_escalation(self, group_id: str) -> None:
-        self._ddb.update_item(
-            TableName=self._table,
-            Key=_key(f"GROUP#{group_id}", "GROUP"),
-            UpdateExpression="SET escalation_finished = :t",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":t": {"BOOL": True}},
-        )
+    def finish_escalation(self, group_id: str, execution_name: str) -> None:
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=_key(f"GROUP#{group_id}", "GROUP"),
+                UpdateExpression="SET escalation_finished = :t",
+                ConditionExpression="escalation.execution_name = :name",
+                ExpressionAttributeValues={":t": {"BOOL": True}, ":name": {"S": execution_name}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def delete_group(self, group_id: str) -> None:
+        keys = [_key(f"ALERT#{a.id}", "ALERT") for a in self.list_alerts(group_id)]
+        keys += [
+            {"pk": item["pk"], "sk": item["sk"]}
+            for item in self._query(
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": f"GROUP#{group_id}"}},
+                ProjectionExpression="pk, sk",
+            )
+        ]
+        for start in range(0, len(keys), 25):
+            pending = {self._table: [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]}
+            while pending:
+                pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+    def wipe_alerts(self, group_id: str, text: str) -> None:
+        wiped = json.dumps({"message": text})
+        for alert in self.list_alerts(group_id):
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=_key(f"ALERT#{alert.id}", "ALERT"),
+                UpdateExpression="SET payload_json = :p",
+                ExpressionAttributeValues={":p": {"S": wiped}},
+            )
 
     # ------------------------------------------------------------------------------------- timeline
     def add_timeline(self, entry: TimelineEntry) -> None:

@@ -8,33 +8,23 @@ Every run re-reads the group and stops if it is no longer firing or if a newer e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from oncall import timeline
+from oncall import actions, timeline
+from oncall.actions import ActionDeps
 from oncall.channels import ChannelError, Notifier
 from oncall.clock import Clock
 from oncall.models import (
+    SYSTEM,
     AlertGroup,
     AlertGroupState,
-    EscalationSnapshot,
     EscalationStep,
     Integration,
     Notification,
     ResolvedBy,
-    Route,
     StepType,
 )
 from oncall.rendering import group_link, render_alert
 from oncall.store import Store
-
-
-def plan_escalation(
-    group_id: str, route: Route, steps: list[EscalationStep], now: datetime
-) -> EscalationSnapshot | None:
-    """The snapshot for a new group, or None when its route has no chain (the group never escalates)."""
-    if not route.escalation_chain_id:
-        return None
-    return EscalationSnapshot(execution_name=group_id, chain_id=route.escalation_chain_id, steps=steps, started_at=now)
 
 
 @dataclass(frozen=True)
@@ -49,11 +39,11 @@ def run_escalation(
     step: int,
     execution_name: str,
     *,
-    store: Store,
+    deps: ActionDeps,
     notifier: Notifier,
-    clock: Clock,
     base_url: str,
 ) -> StepOutcome:
+    store, clock = deps.store, deps.clock
     group = store.get_group(group_id)
     if group is None or group.escalation is None or group.escalation.execution_name != execution_name:
         return StepOutcome(done=True, next_step=step)
@@ -66,14 +56,16 @@ def run_escalation(
         if current.type == StepType.WAIT:
             return StepOutcome(done=False, next_step=index + 1, wait_seconds=max(int(current.duration or 0), 1))
         if current.type == StepType.RESOLVE:
-            _resolve_by_last_step(group, store=store, clock=clock)
+            actions.resolve(
+                group_id, SYSTEM, deps, strict=False, resolved_by=ResolvedBy.LAST_STEP, from_execution=execution_name
+            )
             return StepOutcome(done=True, next_step=index + 1)
         if current.type == StepType.NOTIFY_CHANNEL:
             _notify_channel(
                 group, index, current, execution_name, store=store, notifier=notifier, clock=clock, base_url=base_url
             )
         index += 1
-    store.finish_escalation(group_id)
+    store.finish_escalation(group_id, execution_name)
     store.add_timeline(
         timeline.entry(group_id, clock.now(), timeline.ESCALATION_FINISHED, "Escalation finished: no steps left.")
     )
@@ -98,12 +90,6 @@ def record_failure(group_id: str, step: int, error: str, cause: str, *, store: S
 
 def _stopped(group: AlertGroup | None) -> bool:
     return group is None or group.state != AlertGroupState.FIRING
-
-
-def _resolve_by_last_step(group: AlertGroup, *, store: Store, clock: Clock) -> None:
-    now = clock.now()
-    if store.resolve_group(group, ResolvedBy.LAST_STEP, now) is not None:
-        store.add_timeline(timeline.entry(group.id, now, timeline.RESOLVED, "Resolved automatically by the last step."))
 
 
 def _notify_channel(

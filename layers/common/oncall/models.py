@@ -81,6 +81,7 @@ class ApiToken(Entity):
     role: ApiTokenRole
     digest: str
     created_at: datetime
+    user_id: str | None = None  # the person acting with this token, when it belongs to one
 
 
 # ------------------------------------------------------------------------------------------ alerts
@@ -100,6 +101,28 @@ class ResolvedBy(StrEnum):
     LAST_STEP = "last_step"
     WIPED = "wiped"
     DISABLE_MAINTENANCE = "disable_maintenance"
+    TIMEOUT = "timeout"  # time-based auto-resolve
+
+
+class ActorKind(StrEnum):
+    USER = "user"  # a person, through the API, the CLI or an action link
+    SOURCE = "source"  # the monitoring tool (resolve/acknowledge templates)
+    SYSTEM = "system"  # escalation steps, timers, maintenance
+    API = "api"  # an API token that belongs to no user
+
+
+class Actor(Entity):
+    kind: ActorKind
+    user_id: str | None = None
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.user_id or self.kind.value
+
+
+SOURCE = Actor(kind=ActorKind.SOURCE, name="the alert source")
+SYSTEM = Actor(kind=ActorKind.SYSTEM, name="Serverless OnCall")
 
 
 class AlertGroupState(StrEnum):
@@ -130,15 +153,25 @@ class AlertGroup(Entity):
     alerts_count: int = 1
     first_alert_id: str
     last_alert_id: str
+    # Optimistic lock for state changes (alert appends do not touch it).
+    version: int = 0
     resolved: bool = False
     resolved_at: datetime | None = None
     resolved_by: ResolvedBy | None = None
+    resolved_by_actor: Actor | None = None
     acknowledged: bool = False
     acknowledged_at: datetime | None = None
+    acknowledged_by: Actor | None = None
     silenced: bool = False
     silenced_at: datetime | None = None
+    silenced_until: datetime | None = None  # None while silenced = forever
+    silenced_by: Actor | None = None
+    root_group_id: str | None = None  # attached to this group
+    dependent_ids: list[str] = Field(default_factory=list)  # groups attached to this one
+    wiped_at: datetime | None = None
     escalation: EscalationSnapshot | None = None
     escalation_finished: bool = False
+    escalation_restarts: int = 0
 
     @property
     def state(self) -> AlertGroupState:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from oncall.models import (
     Alert,
@@ -15,7 +15,6 @@ from oncall.models import (
     EscalationStep,
     Heartbeat,
     Integration,
-    ResolvedBy,
     Route,
     TimelineEntry,
 )
@@ -35,6 +34,10 @@ class GroupClosedError(StoreConflictError):
 
 class AlertAlreadyGroupedError(StoreConflictError):
     """The alert already belongs to a group (a redelivered message)."""
+
+
+class GroupChangedError(StoreConflictError):
+    """The group's state changed since it was read (optimistic lock on `version`)."""
 
 
 @dataclass(frozen=True)
@@ -83,11 +86,24 @@ class Store(Protocol):
         """All alert groups, newest first."""
         ...
 
-    def resolve_group(self, group: AlertGroup, resolved_by: ResolvedBy, at: datetime) -> AlertGroup | None:
-        """Resolve the group and close its grouping key. None if it was already resolved."""
+    def update_group(
+        self, group: AlertGroup, changes: dict[str, Any], *, close_grouping_key: bool = False
+    ) -> AlertGroup:
+        """Apply `changes` if the group still has `group.version` (GroupChangedError otherwise) and bump the
+        version. With close_grouping_key, the group also stops being its key's open group (resolve, wipe)."""
         ...
 
-    def finish_escalation(self, group_id: str) -> None: ...
+    def finish_escalation(self, group_id: str, execution_name: str) -> None:
+        """Mark the escalation finished, unless a newer escalation replaced `execution_name`."""
+        ...
+
+    def delete_group(self, group_id: str) -> None:
+        """Hard delete: the group, its alerts, timeline and delivery claims."""
+        ...
+
+    def wipe_alerts(self, group_id: str, text: str) -> None:
+        """Replace every alert payload of the group with {"message": text}."""
+        ...
 
     # timeline and deliveries -------------------------------------------------------------------------
     def add_timeline(self, entry: TimelineEntry) -> None: ...

@@ -15,6 +15,14 @@ NOTIFICATION_FAILED = "notification_failed"
 ESCALATION_FINISHED = "escalation_finished"
 ESCALATION_FAILED = "escalation_failed"
 RESOLVED = "resolved"
+UNRESOLVED = "unresolved"
+ACKNOWLEDGED = "acknowledged"
+UNACKNOWLEDGED = "unacknowledged"
+SILENCED = "silenced"
+UNSILENCED = "unsilenced"
+ATTACHED = "attached"
+UNATTACHED = "unattached"
+WIPED = "wiped"
 
 
 def entry(group_id: str, at: datetime, kind: str, text: str, **details: Any) -> TimelineEntry:

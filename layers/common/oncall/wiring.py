@@ -6,9 +6,11 @@ from __future__ import annotations
 from functools import cache
 
 from oncall import aws, clock
+from oncall.actions import ActionDeps
 from oncall.channels import ChannelNotifier, Outbox
 from oncall.config_cache import ConfigCache
 from oncall.dynamo_store import DynamoStore
+from oncall.events import EventSink, NullSink
 from oncall.queue import SqsAlertQueue
 from oncall.settings import get_settings
 from oncall.workflows import StepFunctionsEscalations
@@ -40,12 +42,21 @@ def notifier() -> ChannelNotifier:
     return ChannelNotifier(Outbox(outbox_path) if outbox_path else None)
 
 
+@cache
+def events() -> EventSink:
+    return NullSink()
+
+
 def now_clock() -> clock.Clock:
     return clock.default_clock()
 
 
+def action_deps() -> ActionDeps:
+    return ActionDeps(store=store(), escalations=escalations(), clock=now_clock(), config=config(), events=events())
+
+
 def reset() -> None:
-    for factory in (store, config, alert_queue, escalations, notifier):
+    for factory in (store, config, alert_queue, escalations, notifier, events):
         factory.cache_clear()
     get_settings.cache_clear()
     aws.reset_clients()

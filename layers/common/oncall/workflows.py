@@ -10,14 +10,21 @@ from botocore.exceptions import ClientError
 
 from oncall.aws import client
 
+ESCALATION = "escalation"
+
 
 class Escalations(Protocol):
-    def start(self, execution_name: str, group_id: str) -> None: ...
+    def start(self, execution_name: str, group_id: str, kind: str = ESCALATION, data: dict | None = None) -> None:
+        """Start an execution: the escalation of a group, or a timer (`kind` names what fires, `data` its
+        arguments). Starting a name twice is harmless."""
+        ...
+
     def stop(self, execution_name: str) -> None: ...
 
 
-def execution_input(group_id: str) -> str:
-    return json.dumps({"group_id": group_id, "step": 0}, separators=(",", ":"))
+def execution_input(group_id: str, kind: str = ESCALATION, data: dict | None = None) -> str:
+    state = {"group_id": group_id, "kind": kind, "step": 0, "done": False, "wait_seconds": 0, "data": data or {}}
+    return json.dumps(state, separators=(",", ":"))
 
 
 class StepFunctionsEscalations:
@@ -31,9 +38,11 @@ class StepFunctionsEscalations:
     def execution_arn(self, execution_name: str) -> str:
         return f"{self._arn.replace(':stateMachine:', ':execution:', 1)}:{execution_name}"
 
-    def start(self, execution_name: str, group_id: str) -> None:
+    def start(self, execution_name: str, group_id: str, kind: str = ESCALATION, data: dict | None = None) -> None:
         try:
-            self._sfn.start_execution(stateMachineArn=self._arn, name=execution_name, input=execution_input(group_id))
+            self._sfn.start_execution(
+                stateMachineArn=self._arn, name=execution_name, input=execution_input(group_id, kind, data)
+            )
         except ClientError as error:
             # Already started (a redelivered alert) or already finished: either way it is not ours to repeat.
             if error.response["Error"]["Code"] != "ExecutionAlreadyExists":

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from oncall import wiring
-from oncall.api.common import Page, PerPage, base, page_of
-from oncall.api_schemas import present_alert, present_alert_group
+from oncall import actions, wiring
+from oncall.api.common import Page, PerPage, actor, base, page_of
+from oncall.api_schemas import (
+    AttachRequest,
+    DeleteRequest,
+    SilenceRequest,
+    present_alert,
+    present_alert_group,
+)
 from oncall.errors import NotFoundError
 from oncall.pagination import DEFAULT_PAGE_SIZE
 
@@ -62,3 +69,66 @@ def list_alerts(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, alert_grou
         return page_of(router, [], page, perpage)
     alerts = sorted(wiring.store().list_alerts(alert_group_id), key=lambda a: a.received_at, reverse=True)
     return page_of(router, [present_alert(a) for a in alerts], page, perpage, alert_group_id=alert_group_id)
+
+
+# ------------------------------------------------------------------------------------------ actions
+def _after(group_id: str) -> dict:
+    return get_alert_group(group_id)
+
+
+@router.post("/alert_groups/<group_id>/acknowledge")
+def acknowledge_group(group_id: str) -> dict:
+    actions.acknowledge(group_id, actor(router), wiring.action_deps())
+    return _after(group_id)
+
+
+@router.post("/alert_groups/<group_id>/unacknowledge")
+def unacknowledge_group(group_id: str) -> dict:
+    actions.unacknowledge(group_id, actor(router), wiring.action_deps())
+    return _after(group_id)
+
+
+@router.post("/alert_groups/<group_id>/resolve")
+def resolve_group(group_id: str) -> dict:
+    actions.resolve(group_id, actor(router), wiring.action_deps())
+    return _after(group_id)
+
+
+@router.post("/alert_groups/<group_id>/unresolve")
+def unresolve_group(group_id: str) -> dict:
+    actions.unresolve(group_id, actor(router), wiring.action_deps())
+    return _after(group_id)
+
+
+@router.post("/alert_groups/<group_id>/silence")
+def silence_group(group_id: str, body: SilenceRequest) -> dict:
+    actions.silence(group_id, actor(router), wiring.action_deps(), body.delay)
+    return _after(group_id)
+
+
+@router.post("/alert_groups/<group_id>/unsilence")
+def unsilence_group(group_id: str) -> dict:
+    actions.unsilence(group_id, actor(router), wiring.action_deps())
+    return _after(group_id)
+
+
+@router.post("/alert_groups/<group_id>/attach")
+def attach_group(group_id: str, body: AttachRequest) -> dict:
+    actions.attach(group_id, body.root_alert_group_id, actor(router), wiring.action_deps())
+    return _after(group_id)
+
+
+@router.post("/alert_groups/<group_id>/unattach")
+def unattach_group(group_id: str) -> dict:
+    actions.unattach(group_id, actor(router), wiring.action_deps())
+    return _after(group_id)
+
+
+@router.delete("/alert_groups/<group_id>")
+def delete_group(group_id: str, body: DeleteRequest | None = None):
+    mode = body.mode if body else "wipe"
+    if mode == "wipe":
+        actions.wipe(group_id, actor(router), wiring.action_deps())
+    else:
+        actions.delete(group_id, actor(router), wiring.action_deps())
+    return Response(status_code=204, content_type="application/json", body="")

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities import parameters
 
 from oncall import wiring
 from oncall.auth import authenticate, require_role
-from oncall.models import ApiTokenRole
+from oncall.models import Actor, ActorKind, ApiToken, ApiTokenRole
 from oncall.pagination import paginate
 from oncall.settings import get_settings
 from oncall.web import base_url, header
@@ -52,3 +52,11 @@ def page_of(router: BaseRouter, items: list[dict[str, Any]], page: int, perpage:
 
 def request_id(router: BaseRouter) -> str:
     return router.current_event.request_context.request_id
+
+
+def actor(router: BaseRouter) -> Actor:
+    """Who acts through this request: the token's user, or the token itself."""
+    token: ApiToken = router.context["api_token"]
+    if token.user_id:
+        return Actor(kind=ActorKind.USER, user_id=token.user_id, name=token.name)
+    return Actor(kind=ActorKind.API, name=f"API token '{token.name}'")
