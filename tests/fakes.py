@@ -19,7 +19,10 @@ from oncall.models import (
     Integration,
     Notification,
     Route,
+    Schedule,
+    Team,
     TimelineEntry,
+    User,
 )
 from oncall.store import (
     AlertAlreadyGroupedError,
@@ -52,6 +55,9 @@ class InMemoryStore:
         self.chains: dict[str, EscalationChain] = {}
         self.steps: dict[str, EscalationStep] = {}
         self.api_tokens: dict[str, ApiToken] = {}
+        self.users: dict[str, User] = {}
+        self.teams: dict[str, Team] = {}
+        self.schedules: dict[str, Schedule] = {}
         self.alerts: dict[str, Alert] = {}
         self.groups: dict[str, AlertGroup] = {}
         self.keys: dict[str, GroupKeyPointer] = {}
@@ -103,6 +109,42 @@ class InMemoryStore:
 
     def list_steps(self) -> list[EscalationStep]:
         return list(self.steps.values())
+
+    def put_user(self, user: User) -> None:
+        self.users[user.id] = user
+
+    def get_user(self, user_id: str) -> User | None:
+        return self.users.get(user_id)
+
+    def list_users(self) -> list[User]:
+        return sorted(self.users.values(), key=lambda u: (u.username, u.id))
+
+    def delete_user(self, user_id: str) -> None:
+        self.users.pop(user_id, None)
+
+    def put_team(self, team: Team) -> None:
+        self.teams[team.id] = team
+
+    def get_team(self, team_id: str) -> Team | None:
+        return self.teams.get(team_id)
+
+    def list_teams(self) -> list[Team]:
+        return sorted(self.teams.values(), key=lambda t: (t.name, t.id))
+
+    def delete_team(self, team_id: str) -> None:
+        self.teams.pop(team_id, None)
+
+    def put_schedule(self, schedule: Schedule) -> None:
+        self.schedules[schedule.id] = schedule
+
+    def get_schedule(self, schedule_id: str) -> Schedule | None:
+        return self.schedules.get(schedule_id)
+
+    def list_schedules(self) -> list[Schedule]:
+        return sorted(self.schedules.values(), key=lambda s: (s.name, s.id))
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        self.schedules.pop(schedule_id, None)
 
     def put_api_token(self, token: ApiToken) -> None:
         self.api_tokens[token.digest] = token

@@ -1,7 +1,8 @@
 """The Store on one DynamoDB table (single-table design).
 
 Keys (pk / sk):
-  CFG#<KIND> / <id>                 configuration: INTEGRATION, ROUTE, CHAIN, STEP, APITOKEN (sk = digest)
+  CFG#<KIND> / <id>                 configuration: INTEGRATION, ROUTE, CHAIN, STEP, USER, TEAM, SCHEDULE,
+                                     APITOKEN (sk = digest)
   TOKEN#<integration token> / TOKEN  -> integration_id (a consistent lookup for ingest)
   ALERT#<id> / ALERT                 one received alert; gsi1 = ALERTS#<group> / <received_at>#<id> once grouped
   GROUP#<id> / GROUP                 an alert group; gsi1 = GROUPS / <started_at>#<id>
@@ -36,7 +37,10 @@ from oncall.models import (
     Heartbeat,
     Integration,
     Route,
+    Schedule,
+    Team,
     TimelineEntry,
+    User,
 )
 from oncall.store import (
     AlertAlreadyGroupedError,
@@ -192,6 +196,45 @@ class DynamoStore:
 
     def list_steps(self) -> list[EscalationStep]:
         return self._list_config("STEP", EscalationStep)
+
+    def _delete_config(self, kind: str, sort_key: str) -> None:
+        self._ddb.delete_item(TableName=self._table, Key=_key(f"CFG#{kind}", sort_key))
+
+    def put_user(self, user: User) -> None:
+        self._put_config("USER", user, user.id)
+
+    def get_user(self, user_id: str) -> User | None:
+        return _load(User, self._get("CFG#USER", user_id))
+
+    def list_users(self) -> list[User]:
+        return sorted(self._list_config("USER", User), key=lambda u: (u.username, u.id))
+
+    def delete_user(self, user_id: str) -> None:
+        self._delete_config("USER", user_id)
+
+    def put_team(self, team: Team) -> None:
+        self._put_config("TEAM", team, team.id)
+
+    def get_team(self, team_id: str) -> Team | None:
+        return _load(Team, self._get("CFG#TEAM", team_id))
+
+    def list_teams(self) -> list[Team]:
+        return sorted(self._list_config("TEAM", Team), key=lambda t: (t.name, t.id))
+
+    def delete_team(self, team_id: str) -> None:
+        self._delete_config("TEAM", team_id)
+
+    def put_schedule(self, schedule: Schedule) -> None:
+        self._put_config("SCHEDULE", schedule, schedule.id)
+
+    def get_schedule(self, schedule_id: str) -> Schedule | None:
+        return _load(Schedule, self._get("CFG#SCHEDULE", schedule_id))
+
+    def list_schedules(self) -> list[Schedule]:
+        return sorted(self._list_config("SCHEDULE", Schedule), key=lambda s: (s.name, s.id))
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        self._delete_config("SCHEDULE", schedule_id)
 
     def put_api_token(self, token: ApiToken) -> None:
         self._put_config("APITOKEN", token, token.digest)

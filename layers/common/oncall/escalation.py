@@ -150,6 +150,7 @@ def _notification(
     return Notification(
         group_id=group.id,
         group_number=group.number,
+        integration_id=group.integration_id,
         integration_name=integration.name if integration else "",
         channel=step.channel or "",
         title=f"#{group.number} {title}",

@@ -19,7 +19,11 @@ PREFIX_CHAIN = "F"
 PREFIX_POLICY = "E"
 PREFIX_ALERT_GROUP = "I"
 PREFIX_ALERT = "A"
-PREFIX_API_TOKEN = "T"
+PREFIX_API_TOKEN = "K"
+PREFIX_USER = "U"
+PREFIX_TEAM = "T"
+PREFIX_SCHEDULE = "S"
+PREFIX_WEBHOOK = "WH"
 
 
 def public_id(prefix: str, length: int = 12) -> str:

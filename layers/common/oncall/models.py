@@ -84,6 +84,69 @@ class ApiToken(Entity):
     user_id: str | None = None  # the person acting with this token, when it belongs to one
 
 
+# ------------------------------------------------------------------------------------------ people
+class NotificationRuleStep(Entity):
+    """One step of a person's notification rules: notify through one of their contacts, or wait."""
+
+    type: Literal["notify", "wait"]
+    contact: str | None = None  # notify: the name of one of the user's contacts
+    duration: int | None = None  # wait: seconds
+
+
+class User(Entity):
+    id: str
+    username: str
+    name: str = ""
+    email: str | None = None
+    phone: str | None = None
+    timezone: str = "UTC"
+    team_ids: list[str] = Field(default_factory=list)
+    # Named contact methods -> channel URL: an Apprise URL (slack://…, tgram://…, mailto://…, json://…),
+    # ses://<address> (Amazon SES), sns-sms://<E.164 phone> (Amazon SNS SMS) or outbox://<name> (local).
+    contacts: dict[str, str] = Field(default_factory=dict)
+    # Ordered rules for normal and for important notifications; empty = notify every contact once.
+    default_rules: list[NotificationRuleStep] = Field(default_factory=list)
+    important_rules: list[NotificationRuleStep] = Field(default_factory=list)
+    created_at: datetime
+
+
+class Team(Entity):
+    id: str
+    name: str
+    email: str | None = None
+    created_at: datetime
+
+
+class RotationLayer(Entity):
+    """Users take turns, one shift each, from `start` (the first handoff, in the schedule's time zone)."""
+
+    users: list[str]  # user ids, in rotation order
+    frequency: Literal["hourly", "daily", "weekly", "custom"] = "weekly"
+    shift_seconds: int | None = None  # custom: the length of one shift
+    start: datetime  # naive local time of the first handoff; rotation runs forward (and backward) from it
+
+
+class ScheduleOverride(Entity):
+    """Replaces whoever is on call by `user_id` between start and end (UTC)."""
+
+    user_id: str
+    start: datetime
+    end: datetime
+
+
+class Schedule(Entity):
+    id: str
+    name: str
+    team_id: str | None = None
+    time_zone: str = "UTC"
+    # Later layers win where they have someone on call (like OnCall's layers).
+    layers: list[RotationLayer] = Field(default_factory=list)
+    overrides: list[ScheduleOverride] = Field(default_factory=list)
+    # An iCal feed instead of (or on top of) layers: event summaries name the on-call usernames.
+    ical_url: str | None = None
+    created_at: datetime
+
+
 # ------------------------------------------------------------------------------------------ alerts
 class Alert(Entity):
     id: str
@@ -193,16 +256,22 @@ class TimelineEntry(Entity):
 
 
 class Notification(Entity):
-    """What a channel delivers: already rendered, so channels never touch templates or routing."""
+    """What a channel delivers: already rendered for the channel's surface (title/message for chat, a short
+    title for SMS), so channels never touch templates or routing."""
 
     group_id: str
     group_number: int
+    integration_id: str = ""
     integration_name: str
-    channel: str
+    channel: str  # the channel URL (see User.contacts)
+    surface: str = "web"  # the appearance templates used: web, slack, sms, phone_call, telegram, email, msteams
     title: str
     message: str
     link: str | None = None
     important: bool = False
+    user_id: str | None = None  # the person notified, for personal notifications
+    # Signed one-click actions: {"acknowledge": url, "resolve": url, "silence_1h": url}.
+    action_links: dict[str, str] = Field(default_factory=dict)
     idempotency_key: str
 
 
