@@ -62,3 +62,84 @@ def test_step_functions_waits_are_time_scaled(aws):
         assert time.monotonic() - started < 5, "a 300 s wait at scale 0.001 must take well under 5 s"
         time.sleep(0.02)
     assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
+
+
+def _table(aws):
+    return boto3.client("dynamodb"), aws.topology.table_name
+
+
+def test_failed_transaction_rolls_back_only_what_it_touched(aws):
+    ddb, table = _table(aws)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "v": {"N": "1"}})
+    ddb.put_item(TableName=table, Item={"pk": {"S": "other"}, "sk": {"S": "1"}})
+    try:
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": {"pk": {"S": "new"}, "sk": {"S": "1"}}}},
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
+                        "UpdateExpression": "SET v = :two",
+                        "ExpressionAttributeValues": {":two": {"N": "2"}},
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": table,
+                        "Key": {"pk": {"S": "missing"}, "sk": {"S": "1"}},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+            ]
+        )
+    except ddb.exceptions.TransactionCanceledException:
+        pass
+    else:
+        raise AssertionError("the transaction should have been cancelled")
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "new"}, "sk": {"S": "1"}})
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "a"}, "sk": {"S": "1"}})["Item"]["v"] == {"N": "1"}
+    assert "Item" in ddb.get_item(TableName=table, Key={"pk": {"S": "other"}, "sk": {"S": "1"}})
+
+
+def test_transactions_do_not_copy_tables_and_survive_concurrent_writers(aws):
+    import threading
+
+    import moto.dynamodb.models as dynamodb_models
+    from moto.dynamodb.models.table import Table
+
+    ddb, table = _table(aws)
+    probe = Table.__new__(Table)
+    assert dynamodb_models.copy.deepcopy(probe) is probe
+    errors = []
+
+    def writer(prefix):
+        try:
+            for n in range(150):
+                ddb.transact_write_items(
+                    TransactItems=[
+                        {"Put": {"TableName": table, "Item": {"pk": {"S": f"{prefix}{n}"}, "sk": {"S": "x"}}}},
+                        {
+                            "Update": {
+                                "TableName": table,
+                                "Key": {"pk": {"S": "counter"}, "sk": {"S": prefix}},
+                                "UpdateExpression": "ADD n :one",
+                                "ExpressionAttributeValues": {":one": {"N": "1"}},
+                            }
+                        },
+                    ]
+                )
+                ddb.put_item(TableName=table, Item={"pk": {"S": f"plain-{prefix}{n}"}, "sk": {"S": "x"}})
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(p,)) for p in "abc"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    counts = [
+        ddb.get_item(TableName=table, Key={"pk": {"S": "counter"}, "sk": {"S": p}})["Item"]["n"]["N"] for p in "abc"
+    ]
+    assert counts == ["150", "150", "150"]

@@ -4,16 +4,28 @@ Each is guarded by a test in tests/integration/test_moto_patches.py that fails l
 1. Lambda hook: moto's non-Docker Lambda backend echoes payloads; we dispatch to the real handlers instead,
    so the Step Functions Task states run our escalate function.
 2. Time scale: Step Functions Wait states and Retry intervals sleep `seconds * scale` (demos and tests).
+3. DynamoDB concurrency: moto's TransactWriteItems deep-copies every table it touches to be able to roll back.
+   That is O(table size) per transaction (a 10,000-alert storm becomes quadratic) and not thread-safe (the
+   copy iterates the table while Step Functions' worker threads write: "dictionary changed size during
+   iteration"). We serialize moto's DynamoDB request handling with one lock (DynamoDB itself is atomic per
+   item, so this is a stricter but faithful model) and snapshot only the items a transaction touches.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+import moto.dynamodb.models as dynamodb_models
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
@@ -59,8 +71,72 @@ class _ScaledTime:
         time.sleep(seconds * _time_scale)
 
 
+_dynamodb_lock = threading.RLock()
+_original_call_action = DynamoHandler.call_action
+_original_transact_write_items = DynamoDBBackend.transact_write_items
+
+
+def _serialized_call_action(self):  # noqa: ANN001 - moto's API
+    with _dynamodb_lock:
+        return _original_call_action(self)
+
+
+class _TablesAreNotCopied:
+    """Stands in for the `copy` module inside moto's DynamoDB backend: tables are not deep-copied (the
+    transaction wrapper below snapshots the touched items instead); everything else is copied as usual."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def _touched_items(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> list[tuple]:
+    """(table, hash key, range key, deep copy of the item or None) for every item the transaction names."""
+    touched = []
+    for entry in transact_items:
+        _, operation = next(iter(entry.items()))
+        table = backend.tables.get(operation.get("TableName", ""))
+        if table is None:
+            continue
+        attributes = operation.get("Item") or operation.get("Key") or {}
+        if table.hash_key_attr not in attributes:
+            continue
+        hash_key = DynamoType(attributes[table.hash_key_attr])
+        range_key = DynamoType(attributes[table.range_key_attr]) if table.range_key_attr in attributes else None
+        current = table.get_item(hash_key, range_key) if (range_key or not table.has_range_key) else None
+        touched.append((table, hash_key, range_key, copy.deepcopy(current)))
+    return touched
+
+
+def _restore(touched: list[tuple]) -> None:
+    for table, hash_key, range_key, snapshot in reversed(touched):
+        if range_key is not None:
+            if snapshot is None:
+                table.items[hash_key].pop(range_key, None)
+            else:
+                table.items[hash_key][range_key] = snapshot
+        elif snapshot is None:
+            table.items.pop(hash_key, None)
+        else:
+            table.items[hash_key] = snapshot
+
+
+def _transact_write_items(self, transact_items):  # noqa: ANN001 - moto's API
+    with _dynamodb_lock:
+        touched = _touched_items(self, transact_items)
+        try:
+            return _original_transact_write_items(self, transact_items)
+        except Exception:
+            _restore(touched)  # moto "rolled back" to the very same table objects: undo the touched items
+            raise
+
+
 def install(invoke: Callable[[str, dict[str, Any]], Any], *, time_scale: float = 1.0) -> None:
-    """Route Lambda invocations to `invoke(function_name, event)` and scale Step Functions time."""
+    """Route Lambda invocations to `invoke(function_name, event)`, scale Step Functions time, and make
+    moto's DynamoDB safe and linear under concurrency."""
     global _invoke, _time_scale, _installed
     _invoke = invoke
     _time_scale = time_scale
@@ -68,6 +144,9 @@ def install(invoke: Callable[[str, dict[str, Any]], Any], *, time_scale: float =
         LambdaSimpleBackend.invoke = _hooked_invoke
         WaitFunction._wait_interval = _scaled_wait
         retrier_decl.time = _ScaledTime()
+        DynamoHandler.call_action = _serialized_call_action
+        DynamoDBBackend.transact_write_items = _transact_write_items
+        dynamodb_models.copy = _TablesAreNotCopied()
         _installed = True
 
 
