@@ -143,3 +143,23 @@ def test_transactions_do_not_copy_tables_and_survive_concurrent_writers(aws):
         ddb.get_item(TableName=table, Key={"pk": {"S": "counter"}, "sk": {"S": p}})["Item"]["n"]["N"] for p in "abc"
     ]
     assert counts == ["150", "150", "150"]
+
+
+def test_sqs_patches_keep_attributes_and_counts_exact(aws):
+    import moto.sqs.models as sqs_models
+
+    assert sqs_models.unix_time_millis is moto_patches._fast_unix_time_millis
+    sqs = boto3.client("sqs")
+    url = aws.topology.ingest_queue_url
+    for n in range(5):
+        sqs.send_message(QueueUrl=url, MessageBody="{}", MessageGroupId="g", MessageDeduplicationId=f"d{n}")
+    sqs.send_message(QueueUrl=url, MessageBody="{}", MessageGroupId="g", MessageDeduplicationId="d0")  # dup
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "5" and attributes["FifoQueue"] == "true"
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]) == (
+        "3",
+        "2",
+    )
+    assert len(received) == 2
