@@ -30,7 +30,8 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 from oncall.ical_fetch import FetchError, fetch_feed
 from oncall.masking import mask_url
@@ -38,6 +39,8 @@ from oncall.models import User
 from oncall.schedules import IcalEvent, IcalUnavailableError
 
 logger = Logger(child=True)
+# Powertools shares one metrics buffer per namespace: the invoking handler's log_metrics flushes it.
+metrics = Metrics()
 
 Fetcher = Callable[[str], bytes]
 
@@ -177,6 +180,7 @@ class IcalFeeds:
         except (FetchError, IcalError) as error:
             message = f"iCal feed {mask_url(url)}: {error}"
             logger.warning("iCal feed unavailable", extra={"feed": mask_url(url), "error": str(error)})
+            metrics.add_metric(name="IcalFeedFailures", unit=MetricUnit.Count, value=1)
             with self._lock:
                 self._cache[url] = _Cached(now, error=message)
             raise IcalError(message) from error
