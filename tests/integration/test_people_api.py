@@ -328,3 +328,17 @@ def test_ical_schedule(aws, feed):
     assert response.status == 502 and "HTTP 500" in response.body["detail"] and "s3cr3t" not in response.body["detail"]
     assert aws.api("GET", f"schedules/{schedule['id']}").body["on_call_now"] == []
     assert set(feed.urls) == {url}
+
+
+def test_listing_stops_fetching_feeds_when_its_time_budget_is_spent(aws, feed, monkeypatch):
+    from oncall.api import schedules as schedules_api
+
+    _schedule(aws, name="A", type="ical", ical_url_primary="https://a.example/f.ics")
+    _schedule(aws, name="B", type="ical", ical_url_primary="https://b.example/f.ics")
+    feed.urls.clear()
+    monkeypatch.setattr(schedules_api, "LIST_FEED_BUDGET_SECONDS", -1)  # spent before the first schedule
+    listed = aws.api("GET", "schedules").body
+    assert [s["on_call_now"] for s in listed["results"]] == [[], []] and feed.urls == []
+    monkeypatch.setattr(schedules_api, "LIST_FEED_BUDGET_SECONDS", 3.0)
+    aws.api("GET", "schedules")
+    assert sorted(feed.urls) == ["https://a.example/f.ics", "https://b.example/f.ics"]

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from oncall.ical import IcalError, IcalFeeds, UserDirectory
+from oncall.ical import CachedOnly, IcalError, IcalFeeds, UserDirectory
 from oncall.ical_fetch import FetchError, fetch_feed
 from oncall.models import Schedule, ScheduleOverride, User
 from oncall.schedules import on_call_user_ids, shifts
@@ -262,3 +262,17 @@ def test_fetch_size_cap_and_redirect_limit_on_a_loopback_server(loopback_server)
         fetch_feed(f"{loopback_server}/loop", **allowed)
     with pytest.raises(FetchError, match="non-public"):  # the defaults refuse the same server
         fetch_feed(f"{loopback_server}/feed.ics".replace("http:", "https:"))
+
+
+def test_cached_only_view_never_fetches():
+    fetcher = Fetcher()
+    feeds = _feeds(fetcher)
+    cached_only = CachedOnly(feeds)
+    # not read yet: no one, and the window query says why, without a fetch
+    assert cached_only(URL, _utc(2026, 3, 2, 10)) == []
+    with pytest.raises(IcalError, match="not read yet"):
+        cached_only.events(URL, _utc(2026, 3, 2), _utc(2026, 3, 3))
+    assert fetcher.calls == 0
+    # once the container has the feed, the view answers from it
+    feeds(URL, _utc(2026, 3, 2, 10))
+    assert cached_only(URL, _utc(2026, 3, 2, 10)) == ["UAL"] and fetcher.calls == 1

@@ -167,11 +167,21 @@ class IcalFeeds:
         self._cache: dict[str, _Cached] = {}
         self._lock = threading.Lock()
 
-    def _calendar(self, url: str) -> Any:
-        now = self._monotonic()
+    def _fresh(self, url: str, now: float) -> _Cached | None:
         with self._lock:
             cached = self._cache.get(url)
         if cached is not None and now - cached.loaded_at < (self._error_ttl if cached.error else self._ttl):
+            return cached
+        return None
+
+    def is_cached(self, url: str) -> bool:
+        """True when reading `url` now needs no fetch (a fresh copy or a fresh failure is kept)."""
+        return self._fresh(url, self._monotonic()) is not None
+
+    def _calendar(self, url: str) -> Any:
+        now = self._monotonic()
+        cached = self._fresh(url, now)
+        if cached is not None:
             if cached.error:
                 raise IcalError(cached.error)
             return cached.calendar
@@ -204,3 +214,19 @@ class IcalFeeds:
         except IcalUnavailableError:
             return []
         return list(dict.fromkeys(u for e in events if e.start <= at < e.end for u in e.user_ids))
+
+
+class CachedOnly:
+    """An IcalSource view of `feeds` that never fetches: a feed not in the cache reads as unavailable. Lets a
+    request that touches many schedules stop fetching once its time budget is spent."""
+
+    def __init__(self, feeds: IcalFeeds) -> None:
+        self._feeds = feeds
+
+    def events(self, url: str, start: datetime, end: datetime, time_zone: str = "UTC") -> list[IcalEvent]:
+        if not self._feeds.is_cached(url):
+            raise IcalError(f"iCal feed {mask_url(url)}: not read yet (this request's time for feeds is spent)")
+        return self._feeds.events(url, start, end, time_zone)
+
+    def __call__(self, url: str, at: datetime) -> list[str]:
+        return self._feeds(url, at) if self._feeds.is_cached(url) else []

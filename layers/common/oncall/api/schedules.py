@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from aws_lambda_powertools.event_handler import Response
@@ -19,17 +20,24 @@ from oncall.api_schemas import (
 )
 from oncall.clock import api_time
 from oncall.errors import ValidationError
+from oncall.ical import CachedOnly
 from oncall.models import Schedule
 from oncall.pagination import DEFAULT_PAGE_SIZE
+from oncall.schedules import IcalSource
 from oncall.settings import get_settings
 from oncall.web import json_response
 
 router = Router()
 
 
-def _body(schedule: Schedule) -> dict:
+# A listing stops fetching feeds after this many seconds (each fetch may take ONCALL_ICAL_TIMEOUT_SECONDS),
+# so that many slow feeds cannot push the request past the function's timeout.
+LIST_FEED_BUDGET_SECONDS = 3.0
+
+
+def _body(schedule: Schedule, feeds: IcalSource | None = None) -> dict:
     now = wiring.now_clock().now()
-    return present_schedule(schedule, schedule_config.on_call_now(schedule, now, wiring.ical_feeds()))
+    return present_schedule(schedule, schedule_config.on_call_now(schedule, now, feeds or wiring.ical_feeds()))
 
 
 def _allow_http() -> bool:
@@ -41,7 +49,11 @@ def list_schedules(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: s
     schedules = [s for s in wiring.store().list_schedules() if name is None or s.name == name]
     # on_call_now is computed only for the page shown (a feed may have to be fetched for each).
     listed = page_of(router, [{"schedule": s} for s in schedules], page, perpage, name=name)
-    listed["results"] = [_body(item["schedule"]) for item in listed["results"]]
+    feeds, started, bodies = wiring.ical_feeds(), time.monotonic(), []
+    for item in listed["results"]:
+        spent = time.monotonic() - started > LIST_FEED_BUDGET_SECONDS
+        bodies.append(_body(item["schedule"], CachedOnly(feeds) if spent else feeds))
+    listed["results"] = bodies
     return listed
 
 
