@@ -30,6 +30,9 @@ from oncall.store import (
     GroupClosedError,
     GroupKeyPointer,
     GroupKeyTakenError,
+    MissingReferenceError,
+    ReferencedSinceError,
+    schedule_user_ids,
 )
 
 
@@ -64,6 +67,7 @@ class InMemoryStore:
         self.timeline: list[TimelineEntry] = []
         self.deliveries: set[tuple[str, str]] = set()
         self.heartbeats: dict[str, Heartbeat] = {}
+        self.reference_epochs: dict[str, int] = {}
         self.counter = 0
 
     # configuration
@@ -145,6 +149,39 @@ class InMemoryStore:
 
     def delete_schedule(self, schedule_id: str) -> None:
         self.schedules.pop(schedule_id, None)
+
+    def _reference(self, users: list[str], teams: list[str]) -> None:
+        missing = [u for u in users if u not in self.users] + [t for t in teams if t not in self.teams]
+        if missing:
+            raise MissingReferenceError(missing)
+        for item_id in [*users, *teams]:
+            self.reference_epochs[item_id] = self.reference_epochs.get(item_id, 0) + 1
+
+    def save_user(self, user: User) -> None:
+        with self._lock:
+            self._reference([], list(dict.fromkeys(user.team_ids)))
+            self.users[user.id] = user
+
+    def save_schedule(self, schedule: Schedule) -> None:
+        with self._lock:
+            self._reference(schedule_user_ids(schedule), [schedule.team_id] if schedule.team_id else [])
+            self.schedules[schedule.id] = schedule
+
+    def reference_epoch(self, item_id: str) -> int:
+        return self.reference_epochs.get(item_id, 0)
+
+    def _delete_unreferenced(self, items: dict, item_id: str, epoch: int) -> None:
+        with self._lock:
+            if self.reference_epochs.get(item_id, 0) != epoch:
+                raise ReferencedSinceError(item_id)
+            items.pop(item_id, None)
+            self.reference_epochs.pop(item_id, None)
+
+    def delete_user_unreferenced(self, user_id: str, epoch: int) -> None:
+        self._delete_unreferenced(self.users, user_id, epoch)
+
+    def delete_team_unreferenced(self, team_id: str, epoch: int) -> None:
+        self._delete_unreferenced(self.teams, team_id, epoch)
 
     def put_api_token(self, token: ApiToken) -> None:
         self.api_tokens[token.digest] = token

@@ -52,6 +52,17 @@ class OnCallClient:
                 return results
             page += 1
 
+    def find(self, resource: str, reference: str, *, names: tuple[str, ...] = ("name",)) -> dict[str, Any]:
+        """An object of `resource` by id or by one of its name fields (exact match, then case-insensitive)."""
+        objects = self.list_all(resource)
+        for candidate in objects:
+            if reference == candidate["id"] or any(reference == candidate.get(n) for n in names):
+                return candidate
+        for candidate in objects:
+            if any(reference.lower() == str(candidate.get(n) or "").lower() for n in names):
+                return candidate
+        raise ApiError(404, {"detail": f"No {resource.rstrip('s')} with id or name {reference!r}."})
+
     def find_integration(self, reference: str) -> dict[str, Any]:
         """An integration by id or by name."""
         for integration in self.list_all("integrations"):

@@ -1,10 +1,30 @@
 """One contract, two implementations: the in-memory fake used by unit tests must behave like DynamoStore."""
 
+from datetime import datetime
+
 import pytest
 
 from oncall import wiring
-from oncall.models import AlertGroup, EscalationSnapshot, ResolvedBy, TimelineEntry
-from oncall.store import AlertAlreadyGroupedError, GroupChangedError, GroupClosedError, GroupKeyTakenError
+from oncall.models import (
+    AlertGroup,
+    EscalationSnapshot,
+    NotificationRuleStep,
+    ResolvedBy,
+    RotationLayer,
+    Schedule,
+    ScheduleOverride,
+    Team,
+    TimelineEntry,
+    User,
+)
+from oncall.store import (
+    AlertAlreadyGroupedError,
+    GroupChangedError,
+    GroupClosedError,
+    GroupKeyTakenError,
+    MissingReferenceError,
+    ReferencedSinceError,
+)
 from tests import builders
 from tests.fakes import FixedClock, InMemoryStore
 
@@ -158,3 +178,84 @@ def test_wipe_and_delete(any_store):
     any_store.delete_group(group.id)
     assert any_store.get_group(group.id) is None and any_store.get_alert(a1.id) is None
     assert any_store.list_timeline(group.id) == []
+
+
+# ------------------------------------------------------------------------------------------ people
+def _user(user_id, username, **fields):
+    return User(id=user_id, username=username, created_at=FixedClock().now(), **fields)
+
+
+def _rotation(*users):
+    return Schedule(
+        id="SROTA",
+        name="rota",
+        layers=[RotationLayer(users=list(users), start=datetime(2026, 1, 5, 9))],
+        created_at=FixedClock().now(),
+    )
+
+
+def test_people_round_trip(any_store):
+    clock = FixedClock()
+    any_store.put_team(Team(id="TOPS", name="ops", created_at=clock.now()))
+    user = _user(
+        "UALICE",
+        "alice",
+        team_ids=["TOPS"],
+        contacts={"sms": "sns-sms://+15551234567"},
+        default_rules=[
+            NotificationRuleStep(type="notify", contact="sms"),
+            NotificationRuleStep(type="wait", duration=300),
+        ],
+    )
+    any_store.save_user(user)
+    any_store.put_user(_user("UBOB", "bob"))
+    schedule = _rotation("UALICE", "UBOB").model_copy(
+        update={
+            "team_id": "TOPS",
+            "overrides": [ScheduleOverride(user_id="UBOB", start=clock.now(), end=clock.now().replace(hour=13))],
+        }
+    )
+    any_store.save_schedule(schedule)
+    assert any_store.get_user("UALICE") == user
+    assert any_store.get_schedule("SROTA") == schedule
+    assert [u.username for u in any_store.list_users()] == ["alice", "bob"]
+    assert [t.id for t in any_store.list_teams()] == ["TOPS"]
+    any_store.delete_schedule("SROTA")
+    assert any_store.list_schedules() == []
+
+
+def test_saves_refuse_missing_references_and_write_nothing(any_store):
+    any_store.put_user(_user("UALICE", "alice"))
+    with pytest.raises(MissingReferenceError) as missing:
+        any_store.save_schedule(_rotation("UALICE", "UGONE"))
+    assert missing.value.ids == ["UGONE"]
+    assert any_store.get_schedule("SROTA") is None
+    with pytest.raises(MissingReferenceError) as missing_team:
+        any_store.save_user(_user("UBOB", "bob", team_ids=["TGONE"]))
+    assert missing_team.value.ids == ["TGONE"] and any_store.get_user("UBOB") is None
+
+
+def test_delete_fails_when_a_reference_appeared_after_the_check(any_store):
+    any_store.put_user(_user("UALICE", "alice"))
+    epoch = any_store.reference_epoch("UALICE")
+    # a schedule starts naming alice between the reference check and the delete
+    any_store.save_schedule(_rotation("UALICE"))
+    assert any_store.reference_epoch("UALICE") > epoch
+    with pytest.raises(ReferencedSinceError):
+        any_store.delete_user_unreferenced("UALICE", epoch)
+    assert any_store.get_user("UALICE") is not None
+    # removed from the schedule, the user can go (with the current epoch)
+    any_store.delete_schedule("SROTA")
+    any_store.delete_user_unreferenced("UALICE", any_store.reference_epoch("UALICE"))
+    assert any_store.get_user("UALICE") is None
+
+
+def test_team_delete_is_guarded_the_same_way(any_store):
+    clock = FixedClock()
+    any_store.put_team(Team(id="TOPS", name="ops", created_at=clock.now()))
+    epoch = any_store.reference_epoch("TOPS")
+    any_store.save_user(_user("UALICE", "alice", team_ids=["TOPS"]))
+    with pytest.raises(ReferencedSinceError):
+        any_store.delete_team_unreferenced("TOPS", epoch)
+    any_store.delete_team_unreferenced("TOPS", any_store.reference_epoch("TOPS"))
+    assert any_store.get_team("TOPS") is None

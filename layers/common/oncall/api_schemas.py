@@ -6,13 +6,27 @@ stored entities never leak storage details and the wire format has one home.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from oncall.clock import api_time
 from oncall.integration_types import get_type
-from oncall.models import Alert, AlertGroup, EscalationChain, EscalationStep, Integration, Route
+from oncall.masking import mask_url
+from oncall.models import (
+    Alert,
+    AlertGroup,
+    EscalationChain,
+    EscalationStep,
+    Integration,
+    NotificationRuleStep,
+    Route,
+    Schedule,
+    Team,
+    User,
+)
+from oncall.schedules import Shift
 
 # Public template names -> internal slots. Nested objects map `<surface>.<attribute>` to `<surface>_<attribute>`.
 _BEHAVIOUR_NAMES = {
@@ -212,3 +226,178 @@ class AttachRequest(_Request):
 
 class DeleteRequest(_Request):
     mode: Literal["wipe", "delete"] = "wipe"
+
+
+# ------------------------------------------------------------------------------------------ people
+# Limits that keep one save inside a DynamoDB transaction (100 items: 2 per reference) and pages readable.
+MAX_RULE_STEPS = 20
+MAX_CONTACTS = 20
+MAX_TEAMS_PER_USER = 20
+MAX_LAYERS = 20
+MAX_OVERRIDES = 200
+MAX_SCHEDULE_USERS = 45
+
+
+class NotificationRuleIn(_Request):
+    type: Literal["notify", "wait"]
+    contact: str | None = Field(default=None, description="notify: the name of one of the user's contacts")
+    duration: int | None = Field(default=None, ge=60, le=86400, description="wait: seconds")
+
+
+class UserWrite(_Request):
+    """POST and PUT /users: the whole user (missing optional fields take their defaults)."""
+
+    username: str = Field(min_length=1, max_length=150, pattern=r"^[A-Za-z0-9_.@+-]+$")
+    name: str = Field(default="", max_length=150)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=20)
+    timezone: str = Field(default="UTC", max_length=64)
+    teams: list[str] = Field(default_factory=list, max_length=MAX_TEAMS_PER_USER)
+    contacts: dict[str, str] = Field(default_factory=dict, description="contact name → channel URL")
+    default_rules: list[NotificationRuleIn] = Field(default_factory=list, max_length=MAX_RULE_STEPS)
+    important_rules: list[NotificationRuleIn] = Field(default_factory=list, max_length=MAX_RULE_STEPS)
+
+
+class UserPatch(_Request):
+    """PATCH /users/{id}: only the fields sent change (contacts and rules are replaced as a whole)."""
+
+    username: str | None = Field(default=None, min_length=1, max_length=150, pattern=r"^[A-Za-z0-9_.@+-]+$")
+    name: str | None = Field(default=None, max_length=150)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=20)
+    timezone: str | None = Field(default=None, max_length=64)
+    teams: list[str] | None = Field(default=None, max_length=MAX_TEAMS_PER_USER)
+    contacts: dict[str, str] | None = None
+    default_rules: list[NotificationRuleIn] | None = Field(default=None, max_length=MAX_RULE_STEPS)
+    important_rules: list[NotificationRuleIn] | None = Field(default=None, max_length=MAX_RULE_STEPS)
+
+
+class TeamWrite(_Request):
+    name: str = Field(min_length=1, max_length=100)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class LayerIn(_Request):
+    frequency: Literal["hourly", "daily", "weekly", "custom"] = "weekly"
+    shift_seconds: int | None = Field(default=None, ge=900, le=90 * 86400, description="custom: shift length")
+    duration: int | None = Field(default=None, ge=60, le=90 * 86400, description="seconds on call per shift")
+    users: list[str] = Field(min_length=1, max_length=MAX_SCHEDULE_USERS)
+    start: datetime = Field(description="the first handoff, local time in the schedule's time zone")
+
+
+class OverrideIn(_Request):
+    user_id: str = Field(validation_alias=AliasChoices("user_id", "user"))
+    start: datetime
+    end: datetime
+
+
+class ScheduleWrite(_Request):
+    """POST and PUT /schedules. `type` "web" (OnCall's name for web-edited schedules) means "calendar"."""
+
+    name: str = Field(min_length=1, max_length=100)
+    type: Literal["calendar", "web", "ical"] = "calendar"
+    time_zone: str = Field(default="UTC", max_length=64)
+    team_id: str | None = None
+    layers: list[LayerIn] = Field(default_factory=list, max_length=MAX_LAYERS)
+    overrides: list[OverrideIn] = Field(default_factory=list, max_length=MAX_OVERRIDES)
+    ical_url: str | None = Field(
+        default=None, max_length=2048, validation_alias=AliasChoices("ical_url_primary", "ical_url")
+    )
+
+
+class SchedulePatch(_Request):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    type: Literal["calendar", "web", "ical"] | None = None
+    time_zone: str | None = Field(default=None, max_length=64)
+    team_id: str | None = None
+    layers: list[LayerIn] | None = Field(default=None, max_length=MAX_LAYERS)
+    overrides: list[OverrideIn] | None = Field(default=None, max_length=MAX_OVERRIDES)
+    ical_url: str | None = Field(
+        default=None, max_length=2048, validation_alias=AliasChoices("ical_url_primary", "ical_url")
+    )
+
+
+def _rule(step: NotificationRuleStep) -> dict[str, Any]:
+    return (
+        {"type": step.type, "duration": step.duration}
+        if step.type == "wait"
+        else {
+            "type": step.type,
+            "contact": step.contact,
+        }
+    )
+
+
+def present_user(user: User) -> dict[str, Any]:
+    """OnCall's user shape plus our fields. Contact URLs are masked (they often are credentials)."""
+    return {
+        "id": user.id,
+        "email": user.email,
+        "username": user.username,
+        "name": user.name,
+        "role": None,  # roles belong to API tokens here
+        "timezone": user.timezone,
+        "teams": list(user.team_ids),
+        "is_phone_number_verified": False,
+        "phone": user.phone,
+        "contacts": {name: mask_url(url) for name, url in user.contacts.items()},
+        "default_rules": [_rule(s) for s in user.default_rules],
+        "important_rules": [_rule(s) for s in user.important_rules],
+    }
+
+
+def present_team(team: Team, member_ids: list[str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": team.id, "name": team.name, "email": team.email, "avatar_url": None}
+    if member_ids is not None:
+        body["members"] = member_ids
+    return body
+
+
+def _local_iso(moment: datetime) -> str:
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def present_schedule(schedule: Schedule, on_call_now: list[str]) -> dict[str, Any]:
+    return {
+        "id": schedule.id,
+        "name": schedule.name,
+        "type": "ical" if schedule.ical_url else "calendar",
+        "team_id": schedule.team_id,
+        "time_zone": schedule.time_zone,
+        "on_call_now": on_call_now,
+        "layers": [
+            {
+                "frequency": layer.frequency,
+                "shift_seconds": layer.shift_seconds,
+                "duration": layer.duration,
+                "users": list(layer.users),
+                "start": _local_iso(layer.start),
+            }
+            for layer in schedule.layers
+        ],
+        "overrides": [
+            {"user_id": o.user_id, "start": api_time(o.start), "end": api_time(o.end)} for o in schedule.overrides
+        ],
+        "ical_url_primary": mask_url(schedule.ical_url) if schedule.ical_url else None,
+        "ical_url_overrides": None,
+        "slack": {"channel_id": None, "user_group_id": None},
+    }
+
+
+def present_final_shift(shift: Shift, user: User | None) -> dict[str, Any]:
+    return {
+        "user_pk": shift.user_id,
+        "user_email": user.email if user else None,
+        "user_username": user.username if user else None,
+        "shift_start": api_time(shift.start),
+        "shift_end": api_time(shift.end),
+    }
+
+
+def present_user_brief(user_id: str, user: User | None) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": user.username if user else None,
+        "email": user.email if user else None,
+        "name": user.name if user else None,
+    }

@@ -11,6 +11,9 @@ Keys (pk / sk):
   GKEY#<grouping key> / GKEY         open_group_id (present while a group is open), last_resolved_group_id
   COUNTER / alert_group_number       the per-deployment group number (#N in titles)
   HEARTBEAT#<integration> / HEARTBEAT  heartbeat state; hb_shard/hb_due (sparse index "heartbeats") while armed
+  REFS#<user or team id> / REFS      epoch: moved by every save that references the item (save_user,
+                                     save_schedule, in the same transaction as a check that it exists);
+                                     deletes are conditional on it (see Store.delete_user_unreferenced)
 Conditional writes and transactions, never read-then-write, keep one open group per grouping key.
 """
 
@@ -48,6 +51,9 @@ from oncall.store import (
     GroupClosedError,
     GroupKeyPointer,
     GroupKeyTakenError,
+    MissingReferenceError,
+    ReferencedSinceError,
+    schedule_user_ids,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -235,6 +241,82 @@ class DynamoStore:
 
     def delete_schedule(self, schedule_id: str) -> None:
         self._delete_config("SCHEDULE", schedule_id)
+
+    def _save_referencing(self, kind: str, model: BaseModel, item_id: str, references: list[tuple[str, str]]) -> None:
+        """One transaction: put the item, check each referenced (kind, id) exists and move its epoch."""
+        items: list[dict[str, Any]] = [
+            {"Put": {"TableName": self._table, "Item": _model_item(model, {"pk": f"CFG#{kind}", "sk": item_id})}}
+        ]
+        for ref_kind, ref_id in references:
+            items.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table,
+                        "Key": _key(f"CFG#{ref_kind}", ref_id),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                }
+            )
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _key(f"REFS#{ref_id}", "REFS"),
+                        "UpdateExpression": "ADD epoch :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                }
+            )
+        try:
+            self._ddb.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            codes = _cancellation_codes(error)
+            missing = [
+                ref_id
+                for n, (_, ref_id) in enumerate(references)
+                if codes[1 + 2 * n : 2 + 2 * n] == ["ConditionalCheckFailed"]
+            ]
+            if missing:
+                raise MissingReferenceError(missing) from error
+            raise
+
+    def save_user(self, user: User) -> None:
+        teams = [("TEAM", t) for t in dict.fromkeys(user.team_ids)]
+        self._save_referencing("USER", user, user.id, teams)
+
+    def save_schedule(self, schedule: Schedule) -> None:
+        references = [("USER", u) for u in schedule_user_ids(schedule)]
+        if schedule.team_id:
+            references.append(("TEAM", schedule.team_id))
+        self._save_referencing("SCHEDULE", schedule, schedule.id, references)
+
+    def reference_epoch(self, item_id: str) -> int:
+        item = self._get(f"REFS#{item_id}", "REFS")
+        return int(item["epoch"]["N"]) if item and "epoch" in item else 0
+
+    def _delete_unreferenced(self, kind: str, item_id: str, epoch: int) -> None:
+        unchanged: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(epoch)"}
+            if epoch == 0
+            else {"ConditionExpression": "epoch = :e", "ExpressionAttributeValues": {":e": {"N": str(epoch)}}}
+        )
+        try:
+            self._ddb.transact_write_items(
+                TransactItems=[
+                    {"Delete": {"TableName": self._table, "Key": _key(f"CFG#{kind}", item_id)}},
+                    {"Delete": {"TableName": self._table, "Key": _key(f"REFS#{item_id}", "REFS"), **unchanged}},
+                ]
+            )
+        except ClientError as error:
+            if "ConditionalCheckFailed" in _cancellation_codes(error):
+                raise ReferencedSinceError(item_id) from error
+            raise
+
+    def delete_user_unreferenced(self, user_id: str, epoch: int) -> None:
+        self._delete_unreferenced("USER", user_id, epoch)
+
+    def delete_team_unreferenced(self, team_id: str, epoch: int) -> None:
+        self._delete_unreferenced("TEAM", team_id, epoch)
 
     def put_api_token(self, token: ApiToken) -> None:
         self._put_config("APITOKEN", token, token.digest)

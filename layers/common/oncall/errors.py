@@ -54,3 +54,7 @@ class UnsupportedMethodError(OnCallError):
 
 class StorageUnavailableError(OnCallError):
     """AWS failed while accepting something; the sender must retry (5xx)."""
+
+
+class UpstreamError(OnCallError):
+    """Something we depend on outside AWS (an iCal feed) failed; the detail says what, without secrets."""

@@ -124,6 +124,9 @@ class RotationLayer(Entity):
     frequency: Literal["hourly", "daily", "weekly", "custom"] = "weekly"
     shift_seconds: int | None = None  # custom: the length of one shift
     start: datetime  # naive local time of the first handoff; rotation runs forward (and backward) from it
+    # Seconds on call from each handoff (09:00 + 8 h = a day shift); None = the whole shift. Where a layer has
+    # no one on call, earlier layers show through.
+    duration: int | None = None
 
 
 class ScheduleOverride(Entity):
@@ -142,7 +145,8 @@ class Schedule(Entity):
     # Later layers win where they have someone on call (like OnCall's layers).
     layers: list[RotationLayer] = Field(default_factory=list)
     overrides: list[ScheduleOverride] = Field(default_factory=list)
-    # An iCal feed instead of (or on top of) layers: event summaries name the on-call usernames.
+    # An iCal feed instead of layers (the API's "ical" type): event summaries / attendees name the users
+    # (see oncall.ical for the rule).
     ical_url: str | None = None
     created_at: datetime
 

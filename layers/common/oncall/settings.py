@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, validation_alias="ONCALL_MAX_BODY_BYTES")
     # How long hot paths trust their cached copy of the configuration (OnCall caches 5 s).
     config_cache_seconds: float = Field(default=5.0, validation_alias="ONCALL_CONFIG_CACHE_SECONDS")
+    # iCal schedule feeds: how long a container reuses a fetched feed, how long a fetch may take, how big a
+    # feed may be, and whether plain http / private addresses are allowed (never in production).
+    ical_cache_seconds: float = Field(default=300.0, validation_alias="ONCALL_ICAL_CACHE_SECONDS")
+    ical_timeout_seconds: float = Field(default=5.0, validation_alias="ONCALL_ICAL_TIMEOUT_SECONDS")
+    ical_max_bytes: int = Field(default=2 * 1024 * 1024, validation_alias="ONCALL_ICAL_MAX_BYTES")
+    ical_allow_http: bool = Field(default=False, validation_alias="ONCALL_ICAL_ALLOW_HTTP")
+    ical_allow_private: bool = Field(default=False, validation_alias="ONCALL_ICAL_ALLOW_PRIVATE")
 
 
 @lru_cache(maxsize=1)

@@ -43,10 +43,28 @@ class GroupChangedError(StoreConflictError):
     """The group's state changed since it was read (optimistic lock on `version`)."""
 
 
+class MissingReferenceError(StoreConflictError):
+    """A saved item names users or teams that do not exist (any more); `ids` lists them."""
+
+    def __init__(self, ids: list[str]) -> None:
+        super().__init__(", ".join(ids))
+        self.ids = ids
+
+
+class ReferencedSinceError(StoreConflictError):
+    """Something started referring to the item after its references were checked; check again."""
+
+
 @dataclass(frozen=True)
 class GroupKeyPointer:
     open_group_id: str | None = None
     last_resolved_group_id: str | None = None
+
+
+def schedule_user_ids(schedule: Schedule) -> list[str]:
+    """Every user a schedule names (layers, then overrides), once each."""
+    named = [u for layer in schedule.layers for u in layer.users] + [o.user_id for o in schedule.overrides]
+    return list(dict.fromkeys(named))
 
 
 class Store(Protocol):
@@ -76,6 +94,31 @@ class Store(Protocol):
     def get_schedule(self, schedule_id: str) -> Schedule | None: ...
     def list_schedules(self) -> list[Schedule]: ...
     def delete_schedule(self, schedule_id: str) -> None: ...
+    # referential integrity of people: saving a reference moves the referenced item's "reference epoch";
+    # deleting is conditional on the epoch read before the references were checked, so a reference added
+    # in between makes the delete fail instead of leaving a dangling id.
+    def save_user(self, user: User) -> None:
+        """Put `user` if every team in `user.team_ids` exists (MissingReferenceError naming the missing ones
+        otherwise, nothing written); moves those teams' reference epochs."""
+        ...
+
+    def save_schedule(self, schedule: Schedule) -> None:
+        """Put `schedule` if every user of its layers and overrides and its team exist (MissingReferenceError
+        otherwise, nothing written); moves their reference epochs."""
+        ...
+
+    def reference_epoch(self, item_id: str) -> int:
+        """How often a user/team has been referenced by saves (0 if never)."""
+        ...
+
+    def delete_user_unreferenced(self, user_id: str, epoch: int) -> None:
+        """Delete the user if its reference epoch is still `epoch` (ReferencedSinceError otherwise)."""
+        ...
+
+    def delete_team_unreferenced(self, team_id: str, epoch: int) -> None:
+        """Delete the team if its reference epoch is still `epoch` (ReferencedSinceError otherwise)."""
+        ...
+
     def put_api_token(self, token: ApiToken) -> None: ...
     def get_api_token(self, digest: str) -> ApiToken | None: ...
 

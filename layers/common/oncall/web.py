@@ -24,6 +24,7 @@ ERROR_STATUS: dict[type[errors.OnCallError], HTTPStatus] = {
     errors.UnsupportedMethodError: HTTPStatus.METHOD_NOT_ALLOWED,
     errors.PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     errors.StorageUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
+    errors.UpstreamError: HTTPStatus.BAD_GATEWAY,
 }
 
 
@@ -62,7 +63,9 @@ def register_error_map(app: APIGatewayHttpResolver, logger: Logger) -> None:
     @app.exception_handler(errors.OnCallError)
     def _domain_error(error: errors.OnCallError) -> Response:
         status = status_for(error)
-        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        if status == HTTPStatus.BAD_GATEWAY:
+            logger.warning("upstream failed", extra={"status": int(status), "detail": error.detail})
+        elif status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             logger.exception("request failed on AWS", extra={"status": int(status)})
         return json_response(status, error_body(error))
 

@@ -1,0 +1,131 @@
+"""/api/v1/schedules, with who is on call (`on_call`) and OnCall's `final_shifts`"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.metrics import MetricUnit
+
+from oncall import schedule_config, wiring
+from oncall.api.common import Page, PerPage, metrics, page_of
+from oncall.api_schemas import (
+    SchedulePatch,
+    ScheduleWrite,
+    present_final_shift,
+    present_schedule,
+    present_user_brief,
+)
+from oncall.clock import api_time
+from oncall.errors import ValidationError
+from oncall.ical import CachedOnly
+from oncall.models import Schedule
+from oncall.pagination import DEFAULT_PAGE_SIZE
+from oncall.schedules import IcalSource
+from oncall.settings import get_settings
+from oncall.web import json_response
+
+router = Router()
+
+
+# A listing stops fetching feeds after this many seconds (each fetch may take ONCALL_ICAL_TIMEOUT_SECONDS),
+# so that many slow feeds cannot push the request past the function's timeout.
+LIST_FEED_BUDGET_SECONDS = 3.0
+
+
+def _body(schedule: Schedule, feeds: IcalSource | None = None) -> dict:
+    now = wiring.now_clock().now()
+    return present_schedule(schedule, schedule_config.on_call_now(schedule, now, feeds or wiring.ical_feeds()))
+
+
+def _allow_http() -> bool:
+    return get_settings().ical_allow_http
+
+
+@router.get("/schedules")
+def list_schedules(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None) -> dict:
+    schedules = [s for s in wiring.store().list_schedules() if name is None or s.name == name]
+    # on_call_now is computed only for the page shown (a feed may have to be fetched for each).
+    listed = page_of(router, [{"schedule": s} for s in schedules], page, perpage, name=name)
+    feeds, started, bodies = wiring.ical_feeds(), time.monotonic(), []
+    for item in listed["results"]:
+        spent = time.monotonic() - started > LIST_FEED_BUDGET_SECONDS
+        bodies.append(_body(item["schedule"], CachedOnly(feeds) if spent else feeds))
+    listed["results"] = bodies
+    return listed
+
+
+@router.post("/schedules")
+def create_schedule(body: ScheduleWrite):
+    schedule = schedule_config.create_schedule(
+        body, store=wiring.store(), clock=wiring.now_clock(), allow_http=_allow_http()
+    )
+    metrics.add_metric(name="SchedulesCreated", unit=MetricUnit.Count, value=1)
+    return json_response(201, _body(schedule))
+
+
+@router.get("/schedules/<schedule_id>")
+def get_schedule(schedule_id: str) -> dict:
+    return _body(schedule_config.get_schedule(wiring.store(), schedule_id))
+
+
+@router.put("/schedules/<schedule_id>")
+def replace_schedule(schedule_id: str, body: ScheduleWrite) -> dict:
+    schedule = schedule_config.replace_schedule(schedule_id, body, store=wiring.store(), allow_http=_allow_http())
+    return _body(schedule)
+
+
+@router.patch("/schedules/<schedule_id>")
+def patch_schedule(schedule_id: str, body: SchedulePatch) -> dict:
+    schedule = schedule_config.patch_schedule(schedule_id, body, store=wiring.store(), allow_http=_allow_http())
+    return _body(schedule)
+
+
+@router.delete("/schedules/<schedule_id>")
+def delete_schedule(schedule_id: str):
+    schedule_config.delete_schedule(schedule_id, store=wiring.store())
+    return Response(status_code=204, content_type="application/json", body="")
+
+
+def _moment(at: str | None) -> datetime:
+    if not at:
+        return wiring.now_clock().now()
+    try:
+        moment = datetime.fromisoformat(at.strip().replace(" ", "+"))  # a "+" in a query string arrives as " "
+    except ValueError as error:
+        message = f"'{at}' is not an ISO 8601 time (like 2026-03-30T09:00:00Z)."
+        raise ValidationError(f"at: {message}", {"at": [message]}) from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@router.get("/schedules/<schedule_id>/on_call")
+def on_call(schedule_id: str, at: str | None = None) -> dict:
+    store = wiring.store()
+    schedule = schedule_config.get_schedule(store, schedule_id)
+    moment = _moment(at)
+    user_ids, feed_error = schedule_config.who_is_on_call(schedule, moment, wiring.ical_feeds())
+    return {
+        "schedule_id": schedule.id,
+        "at": api_time(moment),
+        "users": [present_user_brief(u, store.get_user(u)) for u in user_ids],
+        "ical_error": feed_error,
+    }
+
+
+@router.get("/schedules/<schedule_id>/final_shifts")
+def final_shifts(
+    schedule_id: str,
+    page: Page = 1,
+    perpage: PerPage = DEFAULT_PAGE_SIZE,
+    start_date: str | None = None,
+    end_date: str | None = None,
+) -> dict:
+    store = wiring.store()
+    schedule = schedule_config.get_schedule(store, schedule_id)
+    start, end = schedule_config.parse_window(start_date, end_date)
+    result = schedule_config.final_shifts(schedule, start, end, wiring.ical_feeds())
+    users = {u.id: u for u in store.list_users()}
+    shifts = [present_final_shift(s, users.get(s.user_id)) for s in result]
+    return page_of(router, shifts, page, perpage, start_date=start_date, end_date=end_date)

@@ -1,0 +1,47 @@
+"""/api/v1/teams (membership is the users' `teams` field)"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.metrics import MetricUnit
+
+from oncall import people, wiring
+from oncall.api.common import Page, PerPage, metrics, page_of
+from oncall.api_schemas import TeamWrite, present_team
+from oncall.pagination import DEFAULT_PAGE_SIZE
+from oncall.web import json_response
+
+router = Router()
+
+
+@router.get("/teams")
+def list_teams(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None) -> dict:
+    teams = [t for t in wiring.store().list_teams() if name is None or t.name == name]
+    return page_of(router, [present_team(t) for t in teams], page, perpage, name=name)
+
+
+@router.post("/teams")
+def create_team(body: TeamWrite):
+    team = people.create_team(body, store=wiring.store(), clock=wiring.now_clock())
+    metrics.add_metric(name="TeamsCreated", unit=MetricUnit.Count, value=1)
+    return json_response(201, present_team(team, []))
+
+
+@router.get("/teams/<team_id>")
+def get_team(team_id: str) -> dict:
+    store = wiring.store()
+    return present_team(people.get_team(store, team_id), people.team_member_ids(store, team_id))
+
+
+@router.put("/teams/<team_id>")
+def replace_team(team_id: str, body: TeamWrite) -> dict:
+    store = wiring.store()
+    team = people.replace_team(team_id, body, store=store)
+    return present_team(team, people.team_member_ids(store, team_id))
+
+
+@router.delete("/teams/<team_id>")
+def delete_team(team_id: str):
+    people.delete_team(team_id, store=wiring.store())
+    return Response(status_code=204, content_type="application/json", body="")

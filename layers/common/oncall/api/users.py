@@ -1,0 +1,94 @@
+"""/api/v1/users and /api/v1/personal_notification_rules (a read-only view of the users' rules)"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.metrics import MetricUnit
+
+from oncall import people, wiring
+from oncall.api.common import Page, PerPage, metrics, page_of
+from oncall.api_schemas import UserPatch, UserWrite, present_user
+from oncall.errors import NotFoundError, UnsupportedMethodError
+from oncall.models import ApiToken
+from oncall.pagination import DEFAULT_PAGE_SIZE
+from oncall.web import json_response
+
+router = Router()
+
+
+@router.get("/users")
+def list_users(
+    page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, username: str | None = None, email: str | None = None
+) -> dict:
+    users = [
+        u
+        for u in wiring.store().list_users()
+        if (username is None or u.username.lower() == username.lower())
+        and (email is None or (u.email or "").lower() == email.lower())
+    ]
+    return page_of(router, [present_user(u) for u in users], page, perpage, username=username, email=email)
+
+
+@router.post("/users")
+def create_user(body: UserWrite):
+    user = people.create_user(body, store=wiring.store(), clock=wiring.now_clock())
+    metrics.add_metric(name="UsersCreated", unit=MetricUnit.Count, value=1)
+    return json_response(201, present_user(user))
+
+
+@router.get("/users/<user_id>")
+def get_user(user_id: str) -> dict:
+    if user_id == "current":  # OnCall: the user the API token belongs to
+        token: ApiToken = router.context["api_token"]
+        if not token.user_id:
+            raise NotFoundError("This API token belongs to no user.")
+        user_id = token.user_id
+    return present_user(people.get_user(wiring.store(), user_id))
+
+
+@router.put("/users/<user_id>")
+def replace_user(user_id: str, body: UserWrite) -> dict:
+    return present_user(people.replace_user(user_id, body, store=wiring.store()))
+
+
+@router.patch("/users/<user_id>")
+def patch_user(user_id: str, body: UserPatch) -> dict:
+    return present_user(people.patch_user(user_id, body, store=wiring.store()))
+
+
+@router.delete("/users/<user_id>")
+def delete_user(user_id: str):
+    people.delete_user(user_id, store=wiring.store())
+    metrics.add_metric(name="UsersDeleted", unit=MetricUnit.Count, value=1)
+    return Response(status_code=204, content_type="application/json", body="")
+
+
+# ------------------------------------------------------------------------------------------ rules (read-only)
+@router.get("/personal_notification_rules")
+def list_rules(
+    page: Page = 1,
+    perpage: PerPage = DEFAULT_PAGE_SIZE,
+    user_id: str | None = None,
+    important: bool | None = None,
+) -> dict:
+    rules = people.notification_rules(wiring.store(), user_id, important)
+    flag = None if important is None else str(important).lower()
+    return page_of(router, rules, page, perpage, user_id=user_id, important=flag)
+
+
+@router.get("/personal_notification_rules/<rule_id>")
+def get_rule(rule_id: str) -> dict:
+    for rule in people.notification_rules(wiring.store(), None, None):
+        if rule["id"] == rule_id:
+            return rule
+    raise NotFoundError()
+
+
+@router.route("/personal_notification_rules", method=["POST"])
+@router.route("/personal_notification_rules/<rule_id>", method=["PUT", "PATCH", "DELETE"])
+def change_rule(rule_id: str | None = None):
+    raise UnsupportedMethodError(
+        "Personal notification rules are read-only here: change default_rules / important_rules with "
+        "PATCH /api/v1/users/{id}."
+    )
