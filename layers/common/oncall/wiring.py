@@ -38,8 +38,12 @@ def escalations() -> StepFunctionsEscalations:
 
 @cache
 def notifier() -> ChannelNotifier:
-    outbox_path = get_settings().outbox_path
-    return ChannelNotifier(Outbox(outbox_path) if outbox_path else None)
+    settings = get_settings()
+    return ChannelNotifier(
+        Outbox(settings.outbox_path) if settings.outbox_path else None,
+        sender=settings.notification_sender,
+        allow_private=settings.allow_private_targets,
+    )
 
 
 @cache
