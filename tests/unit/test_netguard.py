@@ -176,7 +176,7 @@ def test_too_many_redirects_stop():
 
 
 def test_our_own_base_url_is_refused():
-    client = ScriptedClient([], resolver=PUBLIC, refused_prefixes=("https://hooks.example.com/oncall",))
+    client = ScriptedClient([], resolver=PUBLIC, refused_origins=("https://hooks.example.com:443/oncall",))
     with pytest.raises(BlockedTargetError, match="this OnCall"):
         client.request("GET", "https://hooks.example.com/oncall/api/v1/", headers={}, body=None, timeout=1)
 

@@ -209,6 +209,15 @@ def check_url(url: str, *, allow_private: bool, resolver: Resolver = system_reso
     )
 
 
+def _origin(url: str) -> tuple[str, str, int] | None:
+    try:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        return scheme, (parts.hostname or "").rstrip("."), parts.port or _DEFAULT_PORTS.get(scheme, 0)
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class HttpResult:
     status: int
@@ -225,8 +234,9 @@ class GuardedHttpClient:
     max_redirects: int = 3
     max_body_bytes: int = 1_000_000
     ssl_context: ssl.SSLContext | None = None
-    # URLs starting with these are refused too (our own base URL: a webhook must not call us in a loop).
-    refused_prefixes: tuple[str, ...] = field(default_factory=tuple)
+    # URLs on these origins (scheme + host + port) are refused too: our own base URL, so that a webhook
+    # cannot call this deployment in a loop.
+    refused_origins: tuple[str, ...] = field(default_factory=tuple)
 
     def request(
         self, method: str, url: str, *, headers: dict[str, str], body: bytes | None, timeout: float
@@ -251,9 +261,9 @@ class GuardedHttpClient:
         raise BlockedTargetError(f"more than {self.max_redirects} redirects")
 
     def _refuse_own(self, url: str) -> None:
-        for prefix in self.refused_prefixes:
-            if prefix and url.lower().startswith(prefix.lower()):
-                raise BlockedTargetError("the URL points at this OnCall deployment")
+        origin = _origin(url)
+        if origin and any(origin == _origin(own) for own in self.refused_origins):
+            raise BlockedTargetError("the URL points at this OnCall deployment")
 
     def _send(
         self, target: Target, method: str, headers: dict[str, str], body: bytes | None, timeout: float

@@ -3,6 +3,7 @@ notifier. Handlers ask for them here; tests call `reset()` between AWS fixtures.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 from oncall import aws, clock
@@ -10,9 +11,11 @@ from oncall.actions import ActionDeps
 from oncall.channels import ChannelNotifier, Outbox
 from oncall.config_cache import ConfigCache
 from oncall.dynamo_store import DynamoStore
-from oncall.events import EventSink, NullSink
+from oncall.events import EventSink, NullSink, SqsEventSink
+from oncall.netguard import GuardedHttpClient
 from oncall.queue import SqsAlertQueue
 from oncall.settings import get_settings
+from oncall.webhook_delivery import DeliveryDeps, SqsDeliveryQueue
 from oncall.workflows import StepFunctionsEscalations
 
 
@@ -48,7 +51,32 @@ def notifier() -> ChannelNotifier:
 
 @cache
 def events() -> EventSink:
-    return NullSink()
+    queue_url = get_settings().events_queue_url
+    return SqsEventSink(queue_url) if queue_url else NullSink()
+
+
+@cache
+def webhook_http() -> GuardedHttpClient:
+    settings = get_settings()
+    own = (settings.public_base_url,) if settings.public_base_url else ()
+    return GuardedHttpClient(allow_private=settings.allow_private_targets, refused_origins=own)
+
+
+def delivery_deps(base_url: str | None = None) -> DeliveryDeps:
+    """What webhook delivery needs; `base_url` for links in event data (default: PUBLIC_BASE_URL)."""
+    settings = get_settings()
+    http = webhook_http()
+    if base_url and base_url not in http.refused_origins:
+        http = replace(http, refused_origins=(*http.refused_origins, base_url))
+    return DeliveryDeps(
+        store=store(),
+        config=config(),
+        clock=now_clock(),
+        queue=SqsDeliveryQueue(settings.events_queue_url),
+        http=http,
+        base_url=base_url if base_url is not None else settings.public_base_url,
+        retry_base_seconds=settings.webhook_retry_base_seconds,
+    )
 
 
 def now_clock() -> clock.Clock:
@@ -60,7 +88,7 @@ def action_deps() -> ActionDeps:
 
 
 def reset() -> None:
-    for factory in (store, config, alert_queue, escalations, notifier, events):
+    for factory in (store, config, alert_queue, escalations, notifier, events, webhook_http):
         factory.cache_clear()
     get_settings.cache_clear()
     aws.reset_clients()
