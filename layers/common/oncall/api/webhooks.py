@@ -16,6 +16,12 @@ router = Router()
 _LOG_LIMIT = 1000  # attempts the responses endpoint pages through (newest first; older ones expire)
 
 
+def _changed() -> None:
+    """Forget this container's cached configuration. Other containers see a change within their cache
+    lifetime (5 s); in the local stack, where every function shares one process, at once."""
+    wiring.config().invalidate()
+
+
 @router.get("/webhooks")
 def list_webhooks(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None) -> dict:
     found = [w for w in wiring.store().list_webhooks() if name in (None, w.name)]
@@ -25,6 +31,7 @@ def list_webhooks(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: st
 @router.post("/webhooks")
 def create_webhook(body: WebhookIn):
     webhook = webhooks.create_webhook(body, store=wiring.store(), clock=wiring.now_clock())
+    _changed()
     return json_response(201, present_webhook(webhook))
 
 
@@ -35,17 +42,22 @@ def get_webhook(webhook_id: str) -> dict:
 
 @router.put("/webhooks/<webhook_id>")
 def replace_webhook(webhook_id: str, body: WebhookIn) -> dict:
-    return present_webhook(webhooks.update_webhook(webhook_id, body, replace=True, store=wiring.store()))
+    webhook = webhooks.update_webhook(webhook_id, body, replace=True, store=wiring.store())
+    _changed()
+    return present_webhook(webhook)
 
 
 @router.patch("/webhooks/<webhook_id>")
 def change_webhook(webhook_id: str, body: WebhookPatch) -> dict:
-    return present_webhook(webhooks.update_webhook(webhook_id, body, replace=False, store=wiring.store()))
+    webhook = webhooks.update_webhook(webhook_id, body, replace=False, store=wiring.store())
+    _changed()
+    return present_webhook(webhook)
 
 
 @router.delete("/webhooks/<webhook_id>")
 def delete_webhook(webhook_id: str):
     webhooks.delete_webhook(webhook_id, wiring.store())
+    _changed()
     return Response(status_code=204, content_type="application/json", body="")
 
 
@@ -58,7 +70,7 @@ def list_responses(webhook_id: str, page: Page = 1, perpage: PerPage = DEFAULT_P
 
 
 @router.post("/webhooks/<webhook_id>/test")
-def test_webhook(webhook_id: str) -> dict:
+def send_test(webhook_id: str) -> dict:
     sent = webhooks.send_test_event(webhook_id, actor(router), wiring.delivery_deps(base(router)))
     return present_webhook_response(sent)
 
