@@ -81,6 +81,16 @@ class AwsEnv:
             delivered += count
         return delivered
 
+    def drain_events(self, *, wait_seconds: int = 0) -> int:
+        """Deliver everything on the events queue to the webhooks function (delayed retries included only
+        once they are due)."""
+        [mapping] = [m for m in self.topology.queue_mappings if m.function == "WebhooksFunction"]
+        poller = QueuePoller(mapping, self.functions)
+        delivered = 0
+        while (count := poller.poll_once(wait_seconds=wait_seconds)) > 0:
+            delivered += count
+        return delivered
+
     def execution_status(self, name: str, timeout: float = 10) -> str:
         sfn = boto3.client("stepfunctions")
         arn = f"{self.topology.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"

@@ -259,3 +259,79 @@ def test_team_delete_is_guarded_the_same_way(any_store):
         any_store.delete_team_unreferenced("TOPS", epoch)
     any_store.delete_team_unreferenced("TOPS", any_store.reference_epoch("TOPS"))
     assert any_store.get_team("TOPS") is None
+
+
+# ------------------------------------------------------------------------------------------ webhooks
+def _webhook(name="hook", webhook_id="WH1", clock=None):
+    from oncall.models import Webhook
+
+    return Webhook(id=webhook_id, name=name, url="https://example.com/h", created_at=(clock or FixedClock()).now())
+
+
+def test_webhook_names_are_unique_and_renames_release_the_old_name(any_store):
+    from oncall.store import WebhookNameTakenError
+
+    any_store.put_webhook(_webhook("alpha", "WH1"))
+    with pytest.raises(WebhookNameTakenError):
+        any_store.put_webhook(_webhook("alpha", "WH2"))
+    assert [w.id for w in any_store.list_webhooks()] == ["WH1"]
+    # the same webhook may be written again under its own name, and renamed
+    any_store.put_webhook(_webhook("alpha", "WH1").model_copy(update={"url": "https://example.com/2"}))
+    any_store.put_webhook(_webhook("beta", "WH1"), previous_name="alpha")
+    any_store.put_webhook(_webhook("alpha", "WH2"))
+    assert sorted(w.name for w in any_store.list_webhooks()) == ["alpha", "beta"]
+    any_store.delete_webhook("WH1")
+    assert any_store.get_webhook("WH1") is None
+    any_store.put_webhook(_webhook("beta", "WH3"))
+    assert any_store.get_webhook("WH3").name == "beta"
+
+
+def test_webhook_attempts_are_claimed_once_and_in_order(any_store):
+    now = FixedClock().now()
+    assert any_store.claim_webhook_attempt("WH1", "EV1", 1, now)
+    assert not any_store.claim_webhook_attempt("WH1", "EV1", 1, now)  # a redelivered message
+    assert not any_store.claim_webhook_attempt("WH1", "EV1", 3, now)  # out of order
+    any_store.settle_webhook_attempt("WH1", "EV1", 1, "retrying")
+    assert any_store.claim_webhook_attempt("WH1", "EV1", 2, now)
+    assert not any_store.claim_webhook_attempt("WH1", "EV1", 2, now)
+    any_store.settle_webhook_attempt("WH1", "EV1", 1, "failed")  # stale: attempt 2 exists, ignored
+    any_store.settle_webhook_attempt("WH1", "EV1", 2, "delivered")
+    assert not any_store.claim_webhook_attempt("WH1", "EV1", 3, now)  # delivered is final
+    assert any_store.claim_webhook_attempt("WH1", "EV2", 1, now)  # another event
+    assert any_store.claim_webhook_attempt("WH2", "EV1", 1, now)  # another webhook
+
+
+def test_webhook_responses_newest_first_and_latest_per_group(any_store):
+    from datetime import timedelta
+
+    from oncall import ids
+    from oncall.models import WebhookResponse
+
+    clock = FixedClock()
+    responses = []
+    for n in range(3):
+        at = clock.now() + timedelta(seconds=n)
+        responses.append(
+            WebhookResponse(
+                id=ids.sortable_id(ids.PREFIX_WEBHOOK_RESPONSE, at),
+                webhook_id="WH1",
+                event_id="EV1",
+                group_id="IG1",
+                trigger="resolve",
+                attempt=n + 1,
+                at=at,
+                method="POST",
+                request_headers={"Authorization": "****************"},
+                status_code=500 if n < 2 else 200,
+                content=f"body {n}",
+                outcome="retrying" if n < 2 else "delivered",
+            )
+        )
+    for response in (responses[1], responses[0], responses[2]):
+        any_store.add_webhook_response(response)
+    assert [r.attempt for r in any_store.list_webhook_responses("WH1")] == [3, 2, 1]
+    assert [r.attempt for r in any_store.list_webhook_responses("WH1", limit=2)] == [3, 2]
+    assert any_store.get_webhook_response("WH1", responses[0].id) == responses[0]
+    assert any_store.get_webhook_response("WH1", "WRNONE") is None
+    assert any_store.latest_webhook_responses("IG1") == {"WH1": "body 2"}
+    assert any_store.latest_webhook_responses("IG2") == {}

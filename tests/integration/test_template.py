@@ -10,13 +10,14 @@ RESOURCES = TEMPLATE["Resources"]
 FUNCTIONS = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
 
 
-def test_five_functions_on_python313_arm64_with_the_layer():
+def test_six_functions_on_python313_arm64_with_the_layer():
     assert set(FUNCTIONS) == {
         "IngestFunction",
         "RouteFunction",
         "EscalateFunction",
         "HeartbeatCheckFunction",
         "ApiFunction",
+        "WebhooksFunction",
     }
     globals_ = TEMPLATE["Globals"]["Function"]
     assert globals_["Runtime"] == "python3.13" and globals_["Architectures"] == ["arm64"]
@@ -61,7 +62,7 @@ def test_state_machine_placeholders_are_all_substituted():
 def test_every_async_path_has_an_alarm():
     alarms = resources_of_type(TEMPLATE, "AWS::CloudWatch::Alarm")
     watched = {json.dumps(a["Properties"]["Dimensions"]) for a in alarms.values()}
-    for target in ("IngestDLQ", "SweepDLQ", "EscalationStateMachine"):
+    for target in ("IngestDLQ", "SweepDLQ", "EventsDLQ", "EscalationStateMachine"):
         assert any(target in dims for dims in watched), target
 
 
@@ -69,3 +70,43 @@ def test_outputs_name_the_resources():
     assert {"BaseUrl", "AdminTokenSecretArn", "TableName", "IngestQueueUrl", "EscalationStateMachineArn"} <= set(
         TEMPLATE["Outputs"]
     )
+
+
+def test_events_queue_feeds_the_webhooks_function_with_partial_failures_and_a_dlq():
+    queue = RESOURCES["EventsQueue"]["Properties"]
+    function = FUNCTIONS["WebhooksFunction"]["Properties"]
+    assert "FifoQueue" not in queue  # standard: deliveries are deduplicated by claims, not by the queue
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["EventsDLQ", "Arn"]}
+    event = function["Events"]["EventsQueue"]["Properties"]
+    assert event["Queue"] == {"Fn::GetAtt": ["EventsQueue", "Arn"]}
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_functions_that_publish_events_know_the_queue_and_may_send_to_it():
+    for name in ("RouteFunction", "EscalateFunction", "ApiFunction", "HeartbeatCheckFunction", "WebhooksFunction"):
+        properties = FUNCTIONS[name]["Properties"]
+        assert properties["Environment"]["Variables"]["EVENTS_QUEUE_URL"] == {"Ref": "EventsQueue"}, name
+        assert {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["EventsQueue", "QueueName"]}}} in properties[
+            "Policies"
+        ], name
+    assert "EVENTS_QUEUE_URL" not in FUNCTIONS["IngestFunction"]["Properties"].get("Environment", {}).get(
+        "Variables", {}
+    )
+
+
+def test_private_webhook_targets_are_refused_by_default_when_deployed():
+    assert TEMPLATE["Parameters"]["AllowPrivateTargets"]["Default"] == "false"
+    assert TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["ONCALL_ALLOW_PRIVATE_TARGETS"] == {
+        "Ref": "AllowPrivateTargets"
+    }
+
+
+def test_escalate_may_send_email_only_from_the_sender_and_sms_only_to_phone_numbers():
+    statements = [
+        s for p in FUNCTIONS["EscalateFunction"]["Properties"]["Policies"] if "Statement" in p for s in p["Statement"]
+    ]
+    [ses] = [s for s in statements if s["Action"] == "ses:SendEmail"]
+    assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "NotificationSender"}}}
+    [sns] = [s for s in statements if s["Action"] == "sns:Publish"]
+    assert "Resource" not in sns and sns["NotResource"] == {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}

@@ -49,3 +49,11 @@ def test_sending_the_mask_back_keeps_the_stored_secret():
         unmask("slack://****/other", stored)
     with pytest.raises(MaskedValueError):
         unmask(mask_url(stored), None)
+
+
+def test_scrub_removes_every_secret_fragment_of_a_url():
+    from oncall.masking import scrub
+
+    url = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ"
+    text = "POST https://hooks.slack.com/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ failed"
+    assert scrub(text, url) == "POST https://hooks.slack.com/services/****/****/**** failed"

@@ -79,9 +79,13 @@ class LocalStack:
             warnings.filterwarnings("ignore", message="No application metrics to publish")
 
     def _local_overrides(self) -> dict[str, str]:
-        """Applied over the template's environment: quieter logs, no metrics, the local outbox."""
+        """Applied over the template's environment: quieter logs, no metrics, the local outbox, webhooks
+        that may reach this machine (a deployed stack refuses private targets), and webhook retry delays
+        on the demo time scale."""
         return {
             "ONCALL_OUTBOX_PATH": str(self.settings.outbox_path.resolve()),
+            "ONCALL_ALLOW_PRIVATE_TARGETS": "true",
+            "ONCALL_WEBHOOK_RETRY_BASE_SECONDS": str(10 * self.settings.time_scale),
             "POWERTOOLS_METRICS_DISABLED": "false" if self.settings.verbose else "true",
             "POWERTOOLS_LOG_LEVEL": "INFO" if self.settings.verbose else "WARNING",
             "POWERTOOLS_TRACE_DISABLED": "true",

@@ -17,6 +17,8 @@ from oncall_cli.local.template import REPO_ROOT, Resolver, load_template, resour
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 LAMBDA_ROLE = "oncall-local-lambda"
+# The From address of ses:// notifications locally (verified in moto's SES, like an operator would in SES).
+LOCAL_SENDER = "oncall@oncall.localhost"
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Topology:
     http_routes: list[HttpRoute] = field(default_factory=list)
     queue_mappings: list[QueueMapping] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
+    events_queue_url: str = ""
 
 
 def _dummy_zip() -> bytes:
@@ -73,7 +76,13 @@ def _dummy_zip() -> bytes:
     return buffer.getvalue()
 
 
-def create_topology(*, stack_name: str = "oncall-local", admin_token: str = "", public_base_url: str = "") -> Topology:
+def create_topology(
+    *,
+    stack_name: str = "oncall-local",
+    admin_token: str = "",
+    public_base_url: str = "",
+    notification_sender: str = LOCAL_SENDER,
+) -> Topology:
     """Create every resource of template.yaml that the handlers use, on whatever endpoint boto3 points at."""
     template = load_template()
     resolver = Resolver(
@@ -85,12 +94,13 @@ def create_topology(*, stack_name: str = "oncall-local", admin_token: str = "", 
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
         },
-        parameters={"PublicBaseUrl": public_base_url},
+        parameters={"PublicBaseUrl": public_base_url, "NotificationSender": notification_sender},
     )
     resolver.physical["HttpApi"] = "local"
     _create_table(template, resolver, stack_name)
     _create_queues(template, resolver)
     _create_secret(resolver, admin_token)
+    _verify_sender(notification_sender)
     functions = _create_functions(template, resolver)
     sm_arn = _create_state_machine(template, resolver, stack_name)
     environment = _environment(template, resolver)
@@ -105,6 +115,7 @@ def create_topology(*, stack_name: str = "oncall-local", admin_token: str = "", 
         http_routes=_http_routes(template),
         queue_mappings=_queue_mappings(template, resolver),
         schedules=_schedules(template),
+        events_queue_url=resolver.ref("EventsQueue"),
     )
 
 
@@ -154,6 +165,11 @@ def _create_secret(resolver: Resolver, admin_token: str) -> None:
     secrets = boto3.client("secretsmanager")
     arn = secrets.create_secret(Name="oncall-local-admin-token", SecretString=admin_token or "unset")["ARN"]
     resolver.physical["AdminTokenSecret"] = arn
+
+
+def _verify_sender(address: str) -> None:
+    if address:
+        boto3.client("ses").verify_email_identity(EmailAddress=address)
 
 
 def _create_functions(template: dict[str, Any], resolver: Resolver) -> dict[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from oncall.clock import api_time
 from oncall.integration_types import get_type
@@ -25,6 +25,9 @@ from oncall.models import (
     Schedule,
     Team,
     User,
+    Webhook,
+    WebhookResponse,
+    WebhookTrigger,
 )
 from oncall.schedules import Shift
 
@@ -400,4 +403,109 @@ def present_user_brief(user_id: str, user: User | None) -> dict[str, Any]:
         "username": user.username if user else None,
         "email": user.email if user else None,
         "name": user.name if user else None,
+    }
+
+
+# ------------------------------------------------------------------------------------------ outgoing webhooks
+# Shown instead of a stored password or authorization header; sent back unchanged, it keeps the stored value.
+SECRET_MASK = "****************"
+WebhookTriggerName = Literal[
+    "escalation",
+    "alert group created",
+    "acknowledge",
+    "resolve",
+    "silence",
+    "unsilence",
+    "unresolve",
+    "unacknowledge",
+    "status change",
+    "personal notification",
+    "alert added to group",
+]
+WebhookMethod = Literal["GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]
+_TEMPLATE_MAX = 50_000
+
+
+class WebhookPatch(_Request):
+    """PATCH: only the fields sent change. Also the base of WebhookIn (PUT/POST)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=150)
+    url: str | None = Field(default=None, min_length=1, max_length=_TEMPLATE_MAX)
+    trigger_type: WebhookTriggerName | None = None
+    is_webhook_enabled: bool | None = None
+    http_method: WebhookMethod | None = None
+    headers: str | None = Field(default=None, max_length=_TEMPLATE_MAX)
+    data: str | None = Field(default=None, max_length=_TEMPLATE_MAX)
+    forward_all: bool | None = None
+    username: str | None = Field(default=None, max_length=200)
+    password: str | None = Field(default=None, max_length=1000)
+    authorization_header: str | None = Field(default=None, max_length=4000)
+    trigger_template: str | None = Field(default=None, max_length=_TEMPLATE_MAX)
+    integration_filter: list[str] | None = None
+    team: str | None = None
+    preset: Literal["simple_webhook", "advanced"] | None = None
+    timeout_seconds: int | None = Field(default=None, ge=1, le=20)
+    max_retries: int | None = Field(default=None, ge=0, le=10)
+
+    @field_validator("http_method", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class WebhookIn(WebhookPatch):
+    """POST and PUT: the whole webhook; omitted fields take their defaults."""
+
+    name: str = Field(min_length=1, max_length=150)
+    url: str = Field(min_length=1, max_length=_TEMPLATE_MAX)
+    trigger_type: WebhookTriggerName = WebhookTrigger.ESCALATION.value
+    is_webhook_enabled: bool = True
+    http_method: WebhookMethod = "POST"
+    forward_all: bool = True
+    timeout_seconds: int = Field(default=10, ge=1, le=20)
+    max_retries: int = Field(default=3, ge=0, le=10)
+
+
+def present_webhook(webhook: Webhook) -> dict[str, Any]:
+    return {
+        "id": webhook.id,
+        "name": webhook.name,
+        "team": webhook.team_id,
+        "is_webhook_enabled": webhook.is_webhook_enabled,
+        "is_legacy": False,
+        "trigger_type": webhook.trigger_type.value,
+        "http_method": webhook.http_method,
+        "url": webhook.url,
+        "headers": webhook.headers,
+        "data": webhook.data,
+        "forward_all": webhook.forward_all,
+        "username": webhook.username,
+        "password": SECRET_MASK if webhook.password else None,
+        "authorization_header": SECRET_MASK if webhook.authorization_header else None,
+        "trigger_template": webhook.trigger_template,
+        "integration_filter": webhook.integration_filter,
+        "preset": webhook.preset,
+        "timeout_seconds": webhook.timeout_seconds,
+        "max_retries": webhook.max_retries,
+    }
+
+
+def present_webhook_response(response: WebhookResponse) -> dict[str, Any]:
+    return {
+        "id": response.id,
+        "timestamp": api_time(response.at),
+        "event_id": response.event_id,
+        "alert_group_id": response.group_id,
+        "request_trigger": response.trigger,
+        "attempt": response.attempt,
+        "url": response.url,
+        "request_method": response.method,
+        "request_headers": response.request_headers,
+        "request_data": response.request_data,
+        "status_code": response.status_code,
+        "content": response.content,
+        "error": response.error,
+        "outcome": response.outcome,
+        "next_attempt_in_seconds": response.next_attempt_in_seconds,
+        "duration_ms": response.duration_ms,
     }

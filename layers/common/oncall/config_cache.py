@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from oncall.models import EscalationStep, Integration, Route
+from oncall.models import EscalationStep, Integration, Route, Webhook
 from oncall.store import Store
 
 
@@ -57,3 +57,6 @@ class ConfigCache:
     def steps_of(self, chain_id: str) -> list[EscalationStep]:
         steps = self._cached("steps", self._store.list_steps)
         return sorted((s for s in steps if s.escalation_chain_id == chain_id), key=lambda s: (s.position, s.id))
+
+    def webhooks(self) -> list[Webhook]:
+        return self._cached("webhooks", self._store.list_webhooks)

@@ -14,6 +14,11 @@ Keys (pk / sk):
   REFS#<user or team id> / REFS      epoch: moved by every save that references the item (save_user,
                                      save_schedule, in the same transaction as a check that it exists);
                                      deletes are conditional on it (see Store.delete_user_unreferenced)
+  CFG#WEBHOOK / <id>                 an outgoing webhook
+  WHNAME#<name> / WHNAME             -> webhook_id (unique names, written in the same transaction)
+  WHCLAIM#<webhook>#<event> / CLAIM  delivery attempt claims: attempt, status (TTL 7 days)
+  WEBHOOK#<id> / RESP#<response id>  the webhook's delivery log, ids sort by time (TTL 30 days)
+  GROUP#<id> / WHRESP#<webhook id>   that webhook's latest response for the group (`responses` in events)
 Conditional writes and transactions, never read-then-write, keep one open group per grouping key.
 """
 
@@ -44,6 +49,8 @@ from oncall.models import (
     Team,
     TimelineEntry,
     User,
+    Webhook,
+    WebhookResponse,
 )
 from oncall.store import (
     AlertAlreadyGroupedError,
@@ -53,12 +60,15 @@ from oncall.store import (
     GroupKeyTakenError,
     MissingReferenceError,
     ReferencedSinceError,
+    WebhookNameTakenError,
     schedule_user_ids,
 )
 
 M = TypeVar("M", bound=BaseModel)
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
+_CLAIM_TTL_SECONDS = 7 * 86400
+_RESPONSE_TTL_SECONDS = 30 * 86400
 _KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "hb_shard", "hb_due", "mw_shard", "mw_due")
 
 
@@ -583,6 +593,144 @@ class DynamoStore:
 
     def release_delivery(self, group_id: str, key: str) -> None:
         self._ddb.delete_item(TableName=self._table, Key=_key(f"GROUP#{group_id}", f"DELIVERY#{key}"))
+
+    # ------------------------------------------------------------------------------------- webhooks
+    def put_webhook(self, webhook: Webhook, *, previous_name: str | None = None) -> None:
+        items: list[dict[str, Any]] = [
+            {"Put": {"TableName": self._table, "Item": _model_item(webhook, {"pk": "CFG#WEBHOOK", "sk": webhook.id})}},
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {**_key(f"WHNAME#{webhook.name}", "WHNAME"), "webhook_id": {"S": webhook.id}},
+                    "ConditionExpression": "attribute_not_exists(pk) OR webhook_id = :id",
+                    "ExpressionAttributeValues": {":id": {"S": webhook.id}},
+                }
+            },
+        ]
+        if previous_name and previous_name != webhook.name:
+            items.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": _key(f"WHNAME#{previous_name}", "WHNAME"),
+                        "ConditionExpression": "attribute_not_exists(pk) OR webhook_id = :id",
+                        "ExpressionAttributeValues": {":id": {"S": webhook.id}},
+                    }
+                }
+            )
+        try:
+            self._ddb.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if "ConditionalCheckFailed" in _cancellation_codes(error)[1:2]:
+                raise WebhookNameTakenError(webhook.name) from error
+            raise
+
+    def get_webhook(self, webhook_id: str) -> Webhook | None:
+        return _load(Webhook, self._get("CFG#WEBHOOK", webhook_id))
+
+    def list_webhooks(self) -> list[Webhook]:
+        return sorted(self._list_config("WEBHOOK", Webhook), key=lambda w: (w.created_at, w.id))
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        webhook = self.get_webhook(webhook_id)
+        if webhook is None:
+            return
+        self._ddb.transact_write_items(
+            TransactItems=[
+                {"Delete": {"TableName": self._table, "Key": _key("CFG#WEBHOOK", webhook_id)}},
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": _key(f"WHNAME#{webhook.name}", "WHNAME"),
+                        "ConditionExpression": "attribute_not_exists(pk) OR webhook_id = :id",
+                        "ExpressionAttributeValues": {":id": {"S": webhook_id}},
+                    }
+                },
+            ]
+        )
+
+    def claim_webhook_attempt(self, webhook_id: str, event_id: str, attempt: int, at: datetime) -> bool:
+        key = _key(f"WHCLAIM#{webhook_id}#{event_id}", "CLAIM")
+        values = {
+            ":n": {"N": str(attempt)},
+            ":sending": {"S": "sending"},
+            ":at": {"S": iso(at)},
+            ":exp": {"N": str(int(at.timestamp()) + _CLAIM_TTL_SECONDS)},
+        }
+        if attempt == 1:
+            condition = "attribute_not_exists(pk)"
+        else:
+            condition = "attempt = :prev AND (#s = :sending OR #s = :retrying)"
+            values.update({":prev": {"N": str(attempt - 1)}, ":retrying": {"S": "retrying"}})
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression="SET attempt = :n, #s = :sending, claimed_at = :at, expires_at = :exp",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def settle_webhook_attempt(self, webhook_id: str, event_id: str, attempt: int, outcome: str) -> None:
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=_key(f"WHCLAIM#{webhook_id}#{event_id}", "CLAIM"),
+                UpdateExpression="SET #s = :outcome",
+                ConditionExpression="attempt = :n",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":outcome": {"S": outcome}, ":n": {"N": str(attempt)}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def add_webhook_response(self, response: WebhookResponse) -> None:
+        expires = {"expires_at": {"N": str(int(response.at.timestamp()) + _RESPONSE_TTL_SECONDS)}}
+        self._ddb.put_item(
+            TableName=self._table,
+            Item={
+                **_model_item(response, {"pk": f"WEBHOOK#{response.webhook_id}", "sk": f"RESP#{response.id}"}),
+                **expires,
+            },
+        )
+        if response.group_id and response.content is not None:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item={
+                    **_key(f"GROUP#{response.group_id}", f"WHRESP#{response.webhook_id}"),
+                    "content": {"S": response.content},
+                    **expires,
+                },
+            )
+
+    def list_webhook_responses(self, webhook_id: str, limit: int = 100) -> list[WebhookResponse]:
+        out = self._ddb.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :resp)",
+            ExpressionAttributeValues={":pk": {"S": f"WEBHOOK#{webhook_id}"}, ":resp": {"S": "RESP#"}},
+            ScanIndexForward=False,
+            Limit=limit,
+            ConsistentRead=True,
+        )
+        return [r for r in (_load(WebhookResponse, i) for i in out.get("Items", [])) if r is not None]
+
+    def get_webhook_response(self, webhook_id: str, response_id: str) -> WebhookResponse | None:
+        return _load(WebhookResponse, self._get(f"WEBHOOK#{webhook_id}", f"RESP#{response_id}"))
+
+    def latest_webhook_responses(self, group_id: str) -> dict[str, str]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": f"GROUP#{group_id}"}, ":prefix": {"S": "WHRESP#"}},
+            ConsistentRead=True,
+        )
+        return {item["sk"]["S"].removeprefix("WHRESP#"): item["content"]["S"] for item in items}
 
     # ------------------------------------------------------------------------------------- heartbeats
     def record_heartbeat_ping(self, integration_id: str, at: datetime, due_at: datetime) -> None:

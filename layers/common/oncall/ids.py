@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
+from datetime import UTC, datetime
 
 _PUBLIC_ID_ALPHABET = "ABCDEFGHIJKLMNPQRSTUVWXYZ123456789"
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
@@ -24,10 +25,17 @@ PREFIX_USER = "U"
 PREFIX_TEAM = "T"
 PREFIX_SCHEDULE = "S"
 PREFIX_WEBHOOK = "WH"
+PREFIX_WEBHOOK_RESPONSE = "WR"
+PREFIX_EVENT = "EV"
 
 
 def public_id(prefix: str, length: int = 12) -> str:
     return prefix + "".join(secrets.choice(_PUBLIC_ID_ALPHABET) for _ in range(length))
+
+
+def sortable_id(prefix: str, at: datetime) -> str:
+    """An id that sorts by time (UTC, microseconds) and is unique: for logs listed newest first."""
+    return prefix + at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f") + public_id("", 4)
 
 
 def integration_token() -> str:

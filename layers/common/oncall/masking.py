@@ -80,3 +80,20 @@ def unmask(value: str, stored: str | None) -> str:
     if is_masked(value):
         raise MaskedValueError(f"contains the mask {MASK!r}: send the full URL, or exactly the masked value read")
     return value
+
+
+def secret_fragments(url: str) -> list[str]:
+    """The pieces of `url` that may be secret (credentials, path segments, query values, a token-host),
+    longest first, for scrubbing them out of third-party error messages."""
+    if "://" not in url:
+        return [url] if url else []
+    rest = url.split("://", 1)[1]
+    pieces = re.split(r"[/@:?&=#]", rest)
+    return sorted({p for p in pieces if len(p) >= 4}, key=len, reverse=True)
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` with every secret fragment of `url` replaced by the mask."""
+    for fragment in secret_fragments(url):
+        text = text.replace(fragment, MASK)
+    return text

@@ -84,6 +84,73 @@ class ApiToken(Entity):
     user_id: str | None = None  # the person acting with this token, when it belongs to one
 
 
+# ------------------------------------------------------------------------------------------ outgoing webhooks
+class WebhookTrigger(StrEnum):
+    """OnCall's public trigger names, plus `alert added to group` (grafana/oncall#4978)."""
+
+    ESCALATION = "escalation"
+    ALERT_GROUP_CREATED = "alert group created"
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+    SILENCE = "silence"
+    UNSILENCE = "unsilence"
+    UNRESOLVE = "unresolve"
+    UNACKNOWLEDGE = "unacknowledge"
+    STATUS_CHANGE = "status change"
+    PERSONAL_NOTIFICATION = "personal notification"
+    ALERT_ADDED = "alert added to group"
+
+
+HttpMethod = Literal["GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]
+
+
+class Webhook(Entity):
+    """An outgoing webhook (OnCall's CustomWebhook): url, headers and data are Jinja2 templates."""
+
+    id: str
+    name: str
+    team_id: str | None = None
+    is_webhook_enabled: bool = True
+    trigger_type: WebhookTrigger = WebhookTrigger.ESCALATION
+    http_method: HttpMethod = "POST"
+    url: str
+    headers: str | None = None  # a template that renders a JSON object
+    data: str | None = None  # the body template (ignored with forward_all)
+    forward_all: bool = True
+    username: str | None = None
+    password: str | None = None
+    authorization_header: str | None = None  # sent verbatim as Authorization
+    trigger_template: str | None = None  # runs only if it renders "true" or "1"
+    integration_filter: list[str] = Field(default_factory=list)  # empty = every integration
+    preset: str | None = None
+    timeout_seconds: int = 10
+    max_retries: int = 3  # retries after the first attempt
+    created_at: datetime
+
+
+class WebhookResponse(Entity):
+    """One delivery attempt of a webhook, as its delivery log shows it."""
+
+    id: str  # sortable by time
+    webhook_id: str
+    event_id: str
+    event: dict[str, Any] | None = None  # the GroupEvent it was for (to resend it)
+    group_id: str | None = None
+    trigger: str  # the event type, or "test" / "resend"
+    attempt: int = 1
+    at: datetime
+    url: str | None = None
+    method: str
+    request_headers: dict[str, str] = Field(default_factory=dict)  # Authorization masked
+    request_data: str | None = None
+    status_code: int | None = None
+    content: str | None = None  # the response body, at most 50 000 characters
+    error: str | None = None
+    outcome: Literal["delivered", "retrying", "failed"]
+    next_attempt_in_seconds: int | None = None
+    duration_ms: int | None = None
+
+
 # ------------------------------------------------------------------------------------------ people
 class NotificationRuleStep(Entity):
     """One step of a person's notification rules: notify through one of their contacts, or wait."""

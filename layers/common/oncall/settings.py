@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     ical_max_bytes: int = Field(default=2 * 1024 * 1024, validation_alias="ONCALL_ICAL_MAX_BYTES")
     ical_allow_http: bool = Field(default=False, validation_alias="ONCALL_ICAL_ALLOW_HTTP")
     ical_allow_private: bool = Field(default=False, validation_alias="ONCALL_ICAL_ALLOW_PRIVATE")
+    # Alert-group events (webhooks) go to this SQS queue; empty = events are dropped (NullSink).
+    events_queue_url: str = Field(default="", validation_alias="EVENTS_QUEUE_URL")
+    # The From address of ses:// notifications (a verified SES identity; template parameter NotificationSender).
+    notification_sender: str = Field(default="", validation_alias="NOTIFICATION_SENDER")
+    # Let webhooks and URL channels reach loopback/private addresses (local stack: on; deployed: off).
+    # Cloud metadata endpoints stay refused either way.
+    allow_private_targets: bool = Field(default=False, validation_alias="ONCALL_ALLOW_PRIVATE_TARGETS")
+    # First webhook retry after this many seconds, doubling each attempt (SQS DelaySeconds, at most 900).
+    webhook_retry_base_seconds: float = Field(default=10.0, validation_alias="ONCALL_WEBHOOK_RETRY_BASE_SECONDS")
 
 
 @lru_cache(maxsize=1)

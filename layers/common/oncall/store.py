@@ -20,6 +20,8 @@ from oncall.models import (
     Team,
     TimelineEntry,
     User,
+    Webhook,
+    WebhookResponse,
 )
 
 
@@ -37,6 +39,10 @@ class GroupClosedError(StoreConflictError):
 
 class AlertAlreadyGroupedError(StoreConflictError):
     """The alert already belongs to a group (a redelivered message)."""
+
+
+class WebhookNameTakenError(StoreConflictError):
+    """Another outgoing webhook already has this name."""
 
 
 class GroupChangedError(StoreConflictError):
@@ -171,6 +177,41 @@ class Store(Protocol):
         ...
 
     def release_delivery(self, group_id: str, key: str) -> None: ...
+
+    # outgoing webhooks -------------------------------------------------------------------------------
+    def put_webhook(self, webhook: Webhook, *, previous_name: str | None = None) -> None:
+        """Create or replace a webhook. Names are unique (WebhookNameTakenError, nothing written); when
+        renaming, `previous_name` (the stored name) is released in the same write."""
+        ...
+
+    def get_webhook(self, webhook_id: str) -> Webhook | None: ...
+    def list_webhooks(self) -> list[Webhook]: ...
+    def delete_webhook(self, webhook_id: str) -> None:
+        """Delete the webhook and release its name."""
+        ...
+
+    def claim_webhook_attempt(self, webhook_id: str, event_id: str, attempt: int, at: datetime) -> bool:
+        """Claim delivery attempt `attempt` of (webhook, event): attempt 1 once ever; attempt n > 1 only
+        while attempt n - 1 is the latest and not settled as final. False if it was claimed before."""
+        ...
+
+    def settle_webhook_attempt(self, webhook_id: str, event_id: str, attempt: int, outcome: str) -> None:
+        """Record the outcome of `attempt` (delivered, retrying, failed) unless a later attempt exists."""
+        ...
+
+    def add_webhook_response(self, response: WebhookResponse) -> None:
+        """Log one attempt. With a group, its content also becomes this webhook's latest response for the
+        group (the `responses` of later events)."""
+        ...
+
+    def list_webhook_responses(self, webhook_id: str, limit: int = 100) -> list[WebhookResponse]:
+        """The latest attempts of a webhook, newest first."""
+        ...
+
+    def get_webhook_response(self, webhook_id: str, response_id: str) -> WebhookResponse | None: ...
+    def latest_webhook_responses(self, group_id: str) -> dict[str, str]:
+        """{webhook id: content of its latest response} for one alert group."""
+        ...
 
     # heartbeats --------------------------------------------------------------------------------------
     def record_heartbeat_ping(self, integration_id: str, at: datetime, due_at: datetime) -> None: ...

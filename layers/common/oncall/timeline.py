@@ -23,6 +23,8 @@ UNSILENCED = "unsilenced"
 ATTACHED = "attached"
 UNATTACHED = "unattached"
 WIPED = "wiped"
+WEBHOOK_SENT = "webhook_sent"
+WEBHOOK_FAILED = "webhook_failed"
 
 
 def entry(group_id: str, at: datetime, kind: str, text: str, **details: Any) -> TimelineEntry:

@@ -3,6 +3,7 @@ notifier. Handlers ask for them here; tests call `reset()` between AWS fixtures.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache, partial
 
 from oncall import aws, clock
@@ -10,11 +11,13 @@ from oncall.actions import ActionDeps
 from oncall.channels import ChannelNotifier, Outbox
 from oncall.config_cache import ConfigCache
 from oncall.dynamo_store import DynamoStore
-from oncall.events import EventSink, NullSink
+from oncall.events import EventSink, NullSink, SqsEventSink
 from oncall.ical import IcalFeeds
 from oncall.ical_fetch import fetch_feed
+from oncall.netguard import GuardedHttpClient
 from oncall.queue import SqsAlertQueue
 from oncall.settings import get_settings
+from oncall.webhook_delivery import DeliveryDeps, SqsDeliveryQueue
 from oncall.workflows import StepFunctionsEscalations
 
 
@@ -40,13 +43,42 @@ def escalations() -> StepFunctionsEscalations:
 
 @cache
 def notifier() -> ChannelNotifier:
-    outbox_path = get_settings().outbox_path
-    return ChannelNotifier(Outbox(outbox_path) if outbox_path else None)
+    settings = get_settings()
+    return ChannelNotifier(
+        Outbox(settings.outbox_path) if settings.outbox_path else None,
+        sender=settings.notification_sender,
+        allow_private=settings.allow_private_targets,
+    )
 
 
 @cache
 def events() -> EventSink:
-    return NullSink()
+    queue_url = get_settings().events_queue_url
+    return SqsEventSink(queue_url) if queue_url else NullSink()
+
+
+@cache
+def webhook_http() -> GuardedHttpClient:
+    settings = get_settings()
+    own = (settings.public_base_url,) if settings.public_base_url else ()
+    return GuardedHttpClient(allow_private=settings.allow_private_targets, refused_origins=own)
+
+
+def delivery_deps(base_url: str | None = None) -> DeliveryDeps:
+    """What webhook delivery needs; `base_url` for links in event data (default: PUBLIC_BASE_URL)."""
+    settings = get_settings()
+    http = webhook_http()
+    if base_url and base_url not in http.refused_origins:
+        http = replace(http, refused_origins=(*http.refused_origins, base_url))
+    return DeliveryDeps(
+        store=store(),
+        config=config(),
+        clock=now_clock(),
+        queue=SqsDeliveryQueue(settings.events_queue_url),
+        http=http,
+        base_url=base_url if base_url is not None else settings.public_base_url,
+        retry_base_seconds=settings.webhook_retry_base_seconds,
+    )
 
 
 @cache
@@ -72,7 +104,7 @@ def action_deps() -> ActionDeps:
 
 
 def reset() -> None:
-    for factory in (store, config, alert_queue, escalations, notifier, events, ical_feeds):
+    for factory in (store, config, alert_queue, escalations, notifier, events, ical_feeds, webhook_http):
         factory.cache_clear()
     get_settings.cache_clear()
     aws.reset_clients()
