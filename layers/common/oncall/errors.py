@@ -54,3 +54,11 @@ class UnsupportedMethodError(OnCallError):
 
 class StorageUnavailableError(OnCallError):
     """AWS failed while accepting something; the sender must retry (5xx)."""
+
+
+class SnsVerificationError(PermissionDeniedError):
+    """An Amazon SNS delivery whose signature (or signing certificate) could not be verified (403)."""
+
+
+class UpstreamUnavailableError(OnCallError):
+    """A service we depend on for this request (e.g. Amazon SNS) did not answer; the sender should retry (502)."""

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, validation_alias="ONCALL_MAX_BODY_BYTES")
     # How long hot paths trust their cached copy of the configuration (OnCall caches 5 s).
     config_cache_seconds: float = Field(default=5.0, validation_alias="ONCALL_CONFIG_CACHE_SECONDS")
+    # Jinja2 template limits (OnCall's names and defaults): template text, rendered output, rendered titles.
+    jinja_template_max_length: int = Field(default=50_000, validation_alias="JINJA_TEMPLATE_MAX_LENGTH")
+    jinja_result_max_length: int = Field(default=50_000, validation_alias="JINJA_RESULT_MAX_LENGTH")
+    jinja_result_title_max_length: int = Field(default=500, validation_alias="JINJA_RESULT_TITLE_MAX_LENGTH")
 
 
 @lru_cache(maxsize=1)

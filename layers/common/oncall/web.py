@@ -24,6 +24,7 @@ ERROR_STATUS: dict[type[errors.OnCallError], HTTPStatus] = {
     errors.UnsupportedMethodError: HTTPStatus.METHOD_NOT_ALLOWED,
     errors.PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     errors.StorageUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
+    errors.UpstreamUnavailableError: HTTPStatus.BAD_GATEWAY,
 }
 
 
