@@ -105,3 +105,29 @@ def test_datetimeformat_as_timezone():
     moment = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
     out = render("{{ m | datetimeformat_as_timezone('%H:%M', 'Europe/Paris') }}", {"m": moment})
     assert out.text == "14:00"
+
+
+def test_time_is_now_from_the_injected_clock():
+    from oncall import clock
+    from tests.fakes import FixedClock
+
+    fixed = FixedClock(datetime(2026, 3, 1, 9, 30, tzinfo=UTC))
+    previous = clock.default_clock()
+    clock.use_clock(fixed)
+    try:
+        assert render("{{ time().isoformat() }}", {}).text == "2026-03-01T09:30:00+00:00"
+        assert render(
+            "{{ (time() - payload.t | iso8601_to_time).seconds }}", {"payload": {"t": "2026-03-01T09:00:00Z"}}
+        )
+    finally:
+        clock.use_clock(previous)
+
+
+def test_time_zone_names_are_case_insensitive_like_pytz():
+    moment = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    assert templating.datetimeformat_as_timezone(moment, "%H:%M", "europe/paris") == "14:00"
+
+
+def test_lipsum_is_bounded():
+    assert render("{{ lipsum(5, false) | length > 0 }}", {}).text == "True"
+    assert len(render("{{ lipsum(100000) }}", {}).text) < templating.MAX_RESULT_LENGTH + 3

@@ -9,8 +9,9 @@
 - A template never breaks ingestion: errors become text — "Template Error: …" (syntax, security, anything
   unexpected) or "Template Warning: …" (TypeError/KeyError/ValueError/undefined chaining). Callers decide what
   an error means: appearance slots show the text, grouping makes the alert ungroupable, conditions are false.
-- Beyond OnCall (harmless for real templates): `*` and `**` refuse results that would be huge (a memory/CPU
-  bomb in one expression), and `lipsum()` is bounded.
+- Beyond OnCall (harmless for real templates): expressions that would build huge values in one step
+  ('x' * 10**10, 9 ** 9 ** 9, '%999999999d' % 1, 'x'.ljust(10**9), |center(10**9), …) are refused, and
+  `lipsum()` is bounded.
 
 The validator is the renderer: the API's template checks call the same functions as `route`.
 """
@@ -22,6 +23,7 @@ import builtins
 import json
 import math
 import re
+import string
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
@@ -220,31 +222,114 @@ def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str
     )
 
 
-class _Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox with two arithmetic guards: repetition and powers that would produce huge values are
-    refused (SecurityError) instead of exhausting the function's memory or CPU."""
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
 
-    intercepted_binops = frozenset({"*", "**"})
+
+def _refuse(what: str) -> None:
+    raise SecurityError(f"the result of {what} would be too large")
+
+
+def _check_percent_format(fmt: str) -> None:
+    """'%999999999d' % 1 allocates a gigabyte: refuse widths above the limit and `*` widths."""
+    for width, precision in _PERCENT_SPEC.findall(fmt):
+        for number in (width, precision):
+            if number == "*" or (number and int(number) > MAX_REPEAT_ITEMS):
+                _refuse("'%' formatting")
+
+
+def _check_format_spec(fmt: str) -> None:
+    """'{:>999999999}'.format(1) likewise; nested (computed) widths are refused."""
+    for _, name, spec, _ in string.Formatter().parse(fmt):
+        if (
+            name is not None
+            and spec
+            and ("{" in spec or any(int(n) > MAX_REPEAT_ITEMS for n in re.findall(r"\d+", spec)))
+        ):
+            _refuse("str.format")
+
+
+def _check_str_method(owner: str, name: str, args: tuple[Any, ...]) -> None:
+    """str methods that can multiply their input: padding widths, tab sizes, replacements."""
+    first = args[0] if args else None
+    if name in _WIDTH_METHODS and isinstance(first, int) and first > MAX_REPEAT_ITEMS:
+        _refuse(f"str.{name}")
+    elif name == "expandtabs" and isinstance(first, int) and first * (owner.count("\t") + 1) > MAX_REPEAT_ITEMS:
+        _refuse("str.expandtabs")
+    elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        hits = len(owner) + 1 if args[0] == "" else owner.count(args[0])
+        if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
+            hits = builtins.min(hits, args[2])
+        if len(owner) + hits * len(args[1]) > MAX_REPEAT_ITEMS:
+            _refuse("str.replace")
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox plus resource guards: one expression must not exhaust the function's memory or CPU
+    ('x' * 10**10, 9 ** 9 ** 9, '%999999999d' % 1, '{:>999999999}'.format(1), 'x'.ljust(10**9), …). Such
+    results are refused with a SecurityError ("Template Error: …"); ordinary templates never get near."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
             for items, times in ((left, right), (right, left)):
                 sequence = isinstance(items, str | bytes | list | tuple) and isinstance(times, int)
                 if sequence and len(items) * times > MAX_REPEAT_ITEMS:
-                    raise SecurityError("the result of '*' would be too large")
-        elif (
-            operator == "**"
-            and isinstance(left, int)
-            and isinstance(right, int)
-            and abs(left) > 1
-            and right * math.log2(abs(left)) > MAX_POWER_BITS
-        ):
-            raise SecurityError("the result of '**' would be too large")
+                    _refuse("'*'")
+        elif operator == "**":
+            huge = isinstance(left, int) and isinstance(right, int) and abs(left) > 1
+            if huge and right * math.log2(abs(left)) > MAX_POWER_BITS:
+                _refuse("'**'")
+        elif operator == "%" and isinstance(left, str):
+            _check_percent_format(left)
         return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        fmt = value.__self__
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            _check_format_spec(fmt)
+            return wrapped(*args, **kwargs)
+
+        return checked
+
+    def call(self, context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        owner = getattr(obj, "__self__", None)
+        if isinstance(owner, str):
+            _check_str_method(owner, getattr(obj, "__name__", ""), args)
+        return super().call(context, obj, *args, **kwargs)
+
+
+def _guarded_filters(env: SandboxedEnvironment) -> dict[str, Any]:
+    """Jinja's own filters that can multiply their input, with the same limits."""
+    do_format, do_center, do_indent = env.filters["format"], env.filters["center"], env.filters["indent"]
+
+    def format_(value: Any, *args: Any, **kwargs: Any) -> str:
+        _check_percent_format(str(value))
+        return do_format(value, *args, **kwargs)
+
+    def center(value: Any, width: int = 80) -> str:
+        if isinstance(width, int) and width > MAX_REPEAT_ITEMS:
+            _refuse("center")
+        return do_center(value, width)
+
+    def indent(value: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
+        lines = str(value).count("\n") + 1
+        size = width if isinstance(width, int) else len(str(width))
+        if size * lines > MAX_REPEAT_ITEMS:
+            _refuse("indent")
+        return do_indent(value, width, first, blank)
+
+    return {"format": format_, "center": center, "indent": indent}
 
 
 def _build_environment() -> SandboxedEnvironment:
     env = _Sandbox(loader=BaseLoader())
+    env.filters.update(_guarded_filters(env))
     env.filters.update(FILTERS)
     env.globals.update(time=_now, range=_restricted_range, lipsum=_lipsum)
     return env
