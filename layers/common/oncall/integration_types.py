@@ -194,7 +194,7 @@ _AM_MESSAGE = (
 {{ label }}: {{ notes.pop(key) }}
 {%- endfor %}
 {%- set alerts = payload.get("alerts") or [] %}
-{%- if alerts %}
+{%- if alerts | length > 1 %}
 
 Alerts:
 {%- for alert in alerts[:10] %}
@@ -237,7 +237,7 @@ _AM_SUMMARY = (
 {{ text }}
 {%- endif %}
 {%- set alerts = payload.get("alerts") or [] %}
-{%- for alert in alerts[:5] %}
+{%- for alert in alerts[:5] if alerts | length > 1 %}
 """
     + _AM_ALERT_LINE.replace("{BULLET}", "•")
     + """
