@@ -35,8 +35,8 @@ _EMPHASIS = re.compile(r"[*`]+")
 class RenderedAlert:
     title: str
     message: str
-    source_link: str | None
     image_url: str | None = None
+    source_link: str | None = None
 
 
 def group_link(base_url: str, group_id: str) -> str | None:
