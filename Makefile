@@ -6,7 +6,7 @@ SAM_VENV := .venv-sam
 # sam validate runs offline, but the SAM CLI wants a region and credentials to exist.
 SAM_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0
 
-.PHONY: run test lint unit integration e2e alertmanager clean
+.PHONY: run test lint unit integration e2e alertmanager clean bench bench-route
 
 run: $(VENV)/.local-deps ## Start the local stack (Ctrl-C stops it)
 	$(BIN)/oncall local
@@ -22,6 +22,11 @@ integration: $(VENV)/.dev-deps
 
 e2e: $(VENV)/.dev-deps alertmanager
 	$(BIN)/pytest tests/e2e
+
+bench: bench-route ## Benchmark reports (not tests): CPU time of the hot paths
+
+bench-route: $(VENV)/.dev-deps ## Route logic per alert, warm: cached templates vs compiling on every render
+	$(BIN)/python bench/route_logic.py
 
 lint: $(VENV)/.dev-deps $(SAM_VENV)/.deps node_modules/.deps
 	$(BIN)/ruff check .

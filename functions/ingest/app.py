@@ -6,7 +6,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oncall import wiring
+from oncall import sns, wiring
 from oncall.heartbeat import record_ping
 from oncall.ingest import IngestRequest, accept_alert, find_integration, parse_payload
 from oncall.ingest_guide import how_to_connect
@@ -20,6 +20,40 @@ app = HttpResolver()
 register_error_map(app, logger)
 
 _INTEGRATION = "/integrations/v1/<integration_type>/<token>"
+
+
+# Registered before the generic route, so it wins for amazon_sns URLs.
+@app.post(f"/integrations/v1/{sns.URL_SLUG}/<token>")
+def receive_sns(token: str) -> Response:
+    event = app.current_event.raw_event
+    integration = find_integration(sns.URL_SLUG, token, wiring.config())
+    delivery = sns.SnsDelivery(
+        body=request_body(event),
+        message_type=header(event, "x-amz-sns-message-type"),
+        raw_delivery=header(event, "x-amz-sns-rawdelivery").lower() == "true",
+        request_id=app.current_event.request_context.request_id,
+    )
+    outcome = sns.receive_delivery(
+        integration,
+        delivery,
+        store=wiring.store(),
+        queue=wiring.alert_queue(),
+        clock=wiring.now_clock(),
+        max_bytes=get_settings().max_body_bytes,
+    )
+    logger.info(
+        "sns delivery accepted",
+        extra={
+            "integration_id": integration.id,
+            "sns_type": outcome.message_type,
+            "topic_arn": outcome.topic_arn,
+            "alert_id": outcome.alert_id,
+        },
+    )
+    metrics.add_metric(name=f"Sns{outcome.message_type}s", unit=MetricUnit.Count, value=1)
+    if outcome.alert_id:
+        metrics.add_metric(name="AlertsAccepted", unit=MetricUnit.Count, value=1)
+    return json_response(200, "Ok.")
 
 
 @app.post(_INTEGRATION)

@@ -86,7 +86,8 @@ def test_filters():
     assert render("{{ payload | tojson_pretty }}", {"payload": {"b": 1, "a": "é"}}).text == (
         '{\n    "a": "é",\n    "b": 1\n}'
     )
-    assert render("{{ payload.n | timestamp_to_datetime }}", ctx).text == "1970-01-01 00:00:00+00:00"
+    # naive, in server-local time (UTC on Lambda), like OnCall
+    assert render("{{ payload.n | timestamp_to_datetime }}", ctx).text == "1970-01-01 00:00:00"
 
 
 def test_timedeltaparse():
@@ -104,3 +105,28 @@ def test_datetimeformat_as_timezone():
     moment = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
     out = render("{{ m | datetimeformat_as_timezone('%H:%M', 'Europe/Paris') }}", {"m": moment})
     assert out.text == "14:00"
+
+
+def test_time_is_now_from_the_injected_clock():
+    from oncall import clock
+    from tests.fakes import FixedClock
+
+    fixed = FixedClock(datetime(2026, 3, 1, 9, 30, tzinfo=UTC))
+    previous = clock.default_clock()
+    clock.use_clock(fixed)
+    try:
+        assert render("{{ time().isoformat() }}", {}).text == "2026-03-01T09:30:00+00:00"
+        since = render("{{ (time() - payload.t | iso8601_to_time).seconds }}", {"payload": {"t": "2026-03-01T09:00Z"}})
+        assert since.text == "1800"
+    finally:
+        clock.use_clock(previous)
+
+
+def test_time_zone_names_are_case_insensitive_like_pytz():
+    moment = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    assert templating.datetimeformat_as_timezone(moment, "%H:%M", "europe/paris") == "14:00"
+
+
+def test_lipsum_is_bounded():
+    assert render("{{ lipsum(5, false) | length > 0 }}", {}).text == "True"
+    assert len(render("{{ lipsum(100000) }}", {}).text) < templating.MAX_RESULT_LENGTH + 3

@@ -56,5 +56,10 @@ class StorageUnavailableError(OnCallError):
     """AWS failed while accepting something; the sender must retry (5xx)."""
 
 
+class SnsVerificationError(PermissionDeniedError):
+    """An Amazon SNS delivery whose signature (or signing certificate) could not be verified (403)."""
+
+
 class UpstreamError(OnCallError):
-    """Something we depend on outside AWS (an iCal feed) failed; the detail says what, without secrets."""
+    """A service we depend on for this request (Amazon SNS, an iCal feed) failed or did not answer (502); the
+    detail says which, without secrets. Senders retry."""

@@ -96,13 +96,15 @@ def _multipart_payload(body: bytes, content_type: str) -> dict[str, Any]:
 
 
 def normalize_payload(integration: Integration, payload: dict[str, Any]) -> dict[str, Any]:
-    """Alertmanager-shaped integrations get numFiring/numResolved when the sender did not include them."""
+    """Alertmanager-shaped ("v2") integrations get numFiring/numResolved, counted from alerts[].status, when
+    the sender did not include numFiring (OnCall §2.2). The shape is not validated: a body without an alerts
+    list counts zero of each."""
     kind = get_type(integration.type)
+    if not (kind and kind.counts_alertmanager_alerts) or "numFiring" in payload:
+        return payload
     alerts = payload.get("alerts")
-    if kind and kind.counts_alertmanager_alerts and isinstance(alerts, list) and "numFiring" not in payload:
-        statuses = [a.get("status") for a in alerts if isinstance(a, dict)]
-        payload = {**payload, "numFiring": statuses.count("firing"), "numResolved": statuses.count("resolved")}
-    return payload
+    statuses = [a.get("status") for a in alerts if isinstance(a, dict)] if isinstance(alerts, list) else []
+    return {**payload, "numFiring": statuses.count("firing"), "numResolved": statuses.count("resolved")}
 
 
 def accept_alert(

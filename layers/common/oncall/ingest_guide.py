@@ -23,12 +23,25 @@ and use it in your notification policies.
 """
 
 
+_SNS_SNIPPET = """\
+Amazon SNS: subscribe this URL to your topic with the HTTPS protocol (the subscription confirms itself):
+
+  aws sns subscribe --topic-arn <topic ARN> --protocol https --notification-endpoint {url}
+
+then send CloudWatch alarm actions (ALARM and OK) to the topic. Keep RawMessageDelivery off: every message's
+signature is verified, and unsigned requests are refused (403).
+"""
+
+
 def how_to_connect(kind: IntegrationType, url: str, name: str) -> str:
     lines = [f"{name} ({kind.title} integration)", "", kind.description, ""]
     if kind.slug in ("alertmanager", "legacy_alertmanager"):
         lines.append(_ALERTMANAGER_SNIPPET.format(url=url))
     elif kind.slug in ("grafana_alerting", "legacy_grafana_alerting"):
         lines.append(_GRAFANA_SNIPPET.format(url=url))
+    elif kind.slug == "amazon_sns":
+        lines.append(_SNS_SNIPPET.format(url=url))
+        return "\n".join(lines)
     example = json.dumps(kind.example_payload or {"message": "Something happened"})
     lines += [
         "Send an alert (JSON, form or plain text bodies are accepted):",

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     allow_private_targets: bool = Field(default=False, validation_alias="ONCALL_ALLOW_PRIVATE_TARGETS")
     # First webhook retry after this many seconds, doubling each attempt (SQS DelaySeconds, at most 900).
     webhook_retry_base_seconds: float = Field(default=10.0, validation_alias="ONCALL_WEBHOOK_RETRY_BASE_SECONDS")
+    # Jinja2 template limits (OnCall's names and defaults): template text, rendered output, rendered titles.
+    jinja_template_max_length: int = Field(default=50_000, validation_alias="JINJA_TEMPLATE_MAX_LENGTH")
+    jinja_result_max_length: int = Field(default=50_000, validation_alias="JINJA_RESULT_MAX_LENGTH")
+    jinja_result_title_max_length: int = Field(default=500, validation_alias="JINJA_RESULT_TITLE_MAX_LENGTH")
 
 
 @lru_cache(maxsize=1)

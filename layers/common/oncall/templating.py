@@ -1,36 +1,66 @@
-"""Jinja2 templating with OnCall's semantics: one sandboxed environment, templates compiled once per
-container and cached by their text, bounded output, OnCall's extra filters, `range` disabled, regex filters
-with a timeout, and errors rendered as text instead of blocking ingestion.
+"""Jinja2 templating with OnCall's semantics (§3 of the reference).
 
-The validator is the renderer: the API's preview and template checks call the same functions as `route`.
+- One `SandboxedEnvironment` per container with Jinja's default options (not the immutable sandbox: templates
+  may call `.copy()`/`.pop()` on dicts). Templates are compiled once per container and cached by their text.
+- OnCall's extra filters, each swallowing its own errors (a failing filter yields None); `time()` is "now"
+  (tz-aware UTC); `range` is disabled; regex filters give up after 2 s.
+- Limits (env-overridable, OnCall's names): template text 50 000 chars; output 50 000 chars, titles 500 chars,
+  with ".." appended when cut.
+- A template never breaks ingestion: errors become text — "Template Error: …" (syntax, security, anything
+  unexpected) or "Template Warning: …" (TypeError/KeyError/ValueError/undefined chaining). Callers decide what
+  an error means: appearance slots show the text, grouping makes the alert ungroupable, conditions are false.
+- Beyond OnCall (harmless for real templates): expressions that would build huge values in one step
+  ('x' * 10**10, 9 ** 9 ** 9, '%999999999d' % 1, 'x'.ljust(10**9), |center(10**9), …) are refused, and
+  `lipsum()` is bounded.
+
+The validator is the renderer: the API's template checks call the same functions as `route`.
 """
 
 from __future__ import annotations
 
 import base64
+import builtins
 import json
+import math
 import re
+import string
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import regex
-from jinja2 import TemplateAssertionError, TemplateSyntaxError, UndefinedError
+from jinja2 import BaseLoader, TemplateAssertionError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import generate_lorem_ipsum
 
 from oncall.clock import default_clock
+from oncall.settings import get_settings
 
+# OnCall's defaults; the effective values come from settings (JINJA_*_MAX_LENGTH).
 MAX_TEMPLATE_LENGTH = 50_000
 MAX_RESULT_LENGTH = 50_000
 MAX_TITLE_LENGTH = 500
+TRUNCATION_SUFFIX = ".."
 REGEX_TIMEOUT_SECONDS = 2.0
 TRUTHY_OUTPUTS = frozenset({"1", "true", "ok"})
+COMPILED_CACHE_SIZE = 2048
+# Guards against one-expression resource bombs ('x' * 10**10, 9 ** 9 ** 9, lipsum(10**7)).
+MAX_REPEAT_ITEMS = 1_000_000
+MAX_POWER_BITS = 100_000
+MAX_LIPSUM_PARAGRAPHS = 100
 _DEFAULT_TIME_FORMAT = "%H:%M / %d-%m-%Y"
 _TIMEDELTA_RE = re.compile(r"^([-+]?\d+)([smhdwMQy])$")
 _TIMEDELTA_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# The fallback grammar of Django's parse_datetime (used when datetime.fromisoformat refuses the text).
+_DATETIME_RE = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
+    r"[T ](?P<hour>\d{1,2}):(?P<minute>\d{1,2})"
+    r"(?::(?P<second>\d{1,2})(?:[.,](?P<microsecond>\d{1,6})\d{0,6})?)?"
+    r"\s*(?P<tzinfo>Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
 
 
 # ------------------------------------------------------------------------------------------ filters
@@ -44,6 +74,7 @@ def _quiet(fn):
             return None
 
     wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
     return wrapper
 
 
@@ -59,7 +90,28 @@ def json_dumps(value: Any) -> str:
 
 @_quiet
 def iso8601_to_time(value: str) -> datetime | None:
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    """Django's parse_datetime: ISO 8601 (aware when it carries an offset), None when the text is not a
+    date-time at all; a well-formed but impossible value (month 13) is an error, hence None as well."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    match = _DATETIME_RE.match(value)
+    if match is None:
+        return None
+    parts = match.groupdict()
+    if parts["microsecond"]:
+        parts["microsecond"] = parts["microsecond"].ljust(6, "0")
+    offset = parts.pop("tzinfo")
+    tzinfo = None
+    if offset == "Z":
+        tzinfo = UTC
+    elif offset is not None:
+        minutes = 60 * int(offset[1:3]) + (int(offset[-2:]) if len(offset) > 3 else 0)
+        tzinfo = timezone(timedelta(minutes=-minutes if offset[0] == "-" else minutes))
+    return datetime(**{k: int(v) for k, v in parts.items() if v is not None}, tzinfo=tzinfo)
 
 
 @_quiet
@@ -67,9 +119,25 @@ def datetimeformat(value: datetime, fmt: str = _DEFAULT_TIME_FORMAT) -> str:
     return value.strftime(fmt)
 
 
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def _zone(name: str) -> ZoneInfo:
+    """A time zone by IANA name; like pytz, the lookup is case-insensitive."""
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):
+        return ZoneInfo(_zone_names()[name.lower()])
+
+
 @_quiet
 def datetimeformat_as_timezone(value: datetime, fmt: str = _DEFAULT_TIME_FORMAT, tz: str = "UTC") -> str:
-    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+    # A naive value is UTC (OnCall's servers run in UTC, where astimezone reads naive values as UTC).
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(_zone(tz)).strftime(fmt)
 
 
 @_quiet
@@ -79,30 +147,35 @@ def datetimeparse(value: str, fmt: str = _DEFAULT_TIME_FORMAT) -> datetime:
 
 @_quiet
 def timedeltaparse(value: str) -> timedelta | None:
-    match = _TIMEDELTA_RE.match(str(value))
+    """ "5m" -> 5 minutes; s, m, h, d, w; months/quarters/years (M, Q, y) have no fixed length -> None."""
+    match = _TIMEDELTA_RE.match(value) if isinstance(value, str) else None
     if not match or match.group(2) not in _TIMEDELTA_UNITS:
         return None
     return timedelta(**{_TIMEDELTA_UNITS[match.group(2)]: int(match.group(1))})
 
 
 @_quiet
-def timestamp_to_datetime(value: Any) -> datetime:
-    return datetime.fromtimestamp(float(value), tz=UTC)
+def timestamp_to_datetime(value: int | float) -> datetime:
+    """Epoch seconds -> a naive date-time in server-local time, which is UTC on Lambda (and here, always)."""
+    if not isinstance(value, int | float):
+        return None
+    return datetime.fromtimestamp(value, tz=UTC).replace(tzinfo=None)
 
 
 @_quiet
-def regex_replace(value: Any, find: str, replace: str) -> str:
-    return regex.sub(find, replace, str(value), timeout=REGEX_TIMEOUT_SECONDS)
+def regex_replace(value: str, find: str, replace: str) -> str:
+    return regex.sub(find, replace, value, timeout=REGEX_TIMEOUT_SECONDS)
 
 
 @_quiet
-def regex_match(value: Any, pattern: str) -> bool:
-    return bool(regex.match(pattern, str(value), timeout=REGEX_TIMEOUT_SECONDS))
+def regex_match(value: str, pattern: str) -> bool:
+    """Anchored at the start of the value (re.match)."""
+    return bool(regex.match(pattern, value, timeout=REGEX_TIMEOUT_SECONDS))
 
 
 @_quiet
-def regex_search(value: Any, pattern: str) -> bool:
-    return bool(regex.search(pattern, str(value), timeout=REGEX_TIMEOUT_SECONDS))
+def regex_search(value: str, pattern: str) -> bool:
+    return bool(regex.search(pattern, value, timeout=REGEX_TIMEOUT_SECONDS))
 
 
 @_quiet
@@ -115,6 +188,24 @@ def parse_json(value: str) -> Any:
     return json.loads(value)
 
 
+FILTERS = {
+    "tojson_pretty": tojson_pretty,
+    "json_dumps": json_dumps,
+    "iso8601_to_time": iso8601_to_time,
+    "datetimeformat": datetimeformat,
+    "datetimeformat_as_timezone": datetimeformat_as_timezone,
+    "datetimeparse": datetimeparse,
+    "timedeltaparse": timedeltaparse,
+    "timestamp_to_datetime": timestamp_to_datetime,
+    "regex_replace": regex_replace,
+    "regex_match": regex_match,
+    "regex_search": regex_search,
+    "b64decode": b64decode,
+    "parse_json": parse_json,
+}
+
+
+# ------------------------------------------------------------------------------------------ environment
 def _restricted_range(*_args: Any, **_kwargs: Any) -> None:
     raise SecurityError("use of 'range' is restricted")
 
@@ -123,24 +214,124 @@ def _now() -> datetime:
     return default_clock().now()
 
 
-def _build_environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=False)
-    env.filters.update(
-        tojson_pretty=tojson_pretty,
-        json_dumps=json_dumps,
-        iso8601_to_time=iso8601_to_time,
-        datetimeformat=datetimeformat,
-        datetimeformat_as_timezone=datetimeformat_as_timezone,
-        datetimeparse=datetimeparse,
-        timedeltaparse=timedeltaparse,
-        timestamp_to_datetime=timestamp_to_datetime,
-        regex_replace=regex_replace,
-        regex_match=regex_match,
-        regex_search=regex_search,
-        b64decode=b64decode,
-        parse_json=parse_json,
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 - Jinja's names
+    """Jinja's lorem ipsum, at most 100 paragraphs of at most 100 words."""
+    bound = MAX_LIPSUM_PARAGRAPHS
+    return generate_lorem_ipsum(
+        n=builtins.min(n, bound), html=html, min=builtins.min(min, bound), max=builtins.min(max, bound)
     )
-    env.globals.update(time=_now, range=_restricted_range)
+
+
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
+
+
+def _refuse(what: str) -> None:
+    raise SecurityError(f"the result of {what} would be too large")
+
+
+def _check_percent_format(fmt: str) -> None:
+    """'%999999999d' % 1 allocates a gigabyte: refuse widths above the limit and `*` widths."""
+    for width, precision in _PERCENT_SPEC.findall(fmt):
+        for number in (width, precision):
+            if number == "*" or (number and int(number) > MAX_REPEAT_ITEMS):
+                _refuse("'%' formatting")
+
+
+def _check_format_spec(fmt: str) -> None:
+    """'{:>999999999}'.format(1) likewise; nested (computed) widths are refused."""
+    for _, name, spec, _ in string.Formatter().parse(fmt):
+        if (
+            name is not None
+            and spec
+            and ("{" in spec or any(int(n) > MAX_REPEAT_ITEMS for n in re.findall(r"\d+", spec)))
+        ):
+            _refuse("str.format")
+
+
+def _check_str_method(owner: str, name: str, args: tuple[Any, ...]) -> None:
+    """str methods that can multiply their input: padding widths, tab sizes, replacements."""
+    first = args[0] if args else None
+    if name in _WIDTH_METHODS and isinstance(first, int) and first > MAX_REPEAT_ITEMS:
+        _refuse(f"str.{name}")
+    elif name == "expandtabs" and isinstance(first, int) and first * (owner.count("\t") + 1) > MAX_REPEAT_ITEMS:
+        _refuse("str.expandtabs")
+    elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        hits = len(owner) + 1 if args[0] == "" else owner.count(args[0])
+        if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
+            hits = builtins.min(hits, args[2])
+        if len(owner) + hits * len(args[1]) > MAX_REPEAT_ITEMS:
+            _refuse("str.replace")
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox plus resource guards: one expression must not exhaust the function's memory or CPU
+    ('x' * 10**10, 9 ** 9 ** 9, '%999999999d' % 1, '{:>999999999}'.format(1), 'x'.ljust(10**9), …). Such
+    results are refused with a SecurityError ("Template Error: …"); ordinary templates never get near."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for items, times in ((left, right), (right, left)):
+                sequence = isinstance(items, str | bytes | list | tuple) and isinstance(times, int)
+                if sequence and len(items) * times > MAX_REPEAT_ITEMS:
+                    _refuse("'*'")
+        elif operator == "**":
+            huge = isinstance(left, int) and isinstance(right, int) and abs(left) > 1
+            if huge and right * math.log2(abs(left)) > MAX_POWER_BITS:
+                _refuse("'**'")
+        elif operator == "%" and isinstance(left, str):
+            _check_percent_format(left)
+        return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        fmt = value.__self__
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            _check_format_spec(fmt)
+            return wrapped(*args, **kwargs)
+
+        return checked
+
+    def call(self, context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        owner = getattr(obj, "__self__", None)
+        if isinstance(owner, str):
+            _check_str_method(owner, getattr(obj, "__name__", ""), args)
+        return super().call(context, obj, *args, **kwargs)
+
+
+def _guarded_filters(env: SandboxedEnvironment) -> dict[str, Any]:
+    """Jinja's own filters that can multiply their input, with the same limits."""
+    do_format, do_center, do_indent = env.filters["format"], env.filters["center"], env.filters["indent"]
+
+    def format_(value: Any, *args: Any, **kwargs: Any) -> str:
+        _check_percent_format(str(value))
+        return do_format(value, *args, **kwargs)
+
+    def center(value: Any, width: int = 80) -> str:
+        if isinstance(width, int) and width > MAX_REPEAT_ITEMS:
+            _refuse("center")
+        return do_center(value, width)
+
+    def indent(value: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
+        lines = str(value).count("\n") + 1
+        size = width if isinstance(width, int) else len(str(width))
+        if size * lines > MAX_REPEAT_ITEMS:
+            _refuse("indent")
+        return do_indent(value, width, first, blank)
+
+    return {"format": format_, "center": center, "indent": indent}
+
+
+def _build_environment() -> SandboxedEnvironment:
+    env = _Sandbox(loader=BaseLoader())
+    env.filters.update(_guarded_filters(env))
+    env.filters.update(FILTERS)
+    env.globals.update(time=_now, range=_restricted_range, lipsum=_lipsum)
     return env
 
 
@@ -164,6 +355,12 @@ class Rendered:
     def value(self) -> str:
         return self.text if self.text is not None else (self.error or "")
 
+    @property
+    def nullable(self) -> str | None:
+        """The shown value, stripped, with OnCall's rule that a rendered "None" (or nothing) means null."""
+        shown = self.value.strip()
+        return None if shown in ("", "None") else shown
+
 
 @dataclass(frozen=True)
 class _Compiled:
@@ -171,27 +368,34 @@ class _Compiled:
     error: str | None = None
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=COMPILED_CACHE_SIZE)
 def _compile(text: str) -> _Compiled:
-    if len(text) > MAX_TEMPLATE_LENGTH:
-        return _Compiled(error=f"Template Error: template is longer than {MAX_TEMPLATE_LENGTH} characters")
     try:
         return _Compiled(template=_ENV.from_string(text))
     except (TemplateSyntaxError, TemplateAssertionError, SecurityError) as exc:
         return _Compiled(error=f"Template Error: {exc}")
+    except Exception as exc:  # noqa: BLE001 - e.g. RecursionError on absurd nesting
+        return _Compiled(error=f"Template Error: {type(exc).__name__}: {exc}")
+
+
+def _checked(text: str) -> _Compiled:
+    limit = get_settings().jinja_template_max_length
+    if len(text) > limit:
+        return _Compiled(error=f"Template Error: the template is longer than {limit} characters")
+    return _compile(text)
 
 
 def check_syntax(text: str) -> str | None:
     """The error a template would render with before seeing any data, or None if it compiles."""
-    return _compile(text).error
+    return _checked(text).error
 
 
 def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit] + ".."
+    return text if len(text) <= limit else text[:limit] + TRUNCATION_SUFFIX
 
 
-def render(text: str, context: dict[str, Any], *, max_length: int = MAX_RESULT_LENGTH) -> Rendered:
-    compiled = _compile(text)
+def render(text: str, context: dict[str, Any], *, max_length: int | None = None) -> Rendered:
+    compiled = _checked(text)
     if compiled.error:
         return Rendered(text=None, error=compiled.error)
     try:
@@ -200,11 +404,11 @@ def render(text: str, context: dict[str, Any], *, max_length: int = MAX_RESULT_L
         return Rendered(text=None, error=f"Template Warning: {exc}")
     except Exception as exc:  # noqa: BLE001 - a user template must never break ingestion
         return Rendered(text=None, error=f"Template Error: {exc}")
-    return Rendered(text=_truncate(output, max_length))
+    return Rendered(text=_truncate(output, max_length or get_settings().jinja_result_max_length))
 
 
 def render_title(text: str, context: dict[str, Any]) -> Rendered:
-    return render(text, context, max_length=MAX_TITLE_LENGTH)
+    return render(text, context, max_length=get_settings().jinja_result_title_max_length)
 
 
 def is_truthy(output: str | None) -> bool:

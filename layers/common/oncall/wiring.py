@@ -1,24 +1,29 @@
 """The objects a container builds once and passes into logic: store, config cache, queue, escalations and
-notifier. Handlers ask for them here; tests call `reset()` between AWS fixtures."""
+notifier. Handlers ask for them here; tests call `reset()` between AWS fixtures.
+
+Heavy modules (channels → Apprise, webhook delivery → Jinja2, iCal) are imported inside their factories, so a
+function pays for them only if it uses them: ingest never imports Jinja2 (its cold start is the hot path).
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cache, partial
+from typing import TYPE_CHECKING
 
 from oncall import aws, clock
 from oncall.actions import ActionDeps
-from oncall.channels import ChannelNotifier, Outbox
 from oncall.config_cache import ConfigCache
 from oncall.dynamo_store import DynamoStore
 from oncall.events import EventSink, NullSink, SqsEventSink
-from oncall.ical import IcalFeeds
-from oncall.ical_fetch import fetch_feed
-from oncall.netguard import GuardedHttpClient
 from oncall.queue import SqsAlertQueue
 from oncall.settings import get_settings
-from oncall.webhook_delivery import DeliveryDeps, SqsDeliveryQueue
 from oncall.workflows import StepFunctionsEscalations
+
+if TYPE_CHECKING:
+    from oncall.channels import ChannelNotifier
+    from oncall.ical import IcalFeeds
+    from oncall.netguard import GuardedHttpClient
+    from oncall.webhook_delivery import DeliveryDeps
 
 
 @cache
@@ -43,6 +48,8 @@ def escalations() -> StepFunctionsEscalations:
 
 @cache
 def notifier() -> ChannelNotifier:
+    from oncall.channels import ChannelNotifier, Outbox
+
     settings = get_settings()
     return ChannelNotifier(
         Outbox(settings.outbox_path) if settings.outbox_path else None,
@@ -59,6 +66,8 @@ def events() -> EventSink:
 
 @cache
 def webhook_http() -> GuardedHttpClient:
+    from oncall.netguard import GuardedHttpClient
+
     settings = get_settings()
     own = (settings.public_base_url,) if settings.public_base_url else ()
     return GuardedHttpClient(allow_private=settings.allow_private_targets, refused_origins=own)
@@ -66,6 +75,10 @@ def webhook_http() -> GuardedHttpClient:
 
 def delivery_deps(base_url: str | None = None) -> DeliveryDeps:
     """What webhook delivery needs; `base_url` for links in event data (default: PUBLIC_BASE_URL)."""
+    from dataclasses import replace
+
+    from oncall.webhook_delivery import DeliveryDeps, SqsDeliveryQueue
+
     settings = get_settings()
     http = webhook_http()
     if base_url and base_url not in http.refused_origins:
@@ -84,6 +97,9 @@ def delivery_deps(base_url: str | None = None) -> DeliveryDeps:
 @cache
 def ical_feeds() -> IcalFeeds:
     """iCal schedule feeds, cached in this container (users are read when a feed is mapped)."""
+    from oncall.ical import IcalFeeds
+    from oncall.ical_fetch import fetch_feed
+
     settings = get_settings()
     fetch = partial(
         fetch_feed,
