@@ -4,16 +4,23 @@ Each is guarded by a test in tests/integration/test_moto_patches.py that fails l
 1. Lambda hook: moto's non-Docker Lambda backend echoes payloads; we dispatch to the real handlers instead,
    so the Step Functions Task states run our escalate function.
 2. Time scale: Step Functions Wait states and Retry intervals sleep `seconds * scale` (demos and tests).
+3. DynamoDB writes are serialised: moto checks conditions and writes in separate steps and rolls a failed
+   TransactWriteItems back by restoring a copy of the whole table, so two concurrent writers (route workers,
+   the API, the state machine's task, all threads in one process) can undo each other's writes. DynamoDB's
+   conditional writes and transactions are atomic; one lock around moto's write paths makes them so here.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.dynamodb.models import DynamoDBBackend
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
@@ -28,6 +35,8 @@ _time_scale = 1.0
 _installed = False
 _original_invoke = LambdaSimpleBackend.invoke
 hook_calls: list[str] = []
+DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+_dynamodb_lock = threading.RLock()
 
 
 def _hooked_invoke(self, function_name, qualifier, body, headers, response_headers):  # noqa: ANN001 - moto's API
@@ -59,6 +68,16 @@ class _ScaledTime:
         time.sleep(seconds * _time_scale)
 
 
+def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _dynamodb_lock:
+            return method(*args, **kwargs)
+
+    locked.__serialised__ = True  # type: ignore[attr-defined]
+    return locked
+
+
 def install(invoke: Callable[[str, dict[str, Any]], Any], *, time_scale: float = 1.0) -> None:
     """Route Lambda invocations to `invoke(function_name, event)` and scale Step Functions time."""
     global _invoke, _time_scale, _installed
@@ -68,6 +87,8 @@ def install(invoke: Callable[[str, dict[str, Any]], Any], *, time_scale: float =
         LambdaSimpleBackend.invoke = _hooked_invoke
         WaitFunction._wait_interval = _scaled_wait
         retrier_decl.time = _ScaledTime()
+        for name in DYNAMODB_WRITES:
+            setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
         _installed = True
 
 
