@@ -30,6 +30,7 @@ from oncall.store import (
     GroupClosedError,
     GroupKeyPointer,
     GroupKeyTakenError,
+    StoreConflictError,
 )
 
 
@@ -64,6 +65,7 @@ class InMemoryStore:
         self.timeline: list[TimelineEntry] = []
         self.deliveries: set[tuple[str, str]] = set()
         self.heartbeats: dict[str, Heartbeat] = {}
+        self.counters: dict[str, int] = {}
         self.counter = 0
 
     # configuration
@@ -83,8 +85,29 @@ class InMemoryStore:
     def list_integrations(self) -> list[Integration]:
         return sorted(self.integrations.values(), key=lambda i: (i.created_at, i.id))
 
+    def put_integration(self, integration: Integration) -> None:
+        with self._lock:
+            if integration.id not in self.integrations:
+                raise StoreConflictError(integration.id)
+            self.integrations[integration.id] = integration
+
+    def delete_integration(self, integration_id: str) -> None:
+        with self._lock:
+            integration = self.integrations.pop(integration_id, None)
+            if integration is not None:
+                self.tokens.pop(integration.token, None)
+            self.routes = {k: r for k, r in self.routes.items() if r.integration_id != integration_id}
+            self.heartbeats.pop(integration_id, None)
+
     def put_route(self, route: Route) -> None:
         self.routes[route.id] = route
+
+    def write_routes(self, routes: list[Route], delete_ids: tuple[str, ...] = ()) -> None:
+        with self._lock:
+            for route in routes:
+                self.routes[route.id] = route
+            for route_id in delete_ids:
+                self.routes.pop(route_id, None)
 
     def get_route(self, route_id: str) -> Route | None:
         return self.routes.get(route_id)
@@ -258,6 +281,14 @@ class InMemoryStore:
 
     def release_delivery(self, group_id: str, key: str) -> None:
         self.deliveries.discard((group_id, key))
+
+    # rate limits
+    def count_within_limit(self, key: str, limit: int, expires_at: datetime) -> bool:
+        with self._lock:
+            if self.counters.get(key, 0) >= limit:
+                return False
+            self.counters[key] = self.counters.get(key, 0) + 1
+            return True
 
     # heartbeats
     def record_heartbeat_ping(self, integration_id: str, at: datetime, due_at: datetime) -> None:

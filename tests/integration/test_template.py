@@ -69,3 +69,15 @@ def test_outputs_name_the_resources():
     assert {"BaseUrl", "AdminTokenSecretArn", "TableName", "IngestQueueUrl", "EscalationStateMachineArn"} <= set(
         TEMPLATE["Outputs"]
     )
+
+
+def test_escalate_function_can_address_its_own_state_machine():
+    # timers run inside the state machine and must start/stop its executions: the ARN is built from the
+    # machine's fixed name (a !Ref would be a circular dependency)
+    name = RESOURCES["EscalationStateMachine"]["Properties"]["Name"]
+    escalate = FUNCTIONS["EscalateFunction"]["Properties"]
+    arn = escalate["Environment"]["Variables"]["ESCALATION_STATE_MACHINE_ARN"]
+    assert name == {"Fn::Sub": "${AWS::StackName}-escalation"}
+    assert arn["Fn::Sub"].endswith(":stateMachine:" + name["Fn::Sub"])
+    policies = json.dumps(escalate["Policies"])
+    assert "StepFunctionsExecutionPolicy" in policies and "states:StopExecution" in policies
