@@ -193,6 +193,9 @@ def test_routing_type_changes_are_validated_naming_the_field(store, clock):
     with pytest.raises(ValidationError) as no_term:
         builders.route(store, clock, integration.id, None)
     assert _field_of(no_term) == {"routing_regex"}
+    with pytest.raises(ValidationError) as term_on_labels:
+        builders.route(store, clock, integration.id, "x", routing_type="labels", routing_labels={"a": "b"})
+    assert _field_of(term_on_labels) == {"routing_regex"}
 
 
 def test_chain_can_be_set_and_cleared(store, clock):

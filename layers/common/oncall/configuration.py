@@ -27,7 +27,7 @@ from oncall.integration_types import INTEGRATION_TYPES, get_type
 from oncall.labels import key_problem, value_problem
 from oncall.models import EscalationChain, EscalationStep, Integration, RateLimit, Route, StepType
 from oncall.routing import compile_regex_term
-from oncall.store import Store
+from oncall.store import Store, StoreConflictError
 from oncall.templating import check_syntax
 
 DEFAULT_WAIT_SECONDS = 300
@@ -193,7 +193,10 @@ def update_integration(integration_id: str, request: IntegrationUpdate, *, store
         if route is not None:
             store.put_route(route.model_copy(update={"escalation_chain_id": default_route.escalation_chain_id}))
     updated = Integration.model_validate({**integration.model_dump(), **changes})
-    store.put_integration(updated)
+    try:
+        store.put_integration(updated)
+    except StoreConflictError as gone:  # deleted meanwhile
+        raise NotFoundError() from gone
     return updated
 
 
@@ -208,6 +211,8 @@ def delete_integration(integration_id: str, *, store: Store) -> None:
 def _route_terms(routing_type: str, term: str | None, labels: LabelsIn | dict[str, str] | None) -> dict[str, Any]:
     """The stored term and labels of a route of `routing_type`, checked by the matcher's own compilers."""
     if routing_type == "labels":
+        if term:
+            raise _field_error("routing_regex", "Labels routes match on routing_labels, not on a term.")
         routing_labels = normalize_labels(labels, "routing_labels")
         if not routing_labels:
             raise _field_error("routing_labels", "A labels route needs at least one key/value pair.")
