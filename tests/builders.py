@@ -18,13 +18,16 @@ def integration(
     name: str | None = None,
     chain_id: str | None = None,
     templates: dict[str, Any] | None = None,
+    **options: Any,
 ) -> tuple[Integration, Route]:
+    """`options`: labels, dynamic_labels, labels_template, grouping_scope, auto_resolve_minutes, rate_limit…"""
     return create_integration(
         IntegrationCreate(
             type=kind,
             name=name,
             templates=templates,
             default_route=DefaultRouteIn(escalation_chain_id=chain_id) if chain_id else None,
+            **options,
         ),
         store=store,
         clock=clock,

@@ -34,6 +34,7 @@ from oncall.store import (
     GroupKeyTakenError,
     MissingReferenceError,
     ReferencedSinceError,
+    StoreConflictError,
     WebhookNameTakenError,
     schedule_user_ids,
 )
@@ -71,6 +72,7 @@ class InMemoryStore:
         self.deliveries: set[tuple[str, str]] = set()
         self.heartbeats: dict[str, Heartbeat] = {}
         self.reference_epochs: dict[str, int] = {}
+        self.counters: dict[str, int] = {}
         self.counter = 0
         self.webhooks: dict[str, Webhook] = {}
         self.webhook_claims: dict[tuple[str, str], tuple[int, str]] = {}  # (webhook, event) -> (attempt, status)
@@ -94,8 +96,29 @@ class InMemoryStore:
     def list_integrations(self) -> list[Integration]:
         return sorted(self.integrations.values(), key=lambda i: (i.created_at, i.id))
 
+    def put_integration(self, integration: Integration) -> None:
+        with self._lock:
+            if integration.id not in self.integrations:
+                raise StoreConflictError(integration.id)
+            self.integrations[integration.id] = integration
+
+    def delete_integration(self, integration_id: str) -> None:
+        with self._lock:
+            integration = self.integrations.pop(integration_id, None)
+            if integration is not None:
+                self.tokens.pop(integration.token, None)
+            self.routes = {k: r for k, r in self.routes.items() if r.integration_id != integration_id}
+            self.heartbeats.pop(integration_id, None)
+
     def put_route(self, route: Route) -> None:
         self.routes[route.id] = route
+
+    def write_routes(self, routes: list[Route], delete_ids: tuple[str, ...] = ()) -> None:
+        with self._lock:
+            for route in routes:
+                self.routes[route.id] = route
+            for route_id in delete_ids:
+                self.routes.pop(route_id, None)
 
     def get_route(self, route_id: str) -> Route | None:
         return self.routes.get(route_id)
@@ -351,6 +374,14 @@ class InMemoryStore:
 
     def latest_webhook_responses(self, group_id: str) -> dict[str, str]:
         return dict(self.group_webhook_responses.get(group_id, {}))
+
+    # rate limits
+    def count_within_limit(self, key: str, limit: int, expires_at: datetime) -> bool:
+        with self._lock:
+            if self.counters.get(key, 0) >= limit:
+                return False
+            self.counters[key] = self.counters.get(key, 0) + 1
+            return True
 
     # heartbeats
     def record_heartbeat_ping(self, integration_id: str, at: datetime, due_at: datetime) -> None:

@@ -7,10 +7,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oncall import sns, wiring
+from oncall.errors import RateLimitedError
 from oncall.heartbeat import record_ping
 from oncall.ingest import IngestRequest, accept_alert, find_integration, parse_payload
 from oncall.ingest_guide import how_to_connect
 from oncall.integration_types import get_type
+from oncall.rate_limit import check_ingest_rate
 from oncall.settings import get_settings
 from oncall.web import HttpResolver, base_url, header, json_response, register_error_map, request_body
 
@@ -68,6 +70,11 @@ def receive_alert(integration_type: str, token: str) -> Response:
     )
     integration = find_integration(request.url_slug, request.token, wiring.config())
     payload = parse_payload(request.body, request.content_type, get_settings().max_body_bytes)
+    try:
+        check_ingest_rate(integration, store=wiring.store(), clock=wiring.now_clock())
+    except RateLimitedError:
+        metrics.add_metric(name="AlertsRateLimited", unit=MetricUnit.Count, value=1)
+        raise
     alert = accept_alert(
         integration,
         payload,

@@ -40,6 +40,8 @@ def handle_record(record: SQSRecord) -> None:
         metrics.add_metric(name="EscalationsStarted", unit=MetricUnit.Count, value=1)
     if outcome.resolved:
         metrics.add_metric(name="AlertGroupsResolvedBySource", unit=MetricUnit.Count, value=1)
+    if outcome.auto_resolve_scheduled:
+        metrics.add_metric(name="AutoResolveTimersStarted", unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context

@@ -1,9 +1,11 @@
 import json
+from datetime import UTC, datetime
 
 import boto3
 import pytest
 
-from oncall import wiring
+from oncall import clock, wiring
+from tests.fakes import FixedClock
 from tests.integration.conftest import create_integration, ingest_path
 
 
@@ -111,3 +113,43 @@ def test_sqs_failure_is_a_5xx_and_nothing_is_half_stored(aws, integration, monke
 def test_unknown_method_is_json_404(aws, integration):
     response = aws.http("DELETE", ingest_path(integration))
     assert response.status == 404 and response.body == {"detail": "Not found."}
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Handlers read time from oncall.clock: freeze it 100 s into a 5-minute window."""
+    frozen = FixedClock(datetime(2026, 11, 27, 12, 1, 40, tzinfo=UTC))
+    monkeypatch.setattr(clock, "_clock", frozen)
+    return frozen
+
+
+def test_rate_limited_alerts_get_a_structured_429_and_leave_no_trace(aws, frozen_clock):
+    # given an integration limited to 2 alerts per 5 minutes
+    integration = create_integration(aws, "webhook", rate_limit={"alerts": 2, "per_seconds": 300})
+    accepted = [aws.http("POST", ingest_path(integration), json.dumps({"n": n})).status for n in range(2)]
+    # when a third alert arrives in the same window
+    limited = aws.http("POST", ingest_path(integration), json.dumps({"n": 2}))
+    # then it is refused with a JSON body and Retry-After, and nothing of it was stored or queued
+    assert accepted == [200, 200] and limited.status == 429
+    assert limited.body["limit"] == {"alerts": 2, "per_seconds": 300}
+    assert limited.body["retry_after"] == 200 and "Rate limit exceeded" in limited.body["detail"]
+    assert limited.headers["Retry-After"] == str(limited.body["retry_after"])
+    queued = _queued(aws)
+    assert len(queued) == 2
+    stored = [wiring.store().get_alert(json.loads(m["Body"])["alert_id"]).payload for m in queued]
+    assert stored == [{"n": 0}, {"n": 1}]
+    # the window's counter is one item that expires by TTL
+    counters = boto3.client("dynamodb").scan(
+        TableName=aws.topology.table_name,
+        FilterExpression="begins_with(pk, :rate)",
+        ExpressionAttributeValues={":rate": {"S": "RATE#"}},
+    )["Items"]
+    assert [(c["n"]["N"], "expires_at" in c) for c in counters] == [("2", True)]
+
+
+def test_other_integrations_are_not_limited(aws, frozen_clock):
+    limited = create_integration(aws, "webhook", rate_limit={"alerts": 1, "per_seconds": 60})
+    free = create_integration(aws, "webhook")
+    assert aws.http("POST", ingest_path(limited), '{"a": 1}').status == 200
+    assert aws.http("POST", ingest_path(limited), '{"a": 1}').status == 429
+    assert [aws.http("POST", ingest_path(free), '{"a": 1}').status for _ in range(5)] == [200] * 5

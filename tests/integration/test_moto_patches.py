@@ -27,6 +27,19 @@ def test_patched_names_still_exist_in_moto(aws):
     assert LambdaSimpleBackend.invoke is moto_patches._hooked_invoke
     assert WaitFunction._wait_interval is moto_patches._scaled_wait
     assert isinstance(retrier_decl.time, moto_patches._ScaledTime)
+    # the DynamoDB and SQS request paths we serialise/speed up are still moto's
+    import moto.dynamodb.models as dynamodb_models
+    import moto.sqs.models as sqs_models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.sqs.responses import SQSResponse
+
+    assert DynamoHandler.call_action is moto_patches._serialized_call_action
+    assert DynamoDBBackend.transact_write_items is moto_patches._transact_write_items
+    assert isinstance(dynamodb_models.copy, moto_patches._TablesAreNotCopied)
+    assert SQSResponse.call_action is moto_patches._scoped_sqs_call_action
+    assert sqs_models.Queue.attributes.fget is moto_patches._queue_attributes
+    assert list(inspect.signature(moto_patches._original_transact_write_items).parameters) == ["self", "transact_items"]
 
 
 def test_lambda_invoke_reaches_the_real_handler(aws):
@@ -163,3 +176,51 @@ def test_sqs_patches_keep_attributes_and_counts_exact(aws):
         "2",
     )
     assert len(received) == 2
+
+
+def test_concurrent_conditional_transactions_cannot_undo_each_other(aws):
+    # given many threads racing to create the same item with a transaction that also writes a second item
+    import threading
+
+    ddb = boto3.client("dynamodb")
+    table = aws.topology.table_name
+    # a table big enough that moto's copy-for-rollback takes a while (the window where writers interleave)
+    filler = [{"PutRequest": {"Item": {"pk": {"S": f"F#{i}"}, "sk": {"S": "F"}}}} for i in range(1500)]
+    for start in range(0, len(filler), 25):
+        ddb.batch_write_item(RequestItems={table: filler[start : start + 25]})
+    barrier = threading.Barrier(8)
+    outcomes, failures = [], []
+
+    def writer(n):
+        barrier.wait(timeout=5)
+        try:
+            ddb.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": table, "Item": {"pk": {"S": f"W#{n}"}, "sk": {"S": "W"}}}},
+                    {
+                        "Put": {
+                            "TableName": table,
+                            "Item": {"pk": {"S": "RACE"}, "sk": {"S": "RACE"}, "n": {"N": str(n)}},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
+            outcomes.append(n)
+        except ddb.exceptions.TransactionCanceledException:
+            pass  # lost the race, as all but one must
+        except Exception as error:  # noqa: BLE001 - anything else is moto tripping over a concurrent write
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    # then exactly one won, nothing else broke, and its writes are all there (no loser's rollback erased them)
+    assert failures == []
+    assert len(outcomes) == 1
+    [winner] = outcomes
+    item = ddb.get_item(TableName=table, Key={"pk": {"S": "RACE"}, "sk": {"S": "RACE"}})["Item"]
+    assert item["n"]["N"] == str(winner)
+    assert "Item" in ddb.get_item(TableName=table, Key={"pk": {"S": f"W#{winner}"}, "sk": {"S": "W"}})

@@ -72,11 +72,50 @@ def test_redelivered_batch_adds_nothing(aws):
     assert group["alerts_count"] == 1
 
 
-def test_reference_payloads_replayed_in_order(aws, alertmanager_captures):
-    integration = create_integration(aws)
-    # 03 → 04: two alerts fired together then resolved together: one group, resolved
-    for name in ("03_group_two_firing", "04_group_two_resolved"):
-        aws.http("POST", ingest_path(integration), alertmanager_captures[name])
-        aws.drain()
+def test_two_route_workers_racing_on_a_new_key_make_one_group(aws, monkeypatch):
+    import threading
+
+    from oncall_cli.local.functions import LambdaContext, load_module
+
+    # given two alerts with the same new grouping key, received by two route containers at once
+    chain = create_chain(aws, NOTIFY_THEN_WAIT)
+    integration = create_integration(aws, chain_id=chain["id"])
+    for _ in range(2):
+        assert aws.http("POST", ingest_path(integration), am_payload()).status == 200
+    messages = boto3.client("sqs").receive_message(
+        QueueUrl=aws.topology.ingest_queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+    )["Messages"]
+    assert len(messages) == 2
+    containers = [load_module("route"), load_module("route")]  # separate module state, like two Lambdas
+    # and both read "no open group for this key" before either writes
+    store = wiring.store()
+    read_key = store.get_group_key
+    barrier = threading.Barrier(2)
+    reads = []
+
+    def read_then_wait(key):
+        pointer = read_key(key)
+        reads.append(pointer)
+        if len(reads) <= 2:
+            barrier.wait(timeout=10)
+        return pointer
+
+    monkeypatch.setattr(store, "get_group_key", read_then_wait)
+    results = [None, None]
+
+    def work(index):
+        event = sqs_event([messages[index]], "arn:aws:sqs:us-east-1:123456789012:q")
+        results[index] = containers[index].handler(event, LambdaContext(function_name="RouteFunction"))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # then both succeed, exactly one group holds both alerts, and it escalates once
+    assert results == [{"batchItemFailures": []}] * 2
+    assert reads[0].open_group_id is None and reads[1].open_group_id is None
     [group] = _groups(aws, integration["id"])
-    assert (group["state"], group["alerts_count"]) == ("resolved", 2)
+    assert group["alerts_count"] == 2
+    assert aws.execution_status(group["id"], timeout=0.5) == "RUNNING"
+    assert len(aws.api("GET", "alerts", query=f"alert_group_id={group['id']}").body["results"]) == 2

@@ -335,3 +335,53 @@ def test_webhook_responses_newest_first_and_latest_per_group(any_store):
     assert any_store.get_webhook_response("WH1", "WRNONE") is None
     assert any_store.latest_webhook_responses("IG1") == {"WH1": "body 2"}
     assert any_store.latest_webhook_responses("IG2") == {}
+
+
+def test_put_integration_updates_and_refuses_a_deleted_one(any_store):
+    from oncall.models import RateLimit
+    from oncall.store import StoreConflictError
+
+    clock = FixedClock()
+    integration, _ = builders.integration(any_store, clock, description_short="x", labels={"a": "b"})
+    changed = integration.model_copy(
+        update={"description_short": None, "labels": {}, "rate_limit": RateLimit(alerts=5, per_seconds=60)}
+    )
+    any_store.put_integration(changed)
+    assert any_store.get_integration(integration.id) == changed
+    assert any_store.find_integration_by_token(integration.token) == changed
+    any_store.delete_integration(integration.id)
+    with pytest.raises(StoreConflictError):
+        any_store.put_integration(changed)
+    assert any_store.get_integration(integration.id) is None
+
+
+def test_delete_integration_takes_token_routes_and_heartbeat_only(any_store):
+    clock = FixedClock()
+    integration, default = builders.integration(any_store, clock)
+    extra = builders.route(any_store, clock, integration.id, "x")
+    other, other_route = builders.integration(any_store, clock, name="other")
+    any_store.record_heartbeat_ping(integration.id, clock.now(), clock.now())
+    any_store.record_heartbeat_ping(other.id, clock.now(), clock.now())
+    any_store.delete_integration(integration.id)
+    assert any_store.find_integration_by_token(integration.token) is None
+    assert {r.id for r in any_store.list_routes()} == {other_route.id}
+    assert [h.integration_id for h in any_store.list_due_heartbeats(clock.now())] == [other.id]
+    assert [i.id for i in any_store.list_integrations()] == [other.id]
+    assert default.id != extra.id
+
+
+def test_write_routes_puts_and_deletes_together(any_store):
+    clock = FixedClock()
+    integration, default = builders.integration(any_store, clock)
+    a = builders.route(any_store, clock, integration.id, "a")
+    b = builders.route(any_store, clock, integration.id, "b")
+    any_store.write_routes([b.model_copy(update={"position": 0})], delete_ids=(a.id,))
+    assert {r.id: r.position for r in any_store.list_routes()} == {default.id: 0, b.id: 0}
+    any_store.write_routes([])
+
+
+def test_count_within_limit_counts_up_to_the_limit_per_key(any_store):
+    clock = FixedClock()
+    assert [any_store.count_within_limit("C1#0", 2, clock.now()) for _ in range(3)] == [True, True, False]
+    assert any_store.count_within_limit("C1#60", 2, clock.now())
+    assert any_store.count_within_limit("C2#0", 2, clock.now())

@@ -110,3 +110,15 @@ def test_escalate_may_send_email_only_from_the_sender_and_sms_only_to_phone_numb
     assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "NotificationSender"}}}
     [sns] = [s for s in statements if s["Action"] == "sns:Publish"]
     assert "Resource" not in sns and sns["NotResource"] == {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}
+
+
+def test_escalate_function_can_address_its_own_state_machine():
+    # timers run inside the state machine and must start/stop its executions: the ARN is built from the
+    # machine's fixed name (a !Ref would be a circular dependency)
+    name = RESOURCES["EscalationStateMachine"]["Properties"]["Name"]
+    escalate = FUNCTIONS["EscalateFunction"]["Properties"]
+    arn = escalate["Environment"]["Variables"]["ESCALATION_STATE_MACHINE_ARN"]
+    assert name == {"Fn::Sub": "${AWS::StackName}-escalation"}
+    assert arn["Fn::Sub"].endswith(":stateMachine:" + name["Fn::Sub"])
+    policies = json.dumps(escalate["Policies"])
+    assert "StepFunctionsExecutionPolicy" in policies and "states:StopExecution" in policies

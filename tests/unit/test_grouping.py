@@ -109,6 +109,39 @@ def test_grouping_key_includes_route():
     assert grouping_key("C1", "R1", None) is None
 
 
+def test_integration_scope_leaves_the_route_out_of_the_key():
+    assert grouping_key("C1", "R1", "abc", "integration") == grouping_key("C1", "R2", "abc", "integration")
+    assert grouping_key("C1", "R1", "abc", "integration") != grouping_key("C1", "R1", "abc", "route")
+    assert grouping_key("C1", "R1", None, "integration") is None
+
+
+def test_failed_grouping_template_never_groups(store, clock):
+    integration, route = builders.integration(
+        store, clock, kind="webhook", templates={"grouping_key": "{{ payload.missing.deeper }}"}
+    )
+    first = _place(store, clock, integration, route, {"a": 1})
+    second = _place(store, clock, integration, route, {"a": 1})
+    assert first.group.grouping_key is None and second.created and first.group.id != second.group.id
+
+
+def test_late_resolve_opens_a_new_group_when_source_resolving_is_off(store, clock):
+    integration, route = builders.integration(store, clock)
+    integration = integration.model_copy(update={"allow_source_based_resolving": False})
+    first = _place(store, clock, integration, route, builders.am_payload())
+    store.update_group(store.get_group(first.group.id), {"resolved": True}, close_grouping_key=True)
+    late = _place(store, clock, integration, route, builders.am_payload("resolved"))
+    assert late.created and late.group.id != first.group.id
+
+
+def test_labels_reach_the_grouping_template(store, clock):
+    integration, route = builders.integration(
+        store, clock, kind="webhook", templates={"grouping_key": "{{ labels.service }}"}
+    )
+    alert = builders.alert(store, clock, integration, {})
+    assert evaluate_signals(integration, alert, {}).distinction is None
+    assert evaluate_signals(integration, alert, {"service": "db"}).distinction is not None
+
+
 def test_two_workers_racing_on_a_new_key_create_one_group(store, clock):
     # given two alerts with the same new key, placed at the same moment by two workers
     integration, route = builders.integration(store, clock)

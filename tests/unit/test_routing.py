@@ -6,7 +6,7 @@ from oncall.routing import select_route
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _route(route_id, position=0, term=None, kind="regex", default=False):
+def _route(route_id, position=0, term=None, kind="regex", default=False, labels=None):
     return Route(
         id=route_id,
         integration_id="C1",
@@ -14,6 +14,7 @@ def _route(route_id, position=0, term=None, kind="regex", default=False):
         is_default=default,
         routing_type=kind,
         routing_regex=term,
+        routing_labels=labels or {},
         created_at=NOW,
     )
 
@@ -44,3 +45,25 @@ def test_jinja2_route_uses_truthiness():
 
 def test_invalid_regex_never_matches():
     assert select_route([DEFAULT, _route("R1", term="(")], {"a": "("}, {}).id == "Rdefault"
+
+
+def test_labels_route_needs_every_pair_to_match():
+    routes = [DEFAULT, _route("R1", kind="labels", labels={"team": "db", "env": "prod"})]
+    assert select_route(routes, {}, {"team": "db", "env": "prod", "extra": "x"}).id == "R1"
+    assert select_route(routes, {}, {"team": "db"}).id == "Rdefault"
+    assert select_route(routes, {}, {"team": "db", "env": "dev"}).id == "Rdefault"
+
+
+def test_labels_route_never_matches_an_alert_without_labels_or_without_pairs():
+    assert select_route([DEFAULT, _route("R1", kind="labels", labels={"a": "b"})], {"a": "b"}, {}).id == "Rdefault"
+    assert select_route([DEFAULT, _route("R1", kind="labels")], {}, {"a": "b"}).id == "Rdefault"
+
+
+def test_jinja2_route_sees_labels_and_first_match_wins_across_types():
+    routes = [
+        DEFAULT,
+        _route("R2", position=1, kind="labels", labels={"team": "db"}),
+        _route("R1", position=0, term="{{ labels.team == 'db' and payload.sev == 'low' }}", kind="jinja2"),
+    ]
+    assert select_route(routes, {"sev": "low"}, {"team": "db"}).id == "R1"
+    assert select_route(routes, {"sev": "high"}, {"team": "db"}).id == "R2"

@@ -211,7 +211,7 @@ def _create_state_machine(template: dict[str, Any], resolver: Resolver, stack_na
         definition = (REPO_ROOT / props["DefinitionUri"]).read_text()
         for name, value in resolver.resolve(props.get("DefinitionSubstitutions", {})).items():
             definition = definition.replace("${" + name + "}", value)
-        name = f"{stack_name}-{logical_id}"
+        name = resolver.resolve(props["Name"]) if "Name" in props else f"{stack_name}-{logical_id}"
         arn = sfn.create_state_machine(
             name=name,
             definition=definition,

@@ -1,4 +1,5 @@
-"""What `route` does with one queued alert: templates → route → grouping → escalation → source actions.
+"""What `route` does with one queued alert: labels → templates → route → grouping → escalation → source
+actions (acknowledge before resolve) → auto-resolve timer.
 
 At-least-once safe: a redelivered alert finds itself already grouped, nothing is appended twice, and the
 escalation start is idempotent by execution name.
@@ -9,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from oncall import actions, ids, timeline
+from oncall import actions, auto_resolve, ids, timeline
 from oncall.actions import ActionDeps
 from oncall.escalation_plan import plan_escalation
 from oncall.events import GroupEvent, GroupEventType
 from oncall.grouping import AlertSignals, Placement, evaluate_signals, place_alert
+from oncall.labels import alert_labels, group_labels
 from oncall.models import SOURCE, Alert, AlertGroup, IngestMessage, Integration, ResolvedBy, Route
 from oncall.routing import select_route
 
@@ -31,6 +33,7 @@ class ProcessOutcome:
     escalation_started: bool = False
     acknowledged: bool = False
     resolved: bool = False
+    auto_resolve_scheduled: bool = False
     skipped_reason: str | None = None
 
 
@@ -43,7 +46,7 @@ def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome
     if integration is None:
         return ProcessOutcome(alert.id, None, skipped_reason="integration deleted")
 
-    labels: dict[str, str] = {}
+    labels = alert_labels(integration, alert.payload)
     signals = evaluate_signals(integration, alert, labels)
     route = select_route(deps.config.routes_of(integration.id), alert.payload, labels)
     first_delivery = alert.group_id is None
@@ -54,7 +57,7 @@ def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome
         integration,
         store=store,
         clock=deps.clock,
-        new_group=lambda key, now: _new_group(alert, integration, route, signals, key, now, deps),
+        new_group=lambda key, now: _new_group(alert, integration, route, signals, labels, key, now, deps),
     )
     group = placement.group
     created = placement.created and first_delivery
@@ -83,6 +86,8 @@ def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome
     resolved = False
     if resolving:
         resolved = actions.resolve(group.id, SOURCE, deps, strict=False, resolved_by=ResolvedBy.SOURCE).resolved
+    # Repeated on redelivery on purpose: the timer is named after the alert, so starting it again is harmless.
+    timer = not resolved and auto_resolve.schedule(integration, group, alert, deps)
     return ProcessOutcome(
         alert.id,
         group.id,
@@ -90,6 +95,7 @@ def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome
         escalation_started=started,
         acknowledged=acknowledged,
         resolved=resolved,
+        auto_resolve_scheduled=timer,
     )
 
 
@@ -106,6 +112,7 @@ def _new_group(
     integration: Integration,
     route: Route,
     signals: AlertSignals,
+    labels: dict[str, str],
     key: str | None,
     now: datetime,
     deps: ActionDeps,
@@ -121,6 +128,7 @@ def _new_group(
         grouping_key=key,
         title=signals.title,
         started_at=now,
+        labels=group_labels(labels),
         first_alert_id=alert.id,
         last_alert_id=alert.id,
         escalation=snapshot,

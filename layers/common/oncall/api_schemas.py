@@ -13,6 +13,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from oncall.clock import api_time
 from oncall.integration_types import get_type
+from oncall.labels import present_labels
 from oncall.masking import mask_url
 from oncall.models import (
     Alert,
@@ -58,7 +59,40 @@ class DefaultRouteIn(_Request):
     escalation_chain_id: str | None = None
 
 
-class IntegrationCreate(_Request):
+class LabelName(_Request):
+    id: str | None = None
+    name: str
+
+
+class LabelPair(_Request):
+    """OnCall's label shape: {"key": {"id", "name"}, "value": {"id", "name"}} (the names are what count)."""
+
+    key: LabelName
+    value: LabelName
+
+
+# Labels in requests: {"key": "value", ...} or OnCall's [{"key": {"name": ...}, "value": {"name": ...}}, ...].
+LabelsIn = dict[str, str] | list[LabelPair]
+
+
+class RateLimitIn(_Request):
+    alerts: int = Field(ge=1, le=1_000_000)
+    per_seconds: int = Field(ge=1, le=86_400)
+
+
+class IntegrationOptions(_Request):
+    """Labels and the options beyond OnCall, shared by create and update (each off / empty by default)."""
+
+    labels: LabelsIn | None = None
+    dynamic_labels: dict[str, str] | None = None
+    labels_template: str | None = Field(default=None, max_length=50_000)
+    allow_source_based_resolving: bool | None = None
+    grouping_scope: Literal["route", "integration"] | None = None
+    auto_resolve_minutes: int | None = Field(default=None, ge=1, le=525_600)
+    rate_limit: RateLimitIn | None = None
+
+
+class IntegrationCreate(IntegrationOptions):
     type: str
     name: str | None = Field(default=None, min_length=1, max_length=150)
     description_short: str | None = Field(default=None, max_length=250)
@@ -69,8 +103,10 @@ class IntegrationCreate(_Request):
 
 class RouteCreate(_Request):
     integration_id: str
-    routing_regex: str = Field(min_length=1, max_length=1024)
-    routing_type: Literal["regex", "jinja2"] = "regex"
+    # Required for regex and jinja2 routes (checked with the matcher's own compiler); unused by labels routes.
+    routing_regex: str | None = Field(default=None, min_length=1, max_length=1024)
+    routing_type: Literal["regex", "jinja2", "labels"] = "regex"
+    routing_labels: LabelsIn | None = None
     position: int = -1
     escalation_chain_id: str | None = None
 
@@ -107,6 +143,55 @@ def public_templates_to_slots(public: dict[str, Any]) -> dict[str, str | None]:
             elif isinstance(value, dict):
                 slots.update({f"{name}_{a}": v for a, v in value.items() if a in attributes})
     return slots
+
+
+def unknown_template_names(public: dict[str, Any]) -> list[str]:
+    """Names in an API `templates` object that are no template (reported, never silently ignored)."""
+    unknown = []
+    for name, value in public.items():
+        if name in _BEHAVIOUR_NAMES:
+            continue
+        if name not in _SURFACE_ATTRIBUTES:
+            unknown.append(name)
+        elif isinstance(value, dict):
+            unknown += [f"{name}.{a}" for a in value if a not in _SURFACE_ATTRIBUTES[name]]
+        elif value is not None:
+            unknown.append(name)
+    return unknown
+
+
+def public_template_names() -> list[str]:
+    """Every template by its public name, surfaces dotted: grouping_key, …, web.title, sms.title, …"""
+    names = list(_BEHAVIOUR_NAMES)
+    names += [
+        f"{surface}.{attribute}" for surface, attributes in _SURFACE_ATTRIBUTES.items() for attribute in attributes
+    ]
+    return names
+
+
+def template_slot(name: str) -> str | None:
+    """The slot of a template name: public ("grouping_key", "web.title") or internal ("web_title")."""
+    if name in _BEHAVIOUR_NAMES:
+        return _BEHAVIOUR_NAMES[name]
+    if name in _BEHAVIOUR_NAMES.values():
+        return name
+    for separator in (".", "_"):
+        for surface, attributes in _SURFACE_ATTRIBUTES.items():
+            attribute = name.removeprefix(f"{surface}{separator}")
+            if attribute != name and attribute in attributes:
+                return f"{surface}_{attribute}"
+    return None
+
+
+def public_template_name(slot: str) -> str:
+    for name, behaviour_slot in _BEHAVIOUR_NAMES.items():
+        if behaviour_slot == slot:
+            return name
+    for surface, attributes in _SURFACE_ATTRIBUTES.items():
+        attribute = slot.removeprefix(f"{surface}_")
+        if attribute != slot and attribute in attributes:
+            return f"{surface}.{attribute}"
+    return slot
 
 
 def slots_to_public_templates(overrides: dict[str, str]) -> dict[str, Any]:
@@ -146,6 +231,14 @@ def present_integration(integration: Integration, default_route: Route | None, b
         "maintenance_mode": None,
         "maintenance_started_at": None,
         "maintenance_end_at": None,
+        # Beyond OnCall's public API: labels for everyone and per-integration options.
+        "labels": dict(sorted(integration.labels.items())),
+        "dynamic_labels": dict(sorted(integration.dynamic_labels.items())),
+        "labels_template": integration.labels_template,
+        "allow_source_based_resolving": integration.allow_source_based_resolving,
+        "grouping_scope": integration.grouping_scope,
+        "auto_resolve_minutes": integration.auto_resolve_minutes,
+        "rate_limit": integration.rate_limit.model_dump() if integration.rate_limit else None,
     }
 
 
@@ -156,6 +249,7 @@ def present_route(route: Route) -> dict[str, Any]:
         "escalation_chain_id": route.escalation_chain_id,
         "routing_type": route.routing_type,
         "routing_regex": route.routing_regex,
+        "routing_labels": dict(sorted(route.routing_labels.items())),
         "position": route.position,
         "is_the_last_route": route.is_default,
         "slack": {"channel_id": None, "enabled": False},
@@ -204,7 +298,7 @@ def present_alert_group(group: AlertGroup, last_alert: Alert | None, base_url: s
         "resolved_by": group.resolved_by_actor.user_id if group.resolved_by_actor else None,
         "acknowledged_at": api_time(group.acknowledged_at),
         "acknowledged_by": group.acknowledged_by.user_id if group.acknowledged_by else None,
-        "labels": [],
+        "labels": present_labels(group.labels),
         "title": group.title,
         "permalinks": {
             "slack": None,
@@ -509,3 +603,39 @@ def present_webhook_response(response: WebhookResponse) -> dict[str, Any]:
         "next_attempt_in_seconds": response.next_attempt_in_seconds,
         "duration_ms": response.duration_ms,
     }
+
+
+# ------------------------------------------------------------------------------------------ configuration
+class IntegrationUpdate(IntegrationOptions):
+    """PUT and PATCH: only the fields sent change. null resets: a template slot or a whole surface object
+    to its default, `templates` itself to all defaults, and an option to off."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=150)
+    description_short: str | None = Field(default=None, max_length=250)
+    team_id: str | None = None
+    templates: dict[str, Any] | None = None
+    default_route: DefaultRouteIn | None = None
+
+
+class RouteUpdate(_Request):
+    """PUT and PATCH on a route: only the fields sent change; `position` moves it (-1 = last, before the
+    default route) and shifts the others; escalation_chain_id may be null."""
+
+    routing_type: Literal["regex", "jinja2", "labels"] | None = None
+    routing_regex: str | None = Field(default=None, min_length=1, max_length=1024)
+    routing_labels: LabelsIn | None = None
+    position: int | None = None
+    escalation_chain_id: str | None = None
+
+
+class PreviewTemplateRequest(_Request):
+    """template_name: a public name ("grouping_key", "resolve_signal", "web.title", "sms.title", …).
+    template_body: default = the integration's effective template; payload: default = its latest alert's."""
+
+    template_name: str = Field(min_length=1, max_length=100)
+    template_body: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+class PreviewRequest(_Request):
+    payload: dict[str, Any] | None = None

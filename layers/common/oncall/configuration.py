@@ -1,24 +1,33 @@
 """Creating and changing configuration (integrations, routes, chains, steps), with OnCall's rules: every
-integration gets a default route, names are unique, templates and route terms must compile, positions
-shift to make room."""
+integration gets a default route that always exists, names are unique, templates and route terms must
+compile (checked by the renderer and the matcher themselves), positions shift to make room. Errors name
+the field."""
 
 from __future__ import annotations
 
-import regex
+from typing import Any
 
 from oncall import ids
 from oncall.api_schemas import (
     ChainCreate,
     IntegrationCreate,
+    IntegrationOptions,
+    IntegrationUpdate,
+    LabelsIn,
     RouteCreate,
+    RouteUpdate,
     StepCreate,
+    public_template_name,
     public_templates_to_slots,
+    unknown_template_names,
 )
 from oncall.clock import Clock
-from oncall.errors import ValidationError
+from oncall.errors import NotFoundError, ValidationError
 from oncall.integration_types import INTEGRATION_TYPES, get_type
-from oncall.models import EscalationChain, EscalationStep, Integration, Route, StepType
-from oncall.store import Store
+from oncall.labels import key_problem, value_problem
+from oncall.models import EscalationChain, EscalationStep, Integration, RateLimit, Route, StepType
+from oncall.routing import compile_regex_term
+from oncall.store import Store, StoreConflictError
 from oncall.templating import check_syntax
 
 DEFAULT_WAIT_SECONDS = 300
@@ -34,21 +43,96 @@ def _require_chain(store: Store, chain_id: str | None, field: str = "escalation_
 
 
 def validate_template_overrides(slots: dict[str, str | None]) -> None:
-    problems = {slot: [error] for slot, text in slots.items() if text and (error := check_syntax(text))}
+    """Each template must compile in the renderer itself (templating.check_syntax), nothing stricter."""
+    problems = [
+        f"{public_template_name(slot)}: {error}"
+        for slot, text in slots.items()
+        if text and (error := check_syntax(text))
+    ]
     if problems:
-        raise ValidationError("Invalid template.", {"templates": [f"{k}: {v[0]}" for k, v in problems.items()]})
+        raise ValidationError(f"templates: Invalid template {problems[0]}", {"templates": problems})
 
 
+def _template_slots(public: dict[str, Any]) -> dict[str, str | None]:
+    if unknown := unknown_template_names(public):
+        raise _field_error("templates", f"Unknown template name(s): {', '.join(unknown)}.")
+    slots = public_templates_to_slots(public)
+    validate_template_overrides(slots)
+    return slots
+
+
+# ------------------------------------------------------------------------------------------ labels
+def normalize_labels(value: LabelsIn | None, field: str) -> dict[str, str]:
+    """Labels from either request shape, checked: keys 1-200 characters, values 1-200 and not "none"."""
+    if value is None:
+        return {}
+    pairs = (
+        [(k, v) for k, v in value.items()] if isinstance(value, dict) else [(p.key.name, p.value.name) for p in value]
+    )
+    labels: dict[str, str] = {}
+    for key, label_value in pairs:
+        if problem := key_problem(key) or value_problem(label_value):
+            raise _field_error(field, f"{key!r}: {problem}")
+        if key in labels:
+            raise _field_error(field, f"{key!r}: the same key appears twice.")
+        labels[key] = label_value
+    return labels
+
+
+def _dynamic_labels(value: dict[str, str] | None) -> dict[str, str]:
+    for key, template in (value or {}).items():
+        if problem := key_problem(key) or (None if template.strip() else "The template is empty."):
+            raise _field_error("dynamic_labels", f"{key!r}: {problem}")
+        if error := check_syntax(template):
+            raise _field_error("dynamic_labels", f"{key!r}: {error}")
+    return dict(value or {})
+
+
+def _labels_template(value: str | None) -> str | None:
+    if not value:
+        return None
+    if error := check_syntax(value):
+        raise _field_error("labels_template", error)
+    return value
+
+
+def _option_changes(request: IntegrationOptions) -> dict[str, Any]:
+    """The Integration fields an options request sets; an explicit null turns an option off (its default)."""
+    sent = request.model_fields_set
+    changes: dict[str, Any] = {}
+    if "labels" in sent:
+        changes["labels"] = normalize_labels(request.labels, "labels")
+    if "dynamic_labels" in sent:
+        changes["dynamic_labels"] = _dynamic_labels(request.dynamic_labels)
+    if "labels_template" in sent:
+        changes["labels_template"] = _labels_template(request.labels_template)
+    if "allow_source_based_resolving" in sent:
+        changes["allow_source_based_resolving"] = request.allow_source_based_resolving is not False
+    if "grouping_scope" in sent:
+        changes["grouping_scope"] = request.grouping_scope or "route"
+    if "auto_resolve_minutes" in sent:
+        changes["auto_resolve_minutes"] = request.auto_resolve_minutes
+    if "rate_limit" in sent:
+        limit = request.rate_limit
+        changes["rate_limit"] = RateLimit(alerts=limit.alerts, per_seconds=limit.per_seconds) if limit else None
+    return changes
+
+
+def _require_unique_name(store: Store, name: str, team_id: str | None, except_id: str | None = None) -> None:
+    if any(i.name == name and i.team_id == team_id and i.id != except_id for i in store.list_integrations()):
+        raise _field_error("name", f"An integration named '{name}' already exists.")
+
+
+# ------------------------------------------------------------------------------------------ integrations
 def create_integration(request: IntegrationCreate, *, store: Store, clock: Clock) -> tuple[Integration, Route]:
     kind = get_type(request.type)
     if kind is None or not kind.creatable:
         creatable = ", ".join(sorted(t.slug for t in INTEGRATION_TYPES.values() if t.creatable))
         raise _field_error("type", f"'{request.type}' is not a valid integration type (one of: {creatable}).")
     name = request.name or kind.title
-    if any(i.name == name and i.team_id == request.team_id for i in store.list_integrations()):
-        raise _field_error("name", f"An integration named '{name}' already exists.")
-    slots = public_templates_to_slots(request.templates or {})
-    validate_template_overrides(slots)
+    _require_unique_name(store, name, request.team_id)
+    slots = _template_slots(request.templates or {})
+    options = _option_changes(request)
     chain_id = request.default_route.escalation_chain_id if request.default_route else None
     _require_chain(store, chain_id, "default_route")
     now = clock.now()
@@ -71,44 +155,155 @@ def create_integration(request: IntegrationCreate, *, store: Store, clock: Clock
         templates={k: v for k, v in slots.items() if v},
         default_route_id=route.id,
         created_at=now,
+        **options,
     )
     store.create_integration(integration, route)
     return integration, route
 
 
-def _check_route_term(routing_type: str, term: str) -> None:
-    if routing_type == "regex":
-        try:
-            regex.compile(term)
-        except regex.error as error:
-            raise _field_error("routing_regex", f"Invalid regular expression: {error}.") from error
-    elif routing_type == "jinja2" and (error := check_syntax(term)):
+def update_integration(integration_id: str, request: IntegrationUpdate, *, store: Store) -> Integration:
+    """PUT and PATCH alike: the fields sent change, the others stay."""
+    integration = store.get_integration(integration_id)
+    if integration is None:
+        raise NotFoundError()
+    sent = request.model_fields_set
+    changes = _option_changes(request)
+    if "name" in sent:
+        if request.name is None:
+            raise _field_error("name", "This field may not be null.")
+        changes["name"] = request.name
+    if "team_id" in sent:
+        changes["team_id"] = request.team_id
+    if "description_short" in sent:
+        changes["description_short"] = request.description_short
+    if {"name", "team_id"} & sent:
+        _require_unique_name(
+            store, changes.get("name", integration.name), changes.get("team_id", integration.team_id), integration.id
+        )
+    if "templates" in sent:
+        if request.templates is None:
+            changes["templates"] = {}
+        else:
+            merged = {**integration.templates, **_template_slots(request.templates)}
+            changes["templates"] = {slot: text for slot, text in merged.items() if text}
+    default_route = request.default_route
+    if default_route is not None and "escalation_chain_id" in default_route.model_fields_set:
+        _require_chain(store, default_route.escalation_chain_id, "default_route")
+        route = store.get_route(integration.default_route_id)
+        if route is not None:
+            store.put_route(route.model_copy(update={"escalation_chain_id": default_route.escalation_chain_id}))
+    updated = Integration.model_validate({**integration.model_dump(), **changes})
+    try:
+        store.put_integration(updated)
+    except StoreConflictError as gone:  # deleted meanwhile
+        raise NotFoundError() from gone
+    return updated
+
+
+def delete_integration(integration_id: str, *, store: Store) -> None:
+    """The integration, its token (its URL answers 403 from now on) and its routes; alert groups stay."""
+    if store.get_integration(integration_id) is None:
+        raise NotFoundError()
+    store.delete_integration(integration_id)
+
+
+# ------------------------------------------------------------------------------------------ routes
+def _route_terms(routing_type: str, term: str | None, labels: LabelsIn | dict[str, str] | None) -> dict[str, Any]:
+    """The stored term and labels of a route of `routing_type`, checked by the matcher's own compilers."""
+    if routing_type == "labels":
+        if term:
+            raise _field_error("routing_regex", "Labels routes match on routing_labels, not on a term.")
+        routing_labels = normalize_labels(labels, "routing_labels")
+        if not routing_labels:
+            raise _field_error("routing_labels", "A labels route needs at least one key/value pair.")
+        return {"routing_type": routing_type, "routing_regex": None, "routing_labels": routing_labels}
+    if not term:
+        raise _field_error("routing_regex", f"This field is required for {routing_type} routes.")
+    error = compile_regex_term(term) if routing_type == "regex" else check_syntax(term)
+    if error:
         raise _field_error("routing_regex", error)
+    return {"routing_type": routing_type, "routing_regex": term, "routing_labels": {}}
+
+
+def _siblings(store: Store, integration_id: str) -> list[Route]:
+    """The integration's non-default routes in evaluation order."""
+    return sorted(
+        (r for r in store.list_routes() if r.integration_id == integration_id and not r.is_default),
+        key=lambda r: (r.position, r.id),
+    )
+
+
+def _reordered(siblings: list[Route], moved: Route | None, position: int) -> list[Route]:
+    """`siblings` without `moved`, then `moved` inserted at `position` (-1 or past the end = last), numbered
+    0..n-1. Only the routes whose stored copy changes are returned."""
+    others = [r for r in siblings if moved is None or r.id != moved.id]
+    if moved is not None:
+        index = len(others) if position < 0 or position > len(others) else position
+        others.insert(index, moved)
+    stored = {r.id: r for r in siblings}
+    renumbered = [r.model_copy(update={"position": i}) for i, r in enumerate(others)]
+    return [r for r in renumbered if stored.get(r.id) != r]
 
 
 def create_route(request: RouteCreate, *, store: Store, clock: Clock) -> Route:
     if store.get_integration(request.integration_id) is None:
         raise _field_error("integration_id", f"Integration {request.integration_id} does not exist.")
     _require_chain(store, request.escalation_chain_id)
-    _check_route_term(request.routing_type, request.routing_regex)
-    siblings = sorted(
-        (r for r in store.list_routes() if r.integration_id == request.integration_id and not r.is_default),
-        key=lambda r: (r.position, r.id),
-    )
-    position = len(siblings) if request.position < 0 or request.position > len(siblings) else request.position
-    for sibling in siblings[position:]:
-        store.put_route(sibling.model_copy(update={"position": sibling.position + 1}))
+    terms = _route_terms(request.routing_type, request.routing_regex, request.routing_labels)
     route = Route(
         id=ids.public_id(ids.PREFIX_ROUTE),
         integration_id=request.integration_id,
-        position=position,
-        routing_type=request.routing_type,
-        routing_regex=request.routing_regex,
+        position=0,
         escalation_chain_id=request.escalation_chain_id,
         created_at=clock.now(),
+        **terms,
     )
-    store.put_route(route)
-    return route
+    changed = _reordered(_siblings(store, request.integration_id), route, request.position)
+    store.write_routes(changed)
+    return next(r for r in changed if r.id == route.id)
+
+
+_ROUTING_FIELDS = ("routing_type", "routing_regex", "routing_labels", "position")
+
+
+def update_route(route_id: str, request: RouteUpdate, *, store: Store) -> Route:
+    """PUT and PATCH alike. The default route only takes an escalation chain: it always matches and stays
+    last."""
+    route = store.get_route(route_id)
+    if route is None:
+        raise NotFoundError()
+    sent = request.model_fields_set
+    changes: dict[str, Any] = {}
+    if route.is_default and (fixed := [f for f in _ROUTING_FIELDS if f in sent]):
+        raise _field_error(fixed[0], "The default route always matches and stays last; only its chain can change.")
+    if "escalation_chain_id" in sent:
+        _require_chain(store, request.escalation_chain_id)
+        changes["escalation_chain_id"] = request.escalation_chain_id
+    if {"routing_type", "routing_regex", "routing_labels"} & sent:
+        routing_type = request.routing_type or route.routing_type
+        switched = routing_type != route.routing_type
+        term = request.routing_regex if "routing_regex" in sent else (None if switched else route.routing_regex)
+        labels = request.routing_labels if "routing_labels" in sent else route.routing_labels
+        changes.update(_route_terms(routing_type, term, labels))
+    updated = route.model_copy(update=changes)
+    if "position" in sent and request.position is not None and not route.is_default:
+        changed = _reordered(_siblings(store, route.integration_id), updated, request.position)
+        store.write_routes(changed)
+        return next((r for r in changed if r.id == route.id), updated)
+    store.write_routes([updated])
+    return updated
+
+
+def delete_route(route_id: str, *, store: Store) -> None:
+    route = store.get_route(route_id)
+    if route is None:
+        raise NotFoundError()
+    if route.is_default:
+        raise ValidationError(
+            "The default route cannot be deleted.", {"route_id": ["The default route cannot be deleted."]}
+        )
+    remaining = _reordered([r for r in _siblings(store, route.integration_id) if r.id != route.id], None, -1)
+    store.write_routes(remaining, delete_ids=(route.id,))
 
 
 def create_chain(request: ChainCreate, *, store: Store, clock: Clock) -> EscalationChain:

@@ -10,6 +10,7 @@ Keys (pk / sk):
   GROUP#<id> / DELIVERY#<key>        delivery claims (idempotency of notifications)
   GKEY#<grouping key> / GKEY         open_group_id (present while a group is open), last_resolved_group_id
   COUNTER / alert_group_number       the per-deployment group number (#N in titles)
+  RATE#<key> / RATE                  a fixed-window rate counter (n); expires_at = TTL (epoch seconds)
   HEARTBEAT#<integration> / HEARTBEAT  heartbeat state; hb_shard/hb_due (sparse index "heartbeats") while armed
   REFS#<user or team id> / REFS      epoch: moved by every save that references the item (save_user,
                                      save_schedule, in the same transaction as a check that it exists);
@@ -60,6 +61,7 @@ from oncall.store import (
     GroupKeyTakenError,
     MissingReferenceError,
     ReferencedSinceError,
+    StoreConflictError,
     WebhookNameTakenError,
     schedule_user_ids,
 )
@@ -186,8 +188,66 @@ class DynamoStore:
     def list_integrations(self) -> list[Integration]:
         return sorted(self._list_config("INTEGRATION", Integration), key=lambda i: (i.created_at, i.id))
 
+    def put_integration(self, integration: Integration) -> None:
+        # An update of the model's attributes, not a replacement: attributes other modules keep on the item
+        # (index keys, say) survive.
+        data = integration.model_dump(mode="json")
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        sets, removes = [], []
+        for index, (field, value) in enumerate(data.items()):
+            names[f"#f{index}"] = field
+            if value is None:
+                removes.append(f"#f{index}")
+            else:
+                values[f":v{index}"] = _to_attrs({"v": value})["v"]
+                sets.append(f"#f{index} = :v{index}")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=_key("CFG#INTEGRATION", integration.id),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise StoreConflictError(integration.id) from error
+            raise
+
+    def delete_integration(self, integration_id: str) -> None:
+        integration = self.get_integration(integration_id)
+        if integration is None:
+            return
+        # First the integration and its token together (ingest stops at once), then what hangs off it.
+        self._ddb.transact_write_items(
+            TransactItems=[
+                {"Delete": {"TableName": self._table, "Key": _key("CFG#INTEGRATION", integration_id)}},
+                {"Delete": {"TableName": self._table, "Key": _key(f"TOKEN#{integration.token}", "TOKEN")}},
+            ]
+        )
+        keys = [_key("CFG#ROUTE", r.id) for r in self.list_routes() if r.integration_id == integration_id]
+        keys.append(_key(f"HEARTBEAT#{integration_id}", "HEARTBEAT"))
+        self._batch_delete(keys)
+
+    def _batch_delete(self, keys: list[dict[str, Any]]) -> None:
+        for start in range(0, len(keys), 25):
+            pending = {self._table: [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]}
+            while pending:
+                pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
     def put_route(self, route: Route) -> None:
         self._put_config("ROUTE", route, route.id)
+
+    def write_routes(self, routes: list[Route], delete_ids: tuple[str, ...] = ()) -> None:
+        items: list[dict[str, Any]] = [
+            {"Put": {"TableName": self._table, "Item": _model_item(r, {"pk": "CFG#ROUTE", "sk": r.id})}} for r in routes
+        ]
+        items += [{"Delete": {"TableName": self._table, "Key": _key("CFG#ROUTE", i)}} for i in delete_ids]
+        for start in range(0, len(items), 100):  # one transaction for any realistic number of routes (or none)
+            self._ddb.transact_write_items(TransactItems=items[start : start + 100])
 
     def get_route(self, route_id: str) -> Route | None:
         return _load(Route, self._get("CFG#ROUTE", route_id))
@@ -548,10 +608,7 @@ class DynamoStore:
                 ProjectionExpression="pk, sk",
             )
         ]
-        for start in range(0, len(keys), 25):
-            pending = {self._table: [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]}
-            while pending:
-                pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        self._batch_delete(keys)
 
     def wipe_alerts(self, group_id: str, text: str) -> None:
         wiped = json.dumps({"message": text})
@@ -670,6 +727,26 @@ class DynamoStore:
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    # ------------------------------------------------------------------------------------- rate limits
+    def count_within_limit(self, key: str, limit: int, expires_at: datetime) -> bool:
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=_key(f"RATE#{key}", "RATE"),
+                UpdateExpression="ADD n :one SET expires_at = if_not_exists(expires_at, :expires)",
+                ConditionExpression="attribute_not_exists(n) OR n < :limit",
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":limit": {"N": str(limit)},
+                    ":expires": {"N": str(int(expires_at.timestamp()))},
+                },
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":

@@ -1,6 +1,8 @@
-"""Domain exceptions. Every one maps to exactly one HTTP status in `http_errors.ERROR_STATUS`."""
+"""Domain exceptions. Every one maps to exactly one HTTP status in `web.ERROR_STATUS`."""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class OnCallError(Exception):
@@ -9,6 +11,13 @@ class OnCallError(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+    def extra_body(self) -> dict[str, Any]:
+        """Fields the JSON error body carries besides `detail`."""
+        return {}
+
+    def headers(self) -> dict[str, str]:
+        return {}
 
 
 class NotFoundError(OnCallError):
@@ -22,6 +31,9 @@ class ValidationError(OnCallError):
     def __init__(self, detail: str, fields: dict[str, list[str]] | None = None) -> None:
         super().__init__(detail)
         self.fields = fields or {}
+
+    def extra_body(self) -> dict[str, Any]:
+        return dict(self.fields)
 
 
 class ConflictError(ValidationError):
@@ -50,6 +62,21 @@ class PayloadTooLargeError(OnCallError):
 
 class UnsupportedMethodError(OnCallError):
     pass
+
+
+class RateLimitedError(OnCallError):
+    """The integration's ingest rate limit is exhausted for the current window (429 with Retry-After)."""
+
+    def __init__(self, detail: str, *, limit: dict[str, int], retry_after: int) -> None:
+        super().__init__(detail)
+        self.limit = limit
+        self.retry_after = retry_after
+
+    def extra_body(self) -> dict[str, Any]:
+        return {"limit": self.limit, "retry_after": self.retry_after}
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class StorageUnavailableError(OnCallError):

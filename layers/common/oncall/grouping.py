@@ -1,6 +1,8 @@
 """Grouping (OnCall's `Alert.create` rules, §2.3 of the reference).
 
-The key is (integration, route, md5 of the grouping template's output). An empty or failed grouping
+The key is (integration, route, md5 of the grouping template's output); with the integration option
+grouping_scope="integration" the route is left out, so a firing and a resolve that route differently meet
+(OnCall #4421) and the group keeps the route of its first alert. An empty or failed grouping
 output, or a demo alert, never groups. Firing alerts join only the key's open group; a resolve signal with
 no open group joins the key's latest resolved group (when source resolving is on); otherwise a new group is
 opened. One open group per key is enforced by conditional writes in the store; the loser of a race re-reads.
@@ -16,7 +18,7 @@ from typing import Any
 
 from oncall.clock import Clock
 from oncall.integration_types import get_type
-from oncall.models import Alert, AlertGroup, Integration, Route
+from oncall.models import Alert, AlertGroup, GroupingScope, Integration, Route
 from oncall.store import AlertAlreadyGroupedError, GroupClosedError, GroupKeyTakenError, Store
 from oncall.templating import render, render_condition, render_title
 
@@ -40,8 +42,13 @@ def template_for(integration: Integration, slot: str) -> str | None:
     return kind.default_template(slot) if kind else None
 
 
+def behaviour_context(payload: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    """What grouping, resolve and acknowledge templates (and jinja2 routes) see."""
+    return {"payload": payload, "labels": labels}
+
+
 def evaluate_signals(integration: Integration, alert: Alert, labels: dict[str, str]) -> AlertSignals:
-    context: dict[str, Any] = {"payload": alert.payload, "labels": labels}
+    context = behaviour_context(alert.payload, labels)
     distinction = None
     grouping = template_for(integration, "grouping_id")
     if grouping and not alert.is_demo:
@@ -58,8 +65,14 @@ def evaluate_signals(integration: Integration, alert: Alert, labels: dict[str, s
     )
 
 
-def grouping_key(integration_id: str, route_id: str, distinction: str | None) -> str | None:
-    return f"{integration_id}#{route_id}#{distinction}" if distinction else None
+def grouping_key(
+    integration_id: str, route_id: str, distinction: str | None, scope: GroupingScope = "route"
+) -> str | None:
+    if not distinction:
+        return None
+    if scope == "integration":
+        return f"{integration_id}#{distinction}"
+    return f"{integration_id}#{route_id}#{distinction}"
 
 
 @dataclass(frozen=True)
@@ -82,7 +95,7 @@ def place_alert(
     new_group: NewGroupFactory,
 ) -> Placement:
     """Put the alert into its group, creating the group if needed. Safe to repeat for the same alert."""
-    key = grouping_key(integration.id, route.id, signals.distinction)
+    key = grouping_key(integration.id, route.id, signals.distinction, integration.grouping_scope)
     for _ in range(_MAX_ATTEMPTS):
         try:
             return _try_place(alert, key, signals, integration, store=store, clock=clock, new_group=new_group)

@@ -14,6 +14,16 @@ class Entity(BaseModel):
 
 
 # ------------------------------------------------------------------------------------------ configuration
+GroupingScope = Literal["route", "integration"]
+
+
+class RateLimit(Entity):
+    """At most `alerts` accepted per fixed window of `per_seconds` (counted in DynamoDB)."""
+
+    alerts: int
+    per_seconds: int
+
+
 class Integration(Entity):
     id: str
     name: str
@@ -27,6 +37,18 @@ class Integration(Entity):
     heartbeat_timeout_seconds: int = 600
     default_route_id: str
     created_at: datetime
+    # Labels (oncall/labels.py): static key -> value, dynamic key -> template over `payload`, and a template
+    # that renders a JSON object of labels. OnCall keeps labels Cloud-only; here everyone has them.
+    labels: dict[str, str] = Field(default_factory=dict)
+    dynamic_labels: dict[str, str] = Field(default_factory=dict)
+    labels_template: str | None = None
+    # Beyond OnCall, each off by default (the OnCall-compatible behaviour):
+    # "integration" leaves the route out of the grouping key (a firing and a resolve that route differently meet).
+    grouping_scope: GroupingScope = "route"
+    # Resolve a group when no new alert arrived for this long (None = never).
+    auto_resolve_minutes: int | None = None
+    # Per-integration ingest limit (None = unlimited).
+    rate_limit: RateLimit | None = None
 
 
 RoutingType = Literal["regex", "jinja2", "labels"]
@@ -39,6 +61,8 @@ class Route(Entity):
     is_default: bool = False
     routing_type: RoutingType = "regex"
     routing_regex: str | None = None
+    # routing_type "labels": every pair must equal the alert's label (an alert without labels never matches).
+    routing_labels: dict[str, str] = Field(default_factory=dict)
     escalation_chain_id: str | None = None
     created_at: datetime
 
@@ -284,6 +308,8 @@ class AlertGroup(Entity):
     grouping_key: str | None = None
     title: str
     started_at: datetime
+    # The first alert's labels (at most 15, sorted by key and value), frozen at creation.
+    labels: dict[str, str] = Field(default_factory=dict)
     alerts_count: int = 1
     first_alert_id: str
     last_alert_id: str

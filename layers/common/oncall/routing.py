@@ -1,5 +1,6 @@
 """Route selection (OnCall semantics): non-default routes in position order, first match wins, then the
-default route, which always matches."""
+default route, which always matches. Routing types: `regex` (searched in json.dumps(payload)), `jinja2`
+(truthy output over {payload, labels}) and `labels` (every configured pair equals the alert's label)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import regex
 
+from oncall.grouping import behaviour_context
 from oncall.models import Route
 from oncall.templating import REGEX_TIMEOUT_SECONDS, render_condition
 
@@ -18,10 +20,13 @@ def route_matches(route: Route, payload: dict[str, Any], labels: dict[str, str])
     term = route.routing_regex
     if route.is_default:
         return True
+    if route.routing_type == "labels":
+        wanted = route.routing_labels
+        return bool(wanted) and bool(labels) and all(labels.get(k) == v for k, v in wanted.items())
     if not term:
         return False
     if route.routing_type == "jinja2":
-        return render_condition(term, {"payload": payload, "labels": labels})
+        return render_condition(term, behaviour_context(payload, labels))
     if route.routing_type == "regex":
         try:
             # OnCall searches the payload as json.dumps renders it with default settings.
@@ -29,6 +34,15 @@ def route_matches(route: Route, payload: dict[str, Any], labels: dict[str, str])
         except (regex.error, TimeoutError):
             return False
     return False
+
+
+def compile_regex_term(term: str) -> str | None:
+    """The error a regex route term has, or None: the same library and flags as the matcher."""
+    try:
+        regex.compile(term)
+    except regex.error as error:
+        return f"Invalid regular expression: {error}."
+    return None
 
 
 def select_route(routes: list[Route], payload: dict[str, Any], labels: dict[str, str]) -> Route:

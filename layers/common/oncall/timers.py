@@ -1,6 +1,7 @@
-"""Timers: things that must happen to a group at a later time (the end of a silence, and whatever later
-capabilities register here). A timer is a Step Functions execution of the same state machine: step 0 waits
-until `fire_at`, step 1 fires — so timers survive restarts and cost nothing while they wait."""
+"""Timers: things that must happen to a group at a later time (the end of a silence, time-based
+auto-resolve, and whatever later capabilities register here). A timer is a Step Functions execution of the
+same state machine: step 0 waits until `fire_at`, step 1 fires — so timers survive restarts and cost nothing
+while they wait."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from oncall import actions
+from oncall import actions, auto_resolve
 from oncall.actions import ActionDeps
 
 TimerHandler = Callable[[str, dict[str, Any], ActionDeps], None]
 
 TIMERS: dict[str, TimerHandler] = {
     actions.UNSILENCE_TIMER: actions.auto_unsilence,
+    auto_resolve.AUTO_RESOLVE_TIMER: auto_resolve.fire,
 }
 
 

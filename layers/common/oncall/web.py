@@ -23,6 +23,7 @@ ERROR_STATUS: dict[type[errors.OnCallError], HTTPStatus] = {
     errors.NotFoundError: HTTPStatus.NOT_FOUND,
     errors.UnsupportedMethodError: HTTPStatus.METHOD_NOT_ALLOWED,
     errors.PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    errors.RateLimitedError: HTTPStatus.TOO_MANY_REQUESTS,
     errors.StorageUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
     errors.UpstreamError: HTTPStatus.BAD_GATEWAY,
 }
@@ -53,10 +54,7 @@ def status_for(error: errors.OnCallError) -> HTTPStatus:
 
 
 def error_body(error: errors.OnCallError) -> dict[str, Any]:
-    body: dict[str, Any] = {"detail": error.detail}
-    if isinstance(error, errors.ValidationError) and error.fields:
-        body.update(error.fields)
-    return body
+    return {"detail": error.detail, **error.extra_body()}
 
 
 def register_error_map(app: APIGatewayHttpResolver, logger: Logger) -> None:
@@ -67,7 +65,7 @@ def register_error_map(app: APIGatewayHttpResolver, logger: Logger) -> None:
             logger.warning("upstream failed", extra={"status": int(status), "detail": error.detail})
         elif status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             logger.exception("request failed on AWS", extra={"status": int(status)})
-        return json_response(status, error_body(error))
+        return json_response(status, error_body(error), headers=error.headers() or None)
 
     @app.exception_handler(json.JSONDecodeError)
     def _bad_json(error: json.JSONDecodeError) -> Response:

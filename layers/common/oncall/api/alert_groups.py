@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
@@ -14,7 +16,8 @@ from oncall.api_schemas import (
     present_alert,
     present_alert_group,
 )
-from oncall.errors import NotFoundError
+from oncall.errors import NotFoundError, ValidationError
+from oncall.labels import parse_label_filter
 from oncall.pagination import DEFAULT_PAGE_SIZE
 
 router = Router()
@@ -33,6 +36,7 @@ def list_alert_groups(
     id: str | None = None,  # noqa: A002 - OnCall's filter name
 ) -> dict:
     wanted_state = _STATE_FILTER.get(state or "", state)
+    wanted_labels = _label_filters()
     groups = [
         g
         for g in wiring.store().list_groups()
@@ -40,10 +44,40 @@ def list_alert_groups(
         and route_id in (None, g.route_id)
         and (state is None or g.state.value == wanted_state)
         and id in (None, g.id)
+        and all(g.labels.get(key) == value for key, value in wanted_labels)
     ]
     url = base(router)
     results = [present_alert_group(g, None, url) for g in groups]
-    return page_of(router, results, page, perpage, integration_id=integration_id, route_id=route_id, state=state, id=id)
+    page_body = page_of(
+        router, results, page, perpage, integration_id=integration_id, route_id=route_id, state=state, id=id
+    )
+    return _with_label_query(page_body, wanted_labels)
+
+
+def _label_filters() -> list[tuple[str, str]]:
+    """The repeatable `label=key:value` filter (all must match). Read from the raw query string: API Gateway
+    joins repeated parameters with commas, and label values may contain commas."""
+    raw = router.current_event.raw_event.get("rawQueryString") or ""
+    wanted = []
+    for name, text in parse_qsl(raw, keep_blank_values=True):
+        if name != "label":
+            continue
+        pair = parse_label_filter(text)
+        if pair is None:
+            raise ValidationError(f"label: '{text}' is not key:value.", {"label": ["Use label=<key>:<value>."]})
+        wanted.append(pair)
+    return wanted
+
+
+def _with_label_query(page_body: dict, labels: list[tuple[str, str]]) -> dict:
+    """Keep the label filters in the next/previous links."""
+    if not labels:
+        return page_body
+    extra = "&" + urlencode([("label", f"{k}:{v}") for k, v in labels])
+    for link in ("next", "previous"):
+        if page_body.get(link):
+            page_body[link] += extra
+    return page_body
 
 
 @router.get("/alert_groups/<group_id>")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
-from oncall import configuration, wiring
+from oncall import configuration, preview, wiring
 from oncall.api.common import Page, PerPage, base, metrics, page_of, request_id
-from oncall.api_schemas import DemoAlertRequest, IntegrationCreate, present_integration
+from oncall.api_schemas import (
+    DemoAlertRequest,
+    IntegrationCreate,
+    IntegrationUpdate,
+    PreviewRequest,
+    PreviewTemplateRequest,
+    present_integration,
+)
 from oncall.demo import send_demo_alert
 from oncall.errors import NotFoundError
 from oncall.models import Integration
@@ -19,6 +27,13 @@ router = Router()
 
 def _body(integration: Integration) -> dict:
     return present_integration(integration, wiring.store().get_route(integration.default_route_id), base(router))
+
+
+def _integration(integration_id: str) -> Integration:
+    integration = wiring.store().get_integration(integration_id)
+    if integration is None:
+        raise NotFoundError()
+    return integration
 
 
 @router.get("/integrations")
@@ -36,14 +51,51 @@ def create_integration(body: IntegrationCreate):
 
 @router.get("/integrations/<integration_id>")
 def get_integration(integration_id: str) -> dict:
-    integration = wiring.store().get_integration(integration_id)
-    if integration is None:
-        raise NotFoundError()
-    return _body(integration)
+    return _body(_integration(integration_id))
 
 
-@router.post("/integrations/<integration_id>/send_demo_alert")
-def demo_alert(integration_id: str, body: DemoAlertRequest | None = None):
+@router.put("/integrations/<integration_id>")
+def replace_integration(integration_id: str, body: IntegrationUpdate) -> dict:
+    return _body(configuration.update_integration(integration_id, body, store=wiring.store()))
+
+
+@router.patch("/integrations/<integration_id>")
+def update_integration(integration_id: str, body: IntegrationUpdate) -> dict:
+    return _body(configuration.update_integration(integration_id, body, store=wiring.store()))
+
+
+@router.delete("/integrations/<integration_id>")
+def delete_integration(integration_id: str):
+    configuration.delete_integration(integration_id, store=wiring.store())
+    metrics.add_metric(name="IntegrationsDeleted", unit=MetricUnit.Count, value=1)
+    return Response(status_code=204, content_type="application/json", body="")
+
+
+@router.post("/integrations/<integration_id>/preview_template")
+def preview_template(integration_id: str, body: PreviewTemplateRequest) -> dict:
+    return preview.preview_template(
+        _integration(integration_id),
+        body.template_name,
+        body.template_body,
+        body.payload,
+        store=wiring.store(),
+        now=wiring.now_clock().now(),
+        base_url=base(router),
+    )
+
+
+@router.post("/integrations/<integration_id>/preview")
+def preview_integration(integration_id: str, body: PreviewRequest | None = None) -> dict:
+    return preview.preview_integration(
+        _integration(integration_id),
+        body.payload if body else None,
+        store=wiring.store(),
+        now=wiring.now_clock().now(),
+        base_url=base(router),
+    )
+
+
+def _demo_alert(integration_id: str, body: DemoAlertRequest | None):
     alert = send_demo_alert(
         integration_id,
         body.demo_alert_payload if body else None,
@@ -54,3 +106,14 @@ def demo_alert(integration_id: str, body: DemoAlertRequest | None = None):
     )
     metrics.add_metric(name="DemoAlertsSent", unit=MetricUnit.Count, value=1)
     return json_response(200, {"alert_id": alert.id})
+
+
+@router.post("/integrations/<integration_id>/demo_alert")
+def demo_alert(integration_id: str, body: DemoAlertRequest | None = None):
+    return _demo_alert(integration_id, body)
+
+
+@router.post("/integrations/<integration_id>/send_demo_alert")
+def send_demo_alert_alias(integration_id: str, body: DemoAlertRequest | None = None):
+    """OnCall's internal-API name for the same action."""
+    return _demo_alert(integration_id, body)
