@@ -1,4 +1,5 @@
-"""POST /integrations/v1/{type}/{token}/ — accept an alert; GET — how to connect; …/heartbeat/ — a ping."""
+"""POST /integrations/v1/{type}/{token}/ — accept an alert; GET — how to connect; …/heartbeat/ — a ping
+(…/heartbeat/start: a run started; …/heartbeat/fail: a run failed)."""
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -7,10 +8,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oncall import wiring
-from oncall.heartbeat import record_ping
+from oncall.heartbeat import receive_signal
 from oncall.ingest import IngestRequest, accept_alert, find_integration, parse_payload
 from oncall.ingest_guide import how_to_connect
 from oncall.integration_types import get_type
+from oncall.models import HeartbeatSignal
 from oncall.settings import get_settings
 from oncall.web import HttpResolver, base_url, header, json_response, register_error_map, request_body
 
@@ -58,12 +60,42 @@ def connect_instructions(integration_type: str, token: str) -> Response:
     return Response(status_code=200, content_type=content_types.TEXT_PLAIN, body=text)
 
 
-@app.route(f"{_INTEGRATION}/heartbeat", method=["GET", "POST", "HEAD"])
-def heartbeat_ping(integration_type: str, token: str) -> Response:
+_SIGNAL_METRICS = {
+    HeartbeatSignal.PING: "HeartbeatPings",
+    HeartbeatSignal.START: "HeartbeatStarts",
+    HeartbeatSignal.FAIL: "HeartbeatFailures",
+}
+_HEARTBEAT_METHODS = ["GET", "POST", "HEAD"]
+
+
+def _heartbeat_signal(integration_type: str, token: str, kind: HeartbeatSignal) -> Response:
     integration = find_integration(integration_type, token, wiring.config())
-    record_ping(integration, store=wiring.store(), clock=wiring.now_clock())
-    metrics.add_metric(name="HeartbeatPings", unit=MetricUnit.Count, value=1)
+    result = receive_signal(integration, kind, deps=wiring.action_deps(), queue=wiring.alert_queue())
+    metrics.add_metric(name=_SIGNAL_METRICS[kind], unit=MetricUnit.Count, value=1)
+    if result.sent == "restored":
+        metrics.add_metric(name="HeartbeatsRestored", unit=MetricUnit.Count, value=1)
+    elif result.sent == "missing":
+        metrics.add_metric(name="HeartbeatsMissing", unit=MetricUnit.Count, value=1)
+    if result.error is not None:
+        logger.error(
+            "heartbeat transition failed; the sweep retries it",
+            extra={"integration_id": integration.id},
+            exc_info=result.error,
+        )
     return json_response(200, "Ok.")
+
+
+@app.route(f"{_INTEGRATION}/heartbeat", method=_HEARTBEAT_METHODS)
+def heartbeat_ping(integration_type: str, token: str) -> Response:
+    return _heartbeat_signal(integration_type, token, HeartbeatSignal.PING)
+
+
+@app.route(f"{_INTEGRATION}/heartbeat/<signal>", method=_HEARTBEAT_METHODS)
+def heartbeat_run_signal(integration_type: str, token: str, signal: str) -> Response:
+    kind = {"start": HeartbeatSignal.START, "fail": HeartbeatSignal.FAIL}.get(signal.lower())
+    if kind is None:
+        return json_response(404, {"detail": "Not found. Heartbeat signals: …/heartbeat/, …/start, …/fail."})
+    return _heartbeat_signal(integration_type, token, kind)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

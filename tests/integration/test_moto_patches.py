@@ -62,3 +62,37 @@ def test_step_functions_waits_are_time_scaled(aws):
         assert time.monotonic() - started < 5, "a 300 s wait at scale 0.001 must take well under 5 s"
         time.sleep(0.02)
     assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
+
+
+def test_dynamodb_requests_are_serialized_like_dynamodb(aws):
+    from moto.dynamodb.responses import DynamoHandler
+
+    # every request handler we wrap still exists and is wrapped
+    for name in moto_patches.DYNAMODB_REQUESTS:
+        assert getattr(DynamoHandler, name).__wrapped_by_oncall__
+        assert getattr(moto_patches._original_dynamodb[name], "__wrapped_by_oncall__", False) is False
+    # and a conditional write raced by many threads succeeds exactly once
+    import threading
+
+    ddb = boto3.client("dynamodb")
+    barrier = threading.Barrier(8)
+    wins = []
+
+    def race(n: int) -> None:
+        barrier.wait()
+        try:
+            ddb.put_item(
+                TableName=aws.topology.table_name,
+                Item={"pk": {"S": "RACE"}, "sk": {"S": "RACE"}, "n": {"N": str(n)}},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            wins.append(n)
+        except ddb.exceptions.ConditionalCheckFailedException:
+            pass
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(wins) == 1

@@ -3,11 +3,18 @@ together by `build_app`. The `api` function's handler only wraps the app with Po
 
 from __future__ import annotations
 
-from oncall.api import alert_groups, escalation, integrations, routes
+from oncall.api import alert_groups, escalation, heartbeats, integrations, maintenance, routes
 from oncall.api.common import authorize
 from oncall.web import HttpResolver, register_error_map, register_validation_errors
 
-ROUTERS = (integrations.router, routes.router, escalation.router, alert_groups.router)
+ROUTERS = (
+    integrations.router,
+    routes.router,
+    escalation.router,
+    alert_groups.router,
+    heartbeats.router,
+    maintenance.router,
+)
 
 
 def build_app(logger) -> HttpResolver:
