@@ -287,3 +287,25 @@ def test_two_sweeps_at_once_start_a_window_once(aws, now, monkeypatch):
     assert sorted(len(r["maintenance"]["started"]) for r in results) == [0, 1]
     incidents = [g for g in aws.api("GET", "alert_groups").body["results"] if g["title"].startswith("Maintenance of")]
     assert len(incidents) == 1
+
+
+def test_a_ping_is_one_dynamodb_write_with_the_config_cached(aws, monkeypatch):
+    from oncall import aws as oncall_aws
+    from oncall import wiring
+
+    integration = create_integration(aws, "webhook")
+    hb_path = ingest_path(integration) + "heartbeat/"
+    monkeypatch.setenv("ONCALL_CONFIG_CACHE_SECONDS", "300")  # as deployed (seconds, not 0 as in these tests)
+    wiring.reset()
+    calls: list[str] = []
+    oncall_aws.client("dynamodb").meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
+    )
+    aws.http("GET", hb_path)  # a cold container reads the integration and the heartbeat settings once
+    calls.clear()
+    started = time.perf_counter()
+    for _ in range(20):
+        assert aws.http("GET", hb_path).status == 200
+    elapsed = (time.perf_counter() - started) / 20
+    assert calls == ["UpdateItem"] * 20
+    print(f"warm heartbeat ping through the ingest handler on moto: {elapsed * 1000:.1f} ms")
