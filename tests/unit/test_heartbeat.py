@@ -350,6 +350,16 @@ def test_status_in_the_api(hook, clock, store):
     body = present_heartbeat(hook.integration, store.get_heartbeat(hook.integration.id), "https://x", clock.now())
     assert body["state"] == "up" and body["last_ping_at"] == "2026-11-27T12:00:00Z"
     assert body["next_expected_at"] == "2026-11-27T12:10:00Z" and body["missing_at"] == "2026-11-27T12:11:00Z"
+    # past the grace period the status says since when it is down, before and after the sweep's alert
+    clock.advance(minutes=15)
+    hb = store.get_heartbeat(hook.integration.id)
+    assert present_heartbeat(hook.integration, hb, "https://x", clock.now())["down_since"] == "2026-11-27T12:11:00Z"
+    hook.sweep()
+    hook.signal()
+    clock.advance(minutes=30)
+    hb = store.get_heartbeat(hook.integration.id)
+    body = present_heartbeat(hook.integration, hb, "https://x", clock.now())
+    assert (body["state"], body["down_since"], body["outages"]) == ("down", "2026-11-27T12:26:00Z", 1)
 
 
 def test_update_request_validation_names_the_field():

@@ -330,7 +330,7 @@ def present_heartbeat(
         "last_ping_at": api_time(hb.last_ping_at),
         "next_expected_at": api_time(hb.expected_at) if armed else None,
         "missing_at": api_time(hb.down_at) if armed else None,
-        "down_since": api_time(hb.down_since or hb.down_at) if state.value == "down" else None,
+        "down_since": api_time(hb.down_since if hb.alerted else hb.down_at) if state.value == "down" else None,
         "run_started_at": api_time(hb.last_start_at),
         "last_failure_at": api_time(hb.last_fail_at),
         "pings": hb.pings,
