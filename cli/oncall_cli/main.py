@@ -153,6 +153,7 @@ _HEARTBEAT_FIELDS = [
     "grace_period",
     "cron",
     "timezone",
+    "post_only",
     "last_ping_at",
     "next_expected_at",
     "missing_at",
@@ -194,6 +195,9 @@ def heartbeat_configure(
     cron: Annotated[str | None, typer.Option(help="Pings expected at these times instead (5-field cron).")] = None,
     timezone: Annotated[str | None, typer.Option(help="IANA time zone of --cron (default UTC).")] = None,
     no_cron: Annotated[bool, typer.Option("--no-cron", help="Back to the period.")] = False,
+    post_only: Annotated[
+        bool | None, typer.Option("--post-only/--any-method", help="Accept POST signals only (or any method).")
+    ] = None,
     missing_title: Annotated[str | None, typer.Option(help="Jinja template of the missing alert's title.")] = None,
     missing_message: Annotated[str | None, typer.Option(help="… of its message.")] = None,
     restored_title: Annotated[str | None, typer.Option(help="… of the restored alert's title.")] = None,
@@ -212,6 +216,8 @@ def heartbeat_configure(
         body["cron"] = None if no_cron else cron
     if timezone is not None:
         body["timezone"] = timezone
+    if post_only is not None:
+        body["post_only"] = post_only
     templates = {
         "missing_title": missing_title,
         "missing_message": missing_message,

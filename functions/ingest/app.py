@@ -1,5 +1,5 @@
 """POST /integrations/v1/{type}/{token}/ — accept an alert; GET — how to connect; …/heartbeat/ — a ping
-(…/heartbeat/start: a run started; …/heartbeat/fail: a run failed)."""
+(…/heartbeat/start: a run started; …/heartbeat/fail or …/heartbeat/<non-zero exit status>: a run failed)."""
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -8,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oncall import wiring
-from oncall.heartbeat import receive_signal
+from oncall.heartbeat import receive_signal, signal_from_path
 from oncall.ingest import IngestRequest, accept_alert, find_integration, parse_payload
 from oncall.ingest_guide import how_to_connect
 from oncall.integration_types import get_type
@@ -70,7 +70,13 @@ _HEARTBEAT_METHODS = ["GET", "POST", "HEAD"]
 
 def _heartbeat_signal(integration_type: str, token: str, kind: HeartbeatSignal) -> Response:
     integration = find_integration(integration_type, token, wiring.config())
-    result = receive_signal(integration, kind, deps=wiring.action_deps(), queue=wiring.alert_queue())
+    result = receive_signal(
+        integration,
+        kind,
+        deps=wiring.action_deps(),
+        queue=wiring.alert_queue(),
+        method=app.current_event.http_method,
+    )
     metrics.add_metric(name=_SIGNAL_METRICS[kind], unit=MetricUnit.Count, value=1)
     if result.sent == "restored":
         metrics.add_metric(name="HeartbeatsRestored", unit=MetricUnit.Count, value=1)
@@ -92,9 +98,10 @@ def heartbeat_ping(integration_type: str, token: str) -> Response:
 
 @app.route(f"{_INTEGRATION}/heartbeat/<signal>", method=_HEARTBEAT_METHODS)
 def heartbeat_run_signal(integration_type: str, token: str, signal: str) -> Response:
-    kind = {"start": HeartbeatSignal.START, "fail": HeartbeatSignal.FAIL}.get(signal.lower())
+    kind = signal_from_path(signal)
     if kind is None:
-        return json_response(404, {"detail": "Not found. Heartbeat signals: …/heartbeat/, …/start, …/fail."})
+        detail = "Not found. Heartbeat signals: …/heartbeat/, …/start, …/fail, …/<exit status 0-255>."
+        return json_response(404, {"detail": detail})
     return _heartbeat_signal(integration_type, token, kind)
 
 

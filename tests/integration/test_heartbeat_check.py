@@ -134,6 +134,15 @@ def test_fail_and_start_signals(aws, now):
     aws.http("GET", base + "start")
     now.advance(seconds=61)
     assert _sweep(aws)["heartbeats"]["missing"] == [integration["id"]]
+    # exit statuses: `curl …/heartbeat/$?`
+    assert aws.http("GET", base + "0").status == 200
+    aws.drain()
+    assert aws.api("GET", f"integrations/{integration['id']}/heartbeat").body["state"] == "up"
+    assert aws.http("POST", base + "3", b"").status == 200
+    assert aws.api("GET", f"integrations/{integration['id']}/heartbeat").body["state"] == "down"
+    # post_only: a GET (a chat's link preview) is refused
+    aws.api("PATCH", f"integrations/{integration['id']}/heartbeat", {"post_only": True})
+    assert aws.http("GET", base).status == 405 and aws.http("POST", base, b"").status == 200
 
 
 def test_heartbeat_api_reset_and_validation(aws, now):

@@ -192,6 +192,26 @@ def test_a_started_run_must_finish_within_the_grace_period(hook, clock):
     assert "did not finish within 5 minutes" in payload["message"]
 
 
+@pytest.mark.parametrize(
+    ("suffix", "kind"),
+    [("start", START), ("FAIL", FAIL), ("0", PING), ("1", FAIL), ("255", FAIL), ("256", None), ("log", None)],
+)
+def test_signal_urls_and_exit_statuses(suffix, kind):
+    assert heartbeat.signal_from_path(suffix) == kind
+
+
+def test_post_only_refuses_get_and_head(hook, store, deps, queue):
+    from oncall.errors import UnsupportedMethodError
+
+    hook.configure(post_only=True)
+    for method in ("GET", "HEAD"):
+        with pytest.raises(UnsupportedMethodError):
+            heartbeat.receive_signal(hook.integration, PING, deps=deps, queue=queue, method=method)
+    assert hook.state() == "new"  # a link preview does not arm it
+    heartbeat.receive_signal(hook.integration, PING, deps=deps, queue=queue, method="POST")
+    assert hook.state() == "up"
+
+
 def test_any_signal_arms_a_new_heartbeat(hook, clock):
     hook.signal(START)
     assert hook.state() == "up"

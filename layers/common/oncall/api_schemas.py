@@ -272,6 +272,7 @@ class HeartbeatUpdate(_Request):
     grace_period: int | None = Field(default=None, ge=0, le=MAX_SECONDS)
     cron: str | None = Field(default=None, max_length=200)
     timezone: str | None = Field(default=None, max_length=64)
+    post_only: bool | None = Field(default=None, description="Refuse GET/HEAD signals (link previews).")
     templates: HeartbeatTemplatesIn | None = None
 
     @field_validator("cron")
@@ -301,6 +302,8 @@ class HeartbeatUpdate(_Request):
             changes["cron"] = self.cron
         if "timezone" in sent and self.timezone is not None:
             changes["timezone"] = self.timezone
+        if "post_only" in sent and self.post_only is not None:
+            changes["post_only"] = self.post_only
         if "templates" in sent:
             given = self.templates
             changes["templates"] = (
@@ -327,6 +330,7 @@ def present_heartbeat(
         "grace_period": hb.grace_seconds,
         "cron": hb.cron,
         "timezone": hb.timezone,
+        "post_only": hb.post_only,
         "last_ping_at": api_time(hb.last_ping_at),
         "next_expected_at": api_time(hb.expected_at) if armed else None,
         "missing_at": api_time(hb.down_at) if armed else None,

@@ -36,7 +36,7 @@ from typing import Any, Literal
 from oncall import cron, ids
 from oncall.actions import ActionDeps
 from oncall.clock import humanize_duration
-from oncall.errors import ConflictError, ValidationError
+from oncall.errors import ConflictError, UnsupportedMethodError, ValidationError
 from oncall.ingest import accept_alert
 from oncall.integration_types import get_type
 from oncall.models import (
@@ -353,8 +353,18 @@ class SignalResult:
     error: Exception | None = None  # that transition failed; the sweep will make it
 
 
+def signal_from_path(suffix: str) -> HeartbeatSignal | None:
+    """`start`, `fail`, or an exit status (`0` = success, 1-255 = failure: `curl …/heartbeat/$?`)."""
+    named = {"start": HeartbeatSignal.START, "fail": HeartbeatSignal.FAIL}.get(suffix.lower())
+    if named is not None:
+        return named
+    if suffix.isdigit() and int(suffix) <= 255:
+        return HeartbeatSignal.PING if int(suffix) == 0 else HeartbeatSignal.FAIL
+    return None
+
+
 def receive_signal(
-    integration: Integration, kind: HeartbeatSignal, *, deps: ActionDeps, queue: AlertQueue
+    integration: Integration, kind: HeartbeatSignal, *, deps: ActionDeps, queue: AlertQueue, method: str = "POST"
 ) -> SignalResult:
     """A ping, start or fail: one write. A ping that ends an outage, or a fail, then makes its transition
     at once (best effort: the heartbeat is already due for the sweep)."""
@@ -362,6 +372,8 @@ def receive_signal(
         raise ValidationError(f"{integration.type} integrations have no heartbeat.")
     now = deps.clock.now()
     settings = settings_of(deps.config.heartbeat(integration.id), integration.id)
+    if settings.post_only and method.upper() != "POST":
+        raise UnsupportedMethodError("This heartbeat accepts POST only (its post_only setting).")
     before = deps.store.record_heartbeat_signal(integration.id, signal_write(settings, kind, now))
     if before is not None and before.pending is not None:
         # A sweep is sending this heartbeat's alert: keep its retry time (the signal's write moved it).

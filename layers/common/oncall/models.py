@@ -316,6 +316,7 @@ class Heartbeat(Entity):
     grace_seconds: int = 60
     cron: str | None = None  # instead of the period: pings expected at these times (5-field cron)
     timezone: str = "UTC"  # of the cron expression
+    post_only: bool = False  # refuse GET/HEAD signals (chat link previews must not ping)
     templates: HeartbeatTemplates = Field(default_factory=HeartbeatTemplates)
     # state
     enabled: bool = False  # armed by any signal, disarmed by reset
