@@ -257,11 +257,17 @@ def alert_payload(
 
 
 def _send(
-    integration: Integration, alert_id: str, payload: dict[str, Any], deps: ActionDeps, queue: AlertQueue
+    integration: Integration,
+    alert_id: str,
+    payload: dict[str, Any],
+    deps: ActionDeps,
+    queue: AlertQueue,
+    *,
+    retry: bool,
 ) -> None:
     """Send the alert once: a retry of the same alert id re-sends the queued message only if route has not
     taken it yet (SQS deduplicates by alert id, and route recognises a redelivered alert anyway)."""
-    existing = deps.store.get_alert(alert_id)
+    existing = deps.store.get_alert(alert_id) if retry else None
     if existing is None:
         accept_alert(integration, payload, alert_id, store=deps.store, queue=queue, clock=deps.clock, alert_id=alert_id)
     elif existing.group_id is None:
@@ -312,7 +318,7 @@ def process(heartbeat: Heartbeat, *, deps: ActionDeps, queue: AlertQueue) -> str
         title, message = alert_texts(integration, claimed, pending.reason, now)
         started = claimed.down_since or now
         payload = alert_payload(integration, restored, title, message, started, now)
-        _send(integration, pending.alert_id, payload, deps, queue)
+        _send(integration, pending.alert_id, payload, deps, queue, retry=decision.action == "retry")
     # Look again at the next sweep: a signal that arrived since the claim may call for the next transition.
     store.clear_heartbeat_pending(heartbeat.integration_id, pending.alert_id, now)
     return pending.kind if integration is not None else None
