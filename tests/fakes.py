@@ -15,8 +15,12 @@ from oncall.models import (
     EscalationChain,
     EscalationStep,
     Heartbeat,
+    HeartbeatSignal,
+    HeartbeatSignalWrite,
     IngestMessage,
     Integration,
+    Maintenance,
+    MaintenanceWindow,
     Notification,
     Route,
     Schedule,
@@ -32,6 +36,7 @@ from oncall.store import (
     GroupClosedError,
     GroupKeyPointer,
     GroupKeyTakenError,
+    ItemChangedError,
     MissingReferenceError,
     ReferencedSinceError,
     StoreConflictError,
@@ -73,6 +78,8 @@ class InMemoryStore:
         self.heartbeats: dict[str, Heartbeat] = {}
         self.reference_epochs: dict[str, int] = {}
         self.counters: dict[str, int] = {}
+        self.maintenances: dict[str, Maintenance] = {}
+        self.windows: dict[tuple[str, str], MaintenanceWindow] = {}
         self.counter = 0
         self.webhooks: dict[str, Webhook] = {}
         self.webhook_claims: dict[tuple[str, str], tuple[int, str]] = {}  # (webhook, event) -> (attempt, status)
@@ -384,11 +391,117 @@ class InMemoryStore:
             return True
 
     # heartbeats
-    def record_heartbeat_ping(self, integration_id: str, at: datetime, due_at: datetime) -> None:
-        self.heartbeats[integration_id] = Heartbeat(integration_id=integration_id, last_ping_at=at, due_at=due_at)
+    def record_heartbeat_signal(self, integration_id: str, write: HeartbeatSignalWrite) -> Heartbeat | None:
+        with self._lock:
+            old = self.heartbeats.get(integration_id)
+            current = old or Heartbeat(integration_id=integration_id)
+            changes: dict[str, Any] = {
+                "enabled": True,
+                "last_signal": write.kind,
+                "down_at": write.down_at,
+                "check_at": write.down_at,
+                "version": current.version + 1,
+            }
+            if write.kind == HeartbeatSignal.PING:
+                changes.update(
+                    last_ping_at=write.at,
+                    expected_at=write.expected_at or write.down_at,
+                    last_start_at=None,
+                    pings=current.pings + 1,
+                )
+            elif write.kind == HeartbeatSignal.START:
+                changes["last_start_at"] = write.at
+            else:
+                changes.update(last_fail_at=write.at, last_start_at=None)
+            self.heartbeats[integration_id] = current.model_copy(update=changes)
+            return old
+
+    def check_heartbeat_now(self, integration_id: str, at: datetime) -> None:
+        with self._lock:
+            current = self.heartbeats.get(integration_id)
+            if current is not None:
+                self.heartbeats[integration_id] = current.model_copy(
+                    update={"check_at": at, "version": current.version + 1}
+                )
+
+    def get_heartbeat(self, integration_id: str) -> Heartbeat | None:
+        return self.heartbeats.get(integration_id)
+
+    def get_heartbeats(self, integration_ids: list[str]) -> dict[str, Heartbeat]:
+        return {i: self.heartbeats[i] for i in integration_ids if i in self.heartbeats}
+
+    def _check_version(self, stored: Any, expected_version: int | None, key: str) -> None:
+        if (stored.version if stored is not None else None) != expected_version:
+            raise ItemChangedError(key)
+
+    def put_heartbeat(self, heartbeat: Heartbeat, *, expected_version: int | None) -> Heartbeat:
+        with self._lock:
+            self._check_version(
+                self.heartbeats.get(heartbeat.integration_id), expected_version, heartbeat.integration_id
+            )
+            stored = heartbeat.model_copy(update={"version": (expected_version or 0) + 1})
+            self.heartbeats[heartbeat.integration_id] = stored
+            return stored
+
+    def clear_heartbeat_pending(self, integration_id: str, alert_id: str, check_at: datetime) -> bool:
+        with self._lock:
+            current = self.heartbeats.get(integration_id)
+            if current is None or current.pending is None or current.pending.alert_id != alert_id:
+                return False
+            self.heartbeats[integration_id] = current.model_copy(
+                update={"pending": None, "check_at": check_at, "version": current.version + 1}
+            )
+            return True
 
     def list_due_heartbeats(self, now: datetime) -> list[Heartbeat]:
-        return [h for h in self.heartbeats.values() if h.due_at is not None and h.due_at <= now]
+        return [h for h in self.heartbeats.values() if h.check_at is not None and h.check_at <= now]
+
+    # maintenance
+    def get_maintenance(self, integration_id: str) -> Maintenance | None:
+        return self.maintenances.get(integration_id)
+
+    def get_maintenances(self, integration_ids: list[str]) -> dict[str, Maintenance]:
+        return {i: self.maintenances[i] for i in integration_ids if i in self.maintenances}
+
+    def put_maintenance(self, maintenance: Maintenance, *, expected_version: int | None) -> Maintenance:
+        with self._lock:
+            key = maintenance.integration_id
+            self._check_version(self.maintenances.get(key), expected_version, key)
+            stored = maintenance.model_copy(update={"version": (expected_version or 0) + 1})
+            self.maintenances[key] = stored
+            return stored
+
+    def delete_maintenance(self, integration_id: str, maintenance_id: str) -> None:
+        with self._lock:
+            current = self.maintenances.get(integration_id)
+            if current is not None and current.id == maintenance_id:
+                del self.maintenances[integration_id]
+
+    def put_maintenance_window(self, window: MaintenanceWindow, *, expected_version: int | None) -> MaintenanceWindow:
+        with self._lock:
+            key = (window.integration_id, window.id)
+            self._check_version(self.windows.get(key), expected_version, window.id)
+            stored = window.model_copy(update={"version": (expected_version or 0) + 1})
+            self.windows[key] = stored
+            return stored
+
+    def get_maintenance_window(self, integration_id: str, window_id: str) -> MaintenanceWindow | None:
+        return self.windows.get((integration_id, window_id))
+
+    def list_maintenance_windows(self, integration_id: str) -> list[MaintenanceWindow]:
+        found = [w for (owner, _), w in self.windows.items() if owner == integration_id]
+        return sorted(found, key=lambda w: (w.created_at, w.id))
+
+    def delete_maintenance_window(self, integration_id: str, window_id: str, *, expected_version: int | None) -> None:
+        with self._lock:
+            current = self.windows.get((integration_id, window_id))
+            if expected_version is not None:
+                self._check_version(current, expected_version, window_id)
+            self.windows.pop((integration_id, window_id), None)
+
+    def list_due_maintenance(self, now: datetime) -> list[Maintenance | MaintenanceWindow]:
+        items: list[Maintenance | MaintenanceWindow] = [*self.maintenances.values(), *self.windows.values()]
+        return [m for m in items if m.check_at is not None and m.check_at <= now]
 
 
 @dataclass

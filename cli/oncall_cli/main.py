@@ -18,6 +18,10 @@ from oncall_cli.client import ApiError, ConfigurationError, OnCallClient
 app = typer.Typer(help="Serverless OnCall: alert integrations and escalation, serverless.", no_args_is_help=True)
 integrations_app = typer.Typer(help="Integrations: where monitoring tools send alerts.", no_args_is_help=True)
 app.add_typer(integrations_app, name="integrations")
+heartbeat_app = typer.Typer(help="Heartbeat monitoring of an integration (dead man's switch).", no_args_is_help=True)
+app.add_typer(heartbeat_app, name="heartbeat")
+maintenance_app = typer.Typer(help="Maintenance and debug windows of an integration.", no_args_is_help=True)
+app.add_typer(maintenance_app, name="maintenance")
 console = Console()
 errors = Console(stderr=True)
 
@@ -341,6 +345,237 @@ def demo(
         print(json.dumps(sent))
     else:
         console.print(f"Demo alert {sent['alert_id']} sent to {target['name']}.")
+
+
+# ------------------------------------------------------------------------------------------ durations
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _seconds(value: str | None, option: str) -> int | None:
+    """`90`, `90s`, `10m`, `1h`, `2d`, `1w` -> seconds (a bad value is a usage error: exit code 2)."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    try:
+        return int(text[:-1]) * _UNITS[text[-1]] if text[-1:] in _UNITS else int(text)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a duration (e.g. 90s, 10m, 1h, 2d)", param_hint=option) from None
+
+
+def _key_values(body: dict[str, Any], keys: list[str]) -> Table:
+    table = Table("field", "value")
+    for key in keys:
+        value = body.get(key)
+        table.add_row(key, "" if value is None else str(value))
+    return table
+
+
+def _call(method: str, path: str, **kwargs: Any) -> Any:
+    try:
+        return _client().request(method, path, **kwargs)
+    except ApiError as error:
+        raise _fail(error) from error
+
+
+def _find(reference: str) -> dict[str, Any]:
+    try:
+        return _client().find_integration(reference)
+    except ApiError as error:
+        raise _fail(error) from error
+
+
+IntegrationArg = Annotated[str, typer.Argument(help="Integration id or name.")]
+_HEARTBEAT_FIELDS = [
+    "state",
+    "link",
+    "start_link",
+    "fail_link",
+    "period",
+    "grace_period",
+    "cron",
+    "timezone",
+    "post_only",
+    "last_ping_at",
+    "next_expected_at",
+    "missing_at",
+    "down_since",
+    "run_started_at",
+    "last_failure_at",
+    "pings",
+    "outages",
+]
+
+
+def _show_heartbeat(body: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(body, indent=2))
+    else:
+        console.print(_key_values(body, _HEARTBEAT_FIELDS))
+
+
+# ------------------------------------------------------------------------------------------ heartbeat
+@heartbeat_app.command("show")
+def heartbeat_show(integration: IntegrationArg, as_json: JsonOption = False) -> None:
+    """Heartbeat state (new, up, grace, down, paused), its URLs and its schedule."""
+    target = _find(integration)
+    _show_heartbeat(_call("GET", f"integrations/{target['id']}/heartbeat"), as_json)
+
+
+@heartbeat_app.command("reset")
+def heartbeat_reset(integration: IntegrationArg, as_json: JsonOption = False) -> None:
+    """Disarm the heartbeat until its next ping (a down heartbeat's next ping sends "restored")."""
+    target = _find(integration)
+    _show_heartbeat(_call("POST", f"integrations/{target['id']}/heartbeat/reset"), as_json)
+
+
+@heartbeat_app.command("configure")
+def heartbeat_configure(
+    integration: IntegrationArg,
+    period: Annotated[str | None, typer.Option(help="Time between pings: 90s, 10m, 1h, 1d (60 s to 365 d).")] = None,
+    grace: Annotated[str | None, typer.Option(help="Extra time before alerting (0 to 365 d).")] = None,
+    cron: Annotated[str | None, typer.Option(help="Pings expected at these times instead (5-field cron).")] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA time zone of --cron (default UTC).")] = None,
+    no_cron: Annotated[bool, typer.Option("--no-cron", help="Back to the period.")] = False,
+    post_only: Annotated[
+        bool | None, typer.Option("--post-only/--any-method", help="Accept POST signals only (or any method).")
+    ] = None,
+    missing_title: Annotated[str | None, typer.Option(help="Jinja template of the missing alert's title.")] = None,
+    missing_message: Annotated[str | None, typer.Option(help="… of its message.")] = None,
+    restored_title: Annotated[str | None, typer.Option(help="… of the restored alert's title.")] = None,
+    restored_message: Annotated[str | None, typer.Option(help="… of its message.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change the heartbeat's schedule or alert texts (only the options given change)."""
+    body: dict[str, Any] = {}
+    if (seconds := _seconds(period, "--period")) is not None:
+        body["period"] = seconds
+    if (seconds := _seconds(grace, "--grace")) is not None:
+        body["grace_period"] = seconds
+    if cron is not None and no_cron:
+        raise typer.BadParameter("give --cron or --no-cron, not both", param_hint="--cron")
+    if cron is not None or no_cron:
+        body["cron"] = None if no_cron else cron
+    if timezone is not None:
+        body["timezone"] = timezone
+    if post_only is not None:
+        body["post_only"] = post_only
+    templates = {
+        "missing_title": missing_title,
+        "missing_message": missing_message,
+        "restored_title": restored_title,
+        "restored_message": restored_message,
+    }
+    if any(v is not None for v in templates.values()):
+        body["templates"] = {k: v for k, v in templates.items() if v is not None}
+    if not body:
+        raise typer.BadParameter("nothing to change (see --help)", param_hint="options")
+    target = _find(integration)
+    _show_heartbeat(_call("PUT", f"integrations/{target['id']}/heartbeat", json=body), as_json)
+
+
+# ------------------------------------------------------------------------------------------ maintenance
+_MAINTENANCE_FIELDS = [
+    "maintenance_mode",
+    "maintenance_started_at",
+    "maintenance_end_at",
+    "maintenance_incident_id",
+    "maintenance_window_id",
+    "maintenance_pauses_running_escalations",
+]
+ModeOption = Annotated[str, typer.Option("--mode", help="maintenance (collect into one incident) or debug (dry run).")]
+PauseOption = Annotated[
+    bool, typer.Option("--pause-running", help="Also pause escalations already running; they restart at the end.")
+]
+
+
+def _show_maintenance(body: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({k: body.get(k) for k in ["id", "name", *_MAINTENANCE_FIELDS]}, indent=2))
+    elif body.get("maintenance_mode"):
+        console.print(_key_values(body, _MAINTENANCE_FIELDS))
+    else:
+        console.print(f"{body['name']} is not in maintenance.")
+
+
+@maintenance_app.command("start")
+def maintenance_start(
+    integration: IntegrationArg,
+    duration: Annotated[str | None, typer.Option(help="How long: 30m, 2h, 1d (1 minute to 30 days).")] = None,
+    until: Annotated[str | None, typer.Option(help="Or: an end time (ISO 8601, e.g. 2026-12-01T06:00:00Z).")] = None,
+    mode: ModeOption = "maintenance",
+    pause_running: PauseOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Start maintenance now."""
+    body: dict[str, Any] = {"mode": mode, "pause_running_escalations": pause_running}
+    if (duration is None) == (until is None):
+        raise typer.BadParameter("give --duration or --until", param_hint="--duration")
+    if duration is not None:
+        body["duration"] = _seconds(duration, "--duration")
+    else:
+        body["end_at"] = until
+    target = _find(integration)
+    _show_maintenance(_call("POST", f"integrations/{target['id']}/maintenance_start", json=body), as_json)
+
+
+@maintenance_app.command("stop")
+def maintenance_stop(integration: IntegrationArg, as_json: JsonOption = False) -> None:
+    """End the current maintenance now (resolves what it collected)."""
+    target = _find(integration)
+    _show_maintenance(_call("POST", f"integrations/{target['id']}/maintenance_stop"), as_json)
+
+
+@maintenance_app.command("schedule")
+def maintenance_schedule(
+    integration: IntegrationArg,
+    start: Annotated[str | None, typer.Option(help="Start of one window (ISO 8601).")] = None,
+    cron: Annotated[str | None, typer.Option(help="Or: recurring at these times (5-field cron).")] = None,
+    timezone: Annotated[str, typer.Option(help="IANA time zone of --cron.")] = "UTC",
+    duration: Annotated[str | None, typer.Option(help="How long each window lasts: 30m, 2h, 1d.")] = None,
+    until: Annotated[str | None, typer.Option(help="Or, with --start: the end time.")] = None,
+    mode: ModeOption = "maintenance",
+    pause_running: PauseOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Schedule a future window (--start) or a recurring one (--cron)."""
+    body: dict[str, Any] = {"mode": mode, "timezone": timezone, "pause_running_escalations": pause_running}
+    if (start is None) == (cron is None):
+        raise typer.BadParameter("give --start or --cron", param_hint="--start")
+    body.update({"start_at": start} if start else {"cron": cron})
+    if (duration is None) == (until is None):
+        raise typer.BadParameter("give --duration or --until", param_hint="--duration")
+    if until is not None:
+        body["end_at"] = until
+    else:
+        body["duration"] = _seconds(duration, "--duration")
+    target = _find(integration)
+    window = _call("POST", f"integrations/{target['id']}/maintenance_windows", json=body)
+    if as_json:
+        print(json.dumps(window, indent=2))
+    else:
+        console.print(f"Scheduled window {window['id']}: next start {window['next_start_at']}")
+
+
+@maintenance_app.command("list")
+def maintenance_list(integration: IntegrationArg, as_json: JsonOption = False) -> None:
+    """The current maintenance and the scheduled windows."""
+    target = _find(integration)
+    windows = _call("GET", f"integrations/{target['id']}/maintenance_windows", params={"perpage": 100})["results"]
+    current = {k: target.get(k) for k in _MAINTENANCE_FIELDS}
+    if as_json:
+        print(json.dumps({"current": current if current["maintenance_mode"] else None, "windows": windows}, indent=2))
+        return
+    _show_maintenance(target, False)
+    columns = ["id", "mode", "start_at", "cron", "timezone", "duration", "next_start_at", "pause_running_escalations"]
+    console.print(_table(windows, columns) if windows else "No scheduled windows.")
+
+
+@maintenance_app.command("cancel")
+def maintenance_cancel(integration: IntegrationArg, window: Annotated[str, typer.Argument(help="Window id.")]) -> None:
+    """Delete a scheduled window (a maintenance it already started goes on: use stop)."""
+    target = _find(integration)
+    _call("DELETE", f"integrations/{target['id']}/maintenance_windows/{window}")
+    console.print(f"Cancelled window {window}.")
 
 
 def _fire_example(ingest_url: str) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from oncall import wiring
+from oncall import maintenance, wiring
 from oncall.escalation import record_failure, run_escalation
 from oncall.settings import get_settings
 from oncall.timers import run_timer
@@ -65,7 +65,8 @@ def handler(event: dict, context: LambdaContext) -> dict:
             state.step,
             request.execution,
             deps=deps,
-            notifier=wiring.notifier(),
+            # maintenance hook: groups created during debug maintenance escalate as a dry run
+            notifier=maintenance.DryRunNotifier(wiring.notifier(), deps),
             base_url=get_settings().public_base_url,
         )
         metrics.add_metric(name="EscalationSteps", unit=MetricUnit.Count, value=1)

@@ -1,23 +1,36 @@
-"""EventBridge Scheduler, rate(1 minute): sweep the sparse heartbeat index for overdue heartbeats."""
+"""EventBridge Scheduler, rate(1 minute): the sweep. Ends maintenance whose time is up and starts scheduled
+windows, then sends "missing" and "restored" heartbeat alerts (sparse indexes, conditional transitions)."""
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oncall import wiring
-from oncall.heartbeat import overdue_heartbeats
+from oncall import sweep, wiring
 
 logger = Logger()
 metrics = Metrics()
 
 
+def _failed(kind: str, integration_id: str, error: Exception) -> None:
+    logger.exception(
+        "sweep item failed; the next sweep retries it", extra={"kind": kind, "integration_id": integration_id}
+    )
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    overdue = overdue_heartbeats(store=wiring.store(), clock=wiring.now_clock())
-    for heartbeat in overdue:
-        logger.warning(
-            "heartbeat overdue", extra={"integration_id": heartbeat.integration_id, "due_at": str(heartbeat.due_at)}
-        )
-    metrics.add_metric(name="HeartbeatsOverdue", unit=MetricUnit.Count, value=len(overdue))
-    return {"overdue": [h.integration_id for h in overdue]}
+    report = sweep.run(deps=wiring.action_deps(), queue=wiring.alert_queue(), on_error=_failed)
+    counts = {
+        "HeartbeatsMissing": len(report.heartbeats.missing),
+        "HeartbeatsRestored": len(report.heartbeats.restored),
+        "MaintenanceStarted": len(report.maintenance.started),
+        "MaintenanceEnded": len(report.maintenance.ended),
+        "MaintenanceWindowsSkipped": len(report.maintenance.skipped),
+        "SweepItemsFailed": len(report.heartbeats.failed) + len(report.maintenance.failed),
+    }
+    for name, value in counts.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    if any(counts.values()):
+        logger.info("sweep", extra=report.as_dict())
+    return report.as_dict()

@@ -1,4 +1,5 @@
-"""POST /integrations/v1/{type}/{token}/ — accept an alert; GET — how to connect; …/heartbeat/ — a ping."""
+"""POST /integrations/v1/{type}/{token}/ — accept an alert; GET — how to connect; …/heartbeat/ — a ping
+(…/heartbeat/start: a run started; …/heartbeat/fail or …/heartbeat/<non-zero exit status>: a run failed)."""
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -8,10 +9,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oncall import sns, wiring
 from oncall.errors import RateLimitedError
-from oncall.heartbeat import record_ping
+from oncall.heartbeat import receive_signal, signal_from_path
 from oncall.ingest import IngestRequest, accept_alert, find_integration, parse_payload
 from oncall.ingest_guide import how_to_connect
 from oncall.integration_types import get_type
+from oncall.models import HeartbeatSignal
 from oncall.rate_limit import check_ingest_rate
 from oncall.settings import get_settings
 from oncall.web import HttpResolver, base_url, header, json_response, register_error_map, request_body
@@ -24,11 +26,21 @@ register_error_map(app, logger)
 _INTEGRATION = "/integrations/v1/<integration_type>/<token>"
 
 
+def _check_rate(integration) -> None:
+    """The integration's optional ingest rate limit (429 with Retry-After when exceeded)."""
+    try:
+        check_ingest_rate(integration, store=wiring.store(), clock=wiring.now_clock())
+    except RateLimitedError:
+        metrics.add_metric(name="AlertsRateLimited", unit=MetricUnit.Count, value=1)
+        raise
+
+
 # Registered before the generic route, so it wins for amazon_sns URLs.
 @app.post(f"/integrations/v1/{sns.URL_SLUG}/<token>")
 def receive_sns(token: str) -> Response:
     event = app.current_event.raw_event
     integration = find_integration(sns.URL_SLUG, token, wiring.config())
+    _check_rate(integration)
     delivery = sns.SnsDelivery(
         body=request_body(event),
         message_type=header(event, "x-amz-sns-message-type"),
@@ -70,11 +82,7 @@ def receive_alert(integration_type: str, token: str) -> Response:
     )
     integration = find_integration(request.url_slug, request.token, wiring.config())
     payload = parse_payload(request.body, request.content_type, get_settings().max_body_bytes)
-    try:
-        check_ingest_rate(integration, store=wiring.store(), clock=wiring.now_clock())
-    except RateLimitedError:
-        metrics.add_metric(name="AlertsRateLimited", unit=MetricUnit.Count, value=1)
-        raise
+    _check_rate(integration)
     alert = accept_alert(
         integration,
         payload,
@@ -99,12 +107,49 @@ def connect_instructions(integration_type: str, token: str) -> Response:
     return Response(status_code=200, content_type=content_types.TEXT_PLAIN, body=text)
 
 
-@app.route(f"{_INTEGRATION}/heartbeat", method=["GET", "POST", "HEAD"])
-def heartbeat_ping(integration_type: str, token: str) -> Response:
+_SIGNAL_METRICS = {
+    HeartbeatSignal.PING: "HeartbeatPings",
+    HeartbeatSignal.START: "HeartbeatStarts",
+    HeartbeatSignal.FAIL: "HeartbeatFailures",
+}
+_HEARTBEAT_METHODS = ["GET", "POST", "HEAD"]
+
+
+def _heartbeat_signal(integration_type: str, token: str, kind: HeartbeatSignal) -> Response:
     integration = find_integration(integration_type, token, wiring.config())
-    record_ping(integration, store=wiring.store(), clock=wiring.now_clock())
-    metrics.add_metric(name="HeartbeatPings", unit=MetricUnit.Count, value=1)
+    result = receive_signal(
+        integration,
+        kind,
+        deps=wiring.action_deps(),
+        queue=wiring.alert_queue(),
+        method=app.current_event.http_method,
+    )
+    metrics.add_metric(name=_SIGNAL_METRICS[kind], unit=MetricUnit.Count, value=1)
+    if result.sent == "restored":
+        metrics.add_metric(name="HeartbeatsRestored", unit=MetricUnit.Count, value=1)
+    elif result.sent == "missing":
+        metrics.add_metric(name="HeartbeatsMissing", unit=MetricUnit.Count, value=1)
+    if result.error is not None:
+        logger.error(
+            "heartbeat transition failed; the sweep retries it",
+            extra={"integration_id": integration.id},
+            exc_info=result.error,
+        )
     return json_response(200, "Ok.")
+
+
+@app.route(f"{_INTEGRATION}/heartbeat", method=_HEARTBEAT_METHODS)
+def heartbeat_ping(integration_type: str, token: str) -> Response:
+    return _heartbeat_signal(integration_type, token, HeartbeatSignal.PING)
+
+
+@app.route(f"{_INTEGRATION}/heartbeat/<signal>", method=_HEARTBEAT_METHODS)
+def heartbeat_run_signal(integration_type: str, token: str, signal: str) -> Response:
+    kind = signal_from_path(signal)
+    if kind is None:
+        detail = "Not found. Heartbeat signals: …/heartbeat/, …/start, …/fail, …/<exit status 0-255>."
+        return json_response(404, {"detail": detail})
+    return _heartbeat_signal(integration_type, token, kind)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

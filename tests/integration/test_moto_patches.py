@@ -158,6 +158,34 @@ def test_transactions_do_not_copy_tables_and_survive_concurrent_writers(aws):
     assert counts == ["150", "150", "150"]
 
 
+def test_dynamodb_requests_are_serialized_like_dynamodb(aws):
+    # a conditional write raced by many threads succeeds exactly once
+    import threading
+
+    ddb = boto3.client("dynamodb")
+    barrier = threading.Barrier(8)
+    wins = []
+
+    def race(n: int) -> None:
+        barrier.wait()
+        try:
+            ddb.put_item(
+                TableName=aws.topology.table_name,
+                Item={"pk": {"S": "RACE"}, "sk": {"S": "RACE"}, "n": {"N": str(n)}},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            wins.append(n)
+        except ddb.exceptions.ConditionalCheckFailedException:
+            pass
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(wins) == 1
+
+
 def test_sqs_patches_keep_attributes_and_counts_exact(aws):
     import moto.sqs.models as sqs_models
 

@@ -1,6 +1,6 @@
 """One contract, two implementations: the in-memory fake used by unit tests must behave like DynamoStore."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -8,7 +8,14 @@ from oncall import wiring
 from oncall.models import (
     AlertGroup,
     EscalationSnapshot,
+    Heartbeat,
+    HeartbeatSignal,
+    HeartbeatSignalWrite,
+    Maintenance,
+    MaintenanceMode,
+    MaintenanceWindow,
     NotificationRuleStep,
+    PendingHeartbeatAlert,
     ResolvedBy,
     RotationLayer,
     Schedule,
@@ -22,6 +29,7 @@ from oncall.store import (
     GroupChangedError,
     GroupClosedError,
     GroupKeyTakenError,
+    ItemChangedError,
     MissingReferenceError,
     ReferencedSinceError,
 )
@@ -132,12 +140,107 @@ def test_group_numbers_increase(any_store):
     assert [any_store.next_group_number() for _ in range(3)] == [1, 2, 3]
 
 
-def test_due_heartbeats(any_store):
+def _ping(clock, kind=HeartbeatSignal.PING, seconds=600):
+    due = clock.now() + timedelta(seconds=seconds)
+    return HeartbeatSignalWrite(kind=kind, at=clock.now(), down_at=due, expected_at=due)
+
+
+def test_heartbeat_signals_arm_and_return_the_previous_state(any_store):
     clock = FixedClock()
-    any_store.record_heartbeat_ping("C1", clock.now(), clock.now().replace(minute=10))
+    assert any_store.record_heartbeat_signal("C1", _ping(clock)) is None
+    stored = any_store.get_heartbeat("C1")
+    assert (stored.enabled, stored.pings, stored.version, stored.last_signal) == (True, 1, 1, "ping")
+    assert stored.check_at == stored.down_at == clock.now() + timedelta(seconds=600)
+    assert stored.period_seconds == 600  # settings default until configured
+    clock.advance(seconds=30)
+    any_store.record_heartbeat_signal("C1", _ping(clock, HeartbeatSignal.START, 60))
+    before = any_store.record_heartbeat_signal("C1", _ping(clock))
+    assert before.last_start_at == clock.now() and before.version == 2
+    after = any_store.get_heartbeat("C1")
+    assert after.last_start_at is None and after.pings == 2 and after.version == 3
+    any_store.record_heartbeat_signal("C1", _ping(clock, HeartbeatSignal.FAIL, 0))
+    assert any_store.get_heartbeat("C1").last_fail_at == clock.now()
+
+
+def test_due_heartbeats_come_from_their_check_time(any_store):
+    clock = FixedClock()
+    any_store.record_heartbeat_signal("C1", _ping(clock))
+    any_store.record_heartbeat_signal("C2", _ping(clock, seconds=3600))
     assert any_store.list_due_heartbeats(clock.now()) == []
     clock.advance(minutes=11)
     assert [h.integration_id for h in any_store.list_due_heartbeats(clock.now())] == ["C1"]
+    any_store.check_heartbeat_now("C2", clock.now())
+    assert {h.integration_id for h in any_store.list_due_heartbeats(clock.now())} == {"C1", "C2"}
+    parked = any_store.get_heartbeat("C1")
+    any_store.put_heartbeat(parked.model_copy(update={"check_at": None}), expected_version=parked.version)
+    assert [h.integration_id for h in any_store.list_due_heartbeats(clock.now())] == ["C2"]
+    assert set(any_store.get_heartbeats(["C1", "C2", "C3"])) == {"C1", "C2"}
+
+
+def test_heartbeat_writes_are_versioned(any_store):
+    clock = FixedClock()
+    created = any_store.put_heartbeat(Heartbeat(integration_id="C1", period_seconds=120), expected_version=None)
+    assert created.version == 1
+    with pytest.raises(ItemChangedError):
+        any_store.put_heartbeat(Heartbeat(integration_id="C1"), expected_version=None)
+    any_store.record_heartbeat_signal("C1", _ping(clock))  # a ping bumps the version too
+    with pytest.raises(ItemChangedError):
+        any_store.put_heartbeat(created, expected_version=created.version)
+    current = any_store.get_heartbeat("C1")
+    assert current.period_seconds == 120 and current.enabled
+    pending = PendingHeartbeatAlert(kind="missing", alert_id="A1", reason="late")
+    claimed = any_store.put_heartbeat(current.model_copy(update={"pending": pending}), expected_version=current.version)
+    assert any_store.get_heartbeat("C1").pending == pending
+    assert not any_store.clear_heartbeat_pending("C1", "A2", clock.now())
+    assert any_store.clear_heartbeat_pending("C1", "A1", clock.now())
+    cleared = any_store.get_heartbeat("C1")
+    assert cleared.pending is None and cleared.check_at == clock.now() and cleared.version == claimed.version + 1
+
+
+def test_one_maintenance_per_integration_and_due_items(any_store):
+    clock = FixedClock()
+    now = clock.now()
+    active = Maintenance(
+        id="MN1",
+        integration_id="C1",
+        mode=MaintenanceMode.MAINTENANCE,
+        started_at=now,
+        end_at=now + timedelta(hours=1),
+        paused={"I1": "I1-2"},
+        check_at=now + timedelta(hours=1),
+    )
+    stored = any_store.put_maintenance(active, expected_version=None)
+    with pytest.raises(ItemChangedError):
+        any_store.put_maintenance(active.model_copy(update={"id": "MN2"}), expected_version=None)
+    assert any_store.get_maintenance("C1") == stored and stored.version == 1
+    window = MaintenanceWindow(
+        id="MW1",
+        integration_id="C1",
+        mode=MaintenanceMode.DEBUG,
+        duration_seconds=600,
+        cron="0 2 * * *",
+        timezone="Europe/Berlin",
+        next_start_at=now + timedelta(minutes=30),
+        check_at=now + timedelta(minutes=30),
+        created_at=now,
+    )
+    window = any_store.put_maintenance_window(window, expected_version=None)
+    assert any_store.list_maintenance_windows("C1") == [window]
+    assert any_store.get_maintenance_window("C1", "MW1") == window
+    assert any_store.list_due_maintenance(now) == []
+    assert [type(m).__name__ for m in any_store.list_due_maintenance(now + timedelta(hours=2))] in (
+        ["MaintenanceWindow", "Maintenance"],
+        ["Maintenance", "MaintenanceWindow"],
+    )
+    with pytest.raises(ItemChangedError):
+        any_store.delete_maintenance_window("C1", "MW1", expected_version=window.version + 1)
+    any_store.delete_maintenance_window("C1", "MW1", expected_version=window.version)
+    assert any_store.list_maintenance_windows("C1") == []
+    assert set(any_store.get_maintenances(["C1", "C2"])) == {"C1"}
+    any_store.delete_maintenance("C1", "MN-other")  # not that maintenance: kept
+    assert any_store.get_maintenance("C1") is not None
+    any_store.delete_maintenance("C1", "MN1")
+    assert any_store.get_maintenance("C1") is None
 
 
 def test_update_group_keeps_concurrent_alert_appends(any_store):
@@ -360,8 +463,10 @@ def test_delete_integration_takes_token_routes_and_heartbeat_only(any_store):
     integration, default = builders.integration(any_store, clock)
     extra = builders.route(any_store, clock, integration.id, "x")
     other, other_route = builders.integration(any_store, clock, name="other")
-    any_store.record_heartbeat_ping(integration.id, clock.now(), clock.now())
-    any_store.record_heartbeat_ping(other.id, clock.now(), clock.now())
+    for owner in (integration, other):
+        any_store.put_heartbeat(
+            Heartbeat(integration_id=owner.id, enabled=True, check_at=clock.now()), expected_version=None
+        )
     any_store.delete_integration(integration.id)
     assert any_store.find_integration_by_token(integration.token) is None
     assert {r.id for r in any_store.list_routes()} == {other_route.id}

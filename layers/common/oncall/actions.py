@@ -22,7 +22,7 @@ from oncall.config_cache import ConfigCache
 from oncall.errors import ConflictError, NotFoundError
 from oncall.escalation_plan import plan_escalation
 from oncall.events import EventSink, GroupEvent, GroupEventType
-from oncall.models import SYSTEM, Actor, AlertGroup, ResolvedBy
+from oncall.models import SYSTEM, Actor, AlertGroup, AlertGroupState, ResolvedBy
 from oncall.store import GroupChangedError, Store
 from oncall.workflows import Escalations
 
@@ -136,9 +136,23 @@ def _attached_refusal(group: AlertGroup, strict: bool, verb: str) -> None:
         _refuse(strict, f"Can't {verb} an attached alert group; act on its root group {group.root_group_id}.")
 
 
+def _is_maintenance_incident(group: AlertGroup) -> bool:
+    return group.maintenance is not None and group.maintenance.role == "incident"
+
+
+def _maintenance_incident_refusal(group: AlertGroup, strict: bool, verb: str) -> None:
+    if _is_maintenance_incident(group):
+        _refuse(strict, f"Can't {verb} a maintenance incident; resolve it (or stop the maintenance) instead.")
+
+
+class _StopMaintenanceInstead(Exception):
+    """Resolving the maintenance incident means stopping its maintenance (maintenance.py)."""
+
+
 # ------------------------------------------------------------------------------------------ acknowledge
 def acknowledge(group_id: str, actor: Actor, deps: ActionDeps, *, strict: bool = True) -> AlertGroup:
     def decide(group: AlertGroup, now: datetime) -> _Plan:
+        _maintenance_incident_refusal(group, strict, "acknowledge")
         if group.resolved:
             _refuse(strict, "Can't acknowledge a resolved alert group.")
         if group.acknowledged:
@@ -161,6 +175,7 @@ def acknowledge(group_id: str, actor: Actor, deps: ActionDeps, *, strict: bool =
 
 def unacknowledge(group_id: str, actor: Actor, deps: ActionDeps, *, strict: bool = True) -> AlertGroup:
     def decide(group: AlertGroup, now: datetime) -> _Plan:
+        _maintenance_incident_refusal(group, strict, "unacknowledge")
         if group.resolved:
             _refuse(strict, "Can't unacknowledge a resolved alert group.")
         if not group.acknowledged:
@@ -196,6 +211,8 @@ def resolve(
             _refuse(strict, "Alert group is already resolved.")
         if strict:
             _attached_refusal(group, strict, "resolve")
+        if _is_maintenance_incident(group) and resolved_by != ResolvedBy.DISABLE_MAINTENANCE:
+            raise _StopMaintenanceInstead()
         return _Plan(
             changes={
                 "resolved": True,
@@ -213,7 +230,12 @@ def resolve(
             cascade=lambda gid, d: resolve(gid, actor, d, strict=False, resolved_by=resolved_by),
         )
 
-    return _transition(group_id, deps, actor, decide)
+    try:
+        return _transition(group_id, deps, actor, decide)
+    except _StopMaintenanceInstead:
+        from oncall import maintenance  # noqa: PLC0415 - maintenance builds on actions
+
+        return maintenance.stop_for_incident(group_id, actor, deps)
 
 
 def _resolved_text(resolved_by: ResolvedBy, actor: Actor) -> str:
@@ -228,6 +250,7 @@ def _resolved_text(resolved_by: ResolvedBy, actor: Actor) -> str:
 
 def unresolve(group_id: str, actor: Actor, deps: ActionDeps, *, strict: bool = True) -> AlertGroup:
     def decide(group: AlertGroup, now: datetime) -> _Plan:
+        _maintenance_incident_refusal(group, strict, "unresolve")
         if not group.resolved:
             _refuse(strict, "The alert group is not resolved.")
         if group.wiped_at is not None:
@@ -332,6 +355,7 @@ def attach(group_id: str, root_id: str, actor: Actor, deps: ActionDeps) -> Alert
             _refuse(True, "The alert group is already attached.")
         if group.dependent_ids:
             _refuse(True, "The alert group has attached groups; it can't be attached itself.")
+        _maintenance_incident_refusal(group, True, "attach")
         copied = {
             "acknowledged": root.acknowledged,
             "acknowledged_at": root.acknowledged_at,
@@ -445,3 +469,36 @@ def delete(group_id: str, actor: Actor, deps: ActionDeps) -> None:
             actor=actor,
         )
     )
+
+
+# ------------------------------------------------------------------------------------------ maintenance
+def pause_escalation(group_id: str, actor: Actor, deps: ActionDeps, *, text: str) -> AlertGroup:
+    """Stop a running escalation for a while (a maintenance window that pauses running escalations)."""
+
+    def decide(group: AlertGroup, now: datetime) -> _Plan:
+        if group.state != AlertGroupState.FIRING or group.root_group_id or group.escalation_finished:
+            raise _Skip("not escalating")
+        if group.escalation is None:
+            raise _Skip("no escalation")
+        return _Plan(
+            changes={"escalation_finished": True},
+            stop_escalation=True,
+            timeline=[(timeline.ESCALATION_PAUSED, text)],
+        )
+
+    return _transition(group_id, deps, actor, decide)
+
+
+def resume_escalation(group_id: str, actor: Actor, deps: ActionDeps, *, paused_execution: str, text: str) -> AlertGroup:
+    """Restart from step 0 an escalation `pause_escalation` stopped, if the group is still firing and nothing
+    restarted it meanwhile (an unacknowledge, say)."""
+
+    def decide(group: AlertGroup, now: datetime) -> _Plan:
+        if group.state != AlertGroupState.FIRING or group.root_group_id:
+            raise _Skip("not firing")
+        running = group.escalation.execution_name if group.escalation else None
+        if running != paused_execution or not group.escalation_finished:
+            raise _Skip("restarted meanwhile")
+        return _Plan(restart_escalation=True, timeline=[(timeline.ESCALATION_RESUMED, text)])
+
+    return _transition(group_id, deps, actor, decide)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from oncall import actions, auto_resolve, ids, timeline
+from oncall import actions, auto_resolve, ids, maintenance, timeline
 from oncall.actions import ActionDeps
 from oncall.escalation_plan import plan_escalation
 from oncall.events import GroupEvent, GroupEventType
@@ -57,7 +57,10 @@ def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome
         integration,
         store=store,
         clock=deps.clock,
-        new_group=lambda key, now: _new_group(alert, integration, route, signals, labels, key, now, deps),
+        # maintenance hook: a group created during maintenance is collected (no escalation) or a dry run (debug)
+        new_group=lambda key, now: maintenance.mark_new_group(
+            _new_group(alert, integration, route, signals, labels, key, now, deps), deps
+        ),
     )
     group = placement.group
     created = placement.created and first_delivery
@@ -75,6 +78,8 @@ def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome
         _publish(deps, GroupEventType.CREATED if placement.created else GroupEventType.ALERT_ADDED, group, alert)
 
     resolving = signals.is_resolve and integration.allow_source_based_resolving and not group.resolved
+    if placement.created:
+        maintenance.collect(group, deps)  # maintenance hook: attach to the maintenance incident (if collected)
     started = False
     if placement.created and group.escalation is not None and not group.resolved and not resolving:
         deps.escalations.start(group.escalation.execution_name, group.id)

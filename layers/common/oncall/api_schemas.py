@@ -6,21 +6,30 @@ stored entities never leak storage details and the wire format has one home.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
-from oncall.clock import api_time
+from oncall import cron
+from oncall.clock import api_time, default_clock
+from oncall.heartbeat import MAX_SECONDS, MIN_PERIOD_SECONDS, state_of
+from oncall.heartbeat import available as heartbeat_available
 from oncall.integration_types import get_type
 from oncall.labels import present_labels
+from oncall.maintenance import MAX_DURATION_SECONDS, MIN_DURATION_SECONDS
 from oncall.masking import mask_url
 from oncall.models import (
     Alert,
     AlertGroup,
     EscalationChain,
     EscalationStep,
+    Heartbeat,
     Integration,
+    Maintenance,
+    MaintenanceMode,
+    MaintenanceWindow,
     NotificationRuleStep,
     Route,
     Schedule,
@@ -31,6 +40,7 @@ from oncall.models import (
     WebhookTrigger,
 )
 from oncall.schedules import Shift
+from oncall.templating import check_syntax
 
 # Public template names -> internal slots. Nested objects map `<surface>.<attribute>` to `<surface>_<attribute>`.
 _BEHAVIOUR_NAMES = {
@@ -209,7 +219,15 @@ def ingest_url(base_url: str, integration: Integration) -> str | None:
     return f"{base_url}/integrations/v1/{kind.url_slug}/{integration.token}/"
 
 
-def present_integration(integration: Integration, default_route: Route | None, base_url: str) -> dict[str, Any]:
+def present_integration(
+    integration: Integration,
+    default_route: Route | None,
+    base_url: str,
+    *,
+    heartbeat: Heartbeat | None = None,
+    maintenance: Maintenance | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     kind = get_type(integration.type)
     link = ingest_url(base_url, integration)
     return {
@@ -227,10 +245,10 @@ def present_integration(integration: Integration, default_route: Route | None, b
             "telegram": {"id": None, "enabled": False},
         },
         "templates": slots_to_public_templates(integration.templates),
-        "heartbeat": {"link": f"{link}heartbeat/"} if link and kind and kind.heartbeat_available else None,
-        "maintenance_mode": None,
-        "maintenance_started_at": None,
-        "maintenance_end_at": None,
+        "heartbeat": present_heartbeat(integration, heartbeat, base_url, now)
+        if heartbeat_available(integration)
+        else None,
+        **present_maintenance(maintenance),
         # Beyond OnCall's public API: labels for everyone and per-integration options.
         "labels": dict(sorted(integration.labels.items())),
         "dynamic_labels": dict(sorted(integration.dynamic_labels.items())),
@@ -639,3 +657,179 @@ class PreviewTemplateRequest(_Request):
 
 class PreviewRequest(_Request):
     payload: dict[str, Any] | None = None
+
+
+# ------------------------------------------------------------------------------------------ heartbeats
+def _no_period(message: str) -> PydanticCustomError:
+    return PydanticCustomError("invalid", message)
+
+
+class HeartbeatTemplatesIn(_Request):
+    missing_title: str | None = Field(default=None, max_length=1000)
+    missing_message: str | None = Field(default=None, max_length=10000)
+    restored_title: str | None = Field(default=None, max_length=1000)
+    restored_message: str | None = Field(default=None, max_length=10000)
+
+    @field_validator("*")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value and (error := check_syntax(value)):
+            raise _no_period(error)
+        return value or None
+
+
+class HeartbeatUpdate(_Request):
+    """PUT/PATCH /integrations/{id}/heartbeat: only the fields sent change (null resets cron/templates)."""
+
+    period: int | None = Field(
+        default=None,
+        ge=MIN_PERIOD_SECONDS,
+        le=MAX_SECONDS,
+        validation_alias=AliasChoices("period", "timeout_seconds"),
+        description="Seconds between pings (60 s to 365 days).",
+    )
+    grace_period: int | None = Field(default=None, ge=0, le=MAX_SECONDS)
+    cron: str | None = Field(default=None, max_length=200)
+    timezone: str | None = Field(default=None, max_length=64)
+    post_only: bool | None = Field(default=None, description="Refuse GET/HEAD signals (link previews).")
+    templates: HeartbeatTemplatesIn | None = None
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value and (problem := cron.check_expression(value)):
+            raise _no_period(problem.rstrip("."))
+        return value or None
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value is not None and (problem := cron.check_timezone(value)):
+            raise _no_period(problem.rstrip("."))
+        return value
+
+    def settings(self) -> dict[str, Any]:
+        """The Heartbeat fields this request changes (unsent fields keep their value; `cron: null` and
+        `templates: null` reset to the defaults)."""
+        sent = self.model_fields_set
+        changes: dict[str, Any] = {}
+        if "period" in sent and self.period is not None:
+            changes["period_seconds"] = self.period
+        if "grace_period" in sent and self.grace_period is not None:
+            changes["grace_seconds"] = self.grace_period
+        if "cron" in sent:
+            changes["cron"] = self.cron
+        if "timezone" in sent and self.timezone is not None:
+            changes["timezone"] = self.timezone
+        if "post_only" in sent and self.post_only is not None:
+            changes["post_only"] = self.post_only
+        if "templates" in sent:
+            given = self.templates
+            changes["templates"] = (
+                given.model_dump(include=given.model_fields_set)
+                if given is not None
+                else dict.fromkeys(HeartbeatTemplatesIn.model_fields)
+            )
+        return changes
+
+
+def present_heartbeat(
+    integration: Integration, heartbeat: Heartbeat | None, base_url: str, now: datetime | None = None
+) -> dict[str, Any]:
+    link = f"{ingest_url(base_url, integration)}heartbeat/"
+    hb = heartbeat or Heartbeat(integration_id=integration.id)
+    state = state_of(heartbeat, now or default_clock().now())
+    armed = hb.enabled and not hb.alerted
+    return {
+        "link": link,  # OnCall's field: GET|HEAD|POST a ping here
+        "start_link": f"{link}start",
+        "fail_link": f"{link}fail",
+        "state": state.value,
+        "period": hb.period_seconds,
+        "grace_period": hb.grace_seconds,
+        "cron": hb.cron,
+        "timezone": hb.timezone,
+        "post_only": hb.post_only,
+        "last_ping_at": api_time(hb.last_ping_at),
+        "next_expected_at": api_time(hb.expected_at) if armed else None,
+        "missing_at": api_time(hb.down_at) if armed else None,
+        "down_since": api_time(hb.down_since if hb.alerted else hb.down_at) if state.value == "down" else None,
+        "run_started_at": api_time(hb.last_start_at),
+        "last_failure_at": api_time(hb.last_fail_at),
+        "pings": hb.pings,
+        "outages": hb.outages,
+        "templates": hb.templates.model_dump(),
+    }
+
+
+# ------------------------------------------------------------------------------------------ maintenance
+def _mode(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class MaintenanceStartRequest(_Request):
+    mode: MaintenanceMode
+    duration: int | None = Field(default=None, description="Seconds (60 s to 30 days).")
+    end_at: datetime | None = Field(default=None, description="ISO 8601; instead of duration. Naive = UTC.")
+    pause_running_escalations: bool = False
+
+    _lower = field_validator("mode", mode="before")(lambda cls, value: _mode(value))
+    _end = field_validator("end_at")(lambda cls, value: _utc(value))
+
+
+class MaintenanceWindowCreate(_Request):
+    mode: MaintenanceMode
+    start_at: datetime | None = Field(default=None, description="ISO 8601 (naive = UTC): one window.")
+    cron: str | None = Field(default=None, max_length=200, description="Or: recurring, at these times.")
+    timezone: str = Field(default="UTC", max_length=64)
+    duration: int | None = Field(default=None, ge=MIN_DURATION_SECONDS, le=MAX_DURATION_SECONDS)
+    end_at: datetime | None = None
+    pause_running_escalations: bool = False
+
+    _lower = field_validator("mode", mode="before")(lambda cls, value: _mode(value))
+    _times = field_validator("start_at", "end_at")(lambda cls, value: _utc(value))
+
+
+def present_maintenance(maintenance: Maintenance | None) -> dict[str, Any]:
+    """OnCall's three maintenance fields of an integration, plus where its incident and window are."""
+    if maintenance is None:
+        return {
+            "maintenance_mode": None,
+            "maintenance_started_at": None,
+            "maintenance_end_at": None,
+            "maintenance_incident_id": None,
+            "maintenance_window_id": None,
+            "maintenance_pauses_running_escalations": False,
+        }
+    return {
+        "maintenance_mode": maintenance.mode.value,
+        "maintenance_started_at": api_time(maintenance.started_at),
+        "maintenance_end_at": api_time(maintenance.end_at),
+        "maintenance_incident_id": maintenance.incident_id,
+        "maintenance_window_id": maintenance.window_id,
+        "maintenance_pauses_running_escalations": maintenance.pause_running_escalations,
+    }
+
+
+def present_maintenance_window(window: MaintenanceWindow) -> dict[str, Any]:
+    end = window.start_at + timedelta(seconds=window.duration_seconds) if window.start_at else None
+    return {
+        "id": window.id,
+        "integration_id": window.integration_id,
+        "mode": window.mode.value,
+        "start_at": api_time(window.start_at),
+        "end_at": api_time(end),
+        "cron": window.cron,
+        "timezone": window.timezone,
+        "duration": window.duration_seconds,
+        "pause_running_escalations": window.pause_running_escalations,
+        "next_start_at": api_time(window.next_start_at),
+        "created_at": api_time(window.created_at),
+        "created_by": window.created_by,
+    }

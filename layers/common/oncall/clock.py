@@ -56,3 +56,17 @@ def api_time(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def humanize_duration(seconds: float) -> str:
+    """`5400` -> "1 hour 30 minutes": the two largest non-zero units, for titles people read on a phone."""
+    remaining = max(0, round(seconds))
+    parts: list[str] = []
+    for name, size in _UNITS:
+        amount, remaining = divmod(remaining, size)
+        if amount:
+            parts.append(f"{amount} {name}{'s' if amount != 1 else ''}")
+    return " ".join(parts[:2]) or "0 seconds"

@@ -11,7 +11,10 @@ Keys (pk / sk):
   GKEY#<grouping key> / GKEY         open_group_id (present while a group is open), last_resolved_group_id
   COUNTER / alert_group_number       the per-deployment group number (#N in titles)
   RATE#<key> / RATE                  a fixed-window rate counter (n); expires_at = TTL (epoch seconds)
-  HEARTBEAT#<integration> / HEARTBEAT  heartbeat state; hb_shard/hb_due (sparse index "heartbeats") while armed
+  HEARTBEAT#<integration> / HEARTBEAT  heartbeat settings and state; hb_shard/hb_due (sparse index "heartbeats")
+                                     = when the sweep must look at it (deadline, restore, retry), absent otherwise
+  MAINT#<integration> / ACTIVE       the integration's current maintenance; mw_shard/mw_due = its end
+  MAINT#<integration> / WINDOW#<id>  a scheduled maintenance window; mw_shard/mw_due = its next start
   REFS#<user or team id> / REFS      epoch: moved by every save that references the item (save_user,
                                      save_schedule, in the same transaction as a check that it exists);
                                      deletes are conditional on it (see Store.delete_user_unreferenced)
@@ -44,7 +47,11 @@ from oncall.models import (
     EscalationChain,
     EscalationStep,
     Heartbeat,
+    HeartbeatSignal,
+    HeartbeatSignalWrite,
     Integration,
+    Maintenance,
+    MaintenanceWindow,
     Route,
     Schedule,
     Team,
@@ -59,6 +66,7 @@ from oncall.store import (
     GroupClosedError,
     GroupKeyPointer,
     GroupKeyTakenError,
+    ItemChangedError,
     MissingReferenceError,
     ReferencedSinceError,
     StoreConflictError,
@@ -72,6 +80,10 @@ _deserializer = TypeDeserializer()
 _CLAIM_TTL_SECONDS = 7 * 86400
 _RESPONSE_TTL_SECONDS = 30 * 86400
 _KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "hb_shard", "hb_due", "mw_shard", "mw_due")
+# One partition of each sparse index: the sweep reads it with one Query. (A GSI partition takes ~1000 writes/s;
+# beyond that many pings per second, shard by a hash of the integration id and query each shard.)
+_HB_SHARD = "HB"
+_MW_SHARD = "MW"
 
 
 def _plain(value: Any) -> Any:
@@ -809,25 +821,231 @@ class DynamoStore:
         )
         return {item["sk"]["S"].removeprefix("WHRESP#"): item["content"]["S"] for item in items}
 
+    # ------------------------------------------------------------------------------------- versioned items
+    def _put_versioned(self, item: dict[str, Any], expected_version: int | None) -> None:
+        """Put the whole item, only if its stored version is still `expected_version` (None: only if new)."""
+        kwargs: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        if expected_version is not None:
+            kwargs = {
+                "ConditionExpression": "#ver = :expected",
+                "ExpressionAttributeNames": {"#ver": "version"},
+                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+            }
+        try:
+            self._ddb.put_item(TableName=self._table, Item=item, **kwargs)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ItemChangedError(item["pk"]["S"]) from error
+            raise
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 100):
+            request: dict[str, Any] = {self._table: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+            while request:
+                out = self._ddb.batch_get_item(RequestItems=request)
+                items.extend(out.get("Responses", {}).get(self._table, []))
+                request = out.get("UnprocessedKeys") or {}
+        return items
+
     # ------------------------------------------------------------------------------------- heartbeats
-    def record_heartbeat_ping(self, integration_id: str, at: datetime, due_at: datetime) -> None:
-        self._ddb.update_item(
+    @staticmethod
+    def _heartbeat_item(heartbeat: Heartbeat) -> dict[str, Any]:
+        keys = {"pk": f"HEARTBEAT#{heartbeat.integration_id}", "sk": "HEARTBEAT"}
+        if heartbeat.check_at is not None:
+            keys.update(hb_shard=_HB_SHARD, hb_due=iso(heartbeat.check_at))
+        data = heartbeat.model_dump(mode="json", exclude={"check_at"})
+        return {**_to_attrs(data), **{k: {"S": v} for k, v in keys.items()}}
+
+    @staticmethod
+    def _load_heartbeat(item: dict[str, Any] | None) -> Heartbeat | None:
+        if not item:
+            return None
+        data = _from_attrs(item)
+        data["check_at"] = item.get("hb_due", {}).get("S")
+        return Heartbeat.model_validate(data)
+
+    def record_heartbeat_signal(self, integration_id: str, write: HeartbeatSignalWrite) -> Heartbeat | None:
+        names = {"#i": "integration_id", "#en": "enabled", "#sig": "last_signal", "#down": "down_at"}
+        names.update({"#ver": "version", "#shard": "hb_shard", "#due": "hb_due"})
+        values: dict[str, Any] = {
+            ":i": {"S": integration_id},
+            ":t": {"BOOL": True},
+            ":k": {"S": write.kind.value},
+            ":at": {"S": iso(write.at)},
+            ":d": {"S": iso(write.down_at)},
+            ":shard": {"S": _HB_SHARD},
+            ":one": {"N": "1"},
+        }
+        sets = ["#i = :i", "#en = :t", "#sig = :k", "#down = :d", "#shard = :shard", "#due = :d"]
+        adds = ["#ver :one"]
+        removes: list[str] = []
+        if write.kind == HeartbeatSignal.PING:
+            names.update({"#last": "last_ping_at", "#exp": "expected_at", "#pings": "pings", "#run": "last_start_at"})
+            values[":e"] = {"S": iso(write.expected_at or write.down_at)}
+            sets += ["#last = :at", "#exp = :e"]
+            adds.append("#pings :one")
+            removes.append("#run")
+        elif write.kind == HeartbeatSignal.START:
+            names["#last"] = "last_start_at"
+            sets.append("#last = :at")
+        else:
+            names.update({"#last": "last_fail_at", "#run": "last_start_at"})
+            sets.append("#last = :at")
+            removes.append("#run")
+        expression = "SET " + ", ".join(sets) + " ADD " + ", ".join(adds)
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
+        out = self._ddb.update_item(
             TableName=self._table,
             Key=_key(f"HEARTBEAT#{integration_id}", "HEARTBEAT"),
-            UpdateExpression="SET integration_id = :i, last_ping_at = :at, due_at = :due, "
-            "hb_shard = :shard, hb_due = :due",
-            ExpressionAttributeValues={
-                ":i": {"S": integration_id},
-                ":at": {"S": iso(at)},
-                ":due": {"S": iso(due_at)},
-                ":shard": {"S": "HB"},
-            },
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_OLD",
         )
+        return self._load_heartbeat(out.get("Attributes"))
+
+    def check_heartbeat_now(self, integration_id: str, at: datetime) -> None:
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=_key(f"HEARTBEAT#{integration_id}", "HEARTBEAT"),
+                UpdateExpression="SET #shard = :shard, #due = :at ADD #ver :one",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#shard": "hb_shard", "#due": "hb_due", "#ver": "version"},
+                ExpressionAttributeValues={":shard": {"S": _HB_SHARD}, ":at": {"S": iso(at)}, ":one": {"N": "1"}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def get_heartbeat(self, integration_id: str) -> Heartbeat | None:
+        return self._load_heartbeat(self._get(f"HEARTBEAT#{integration_id}", "HEARTBEAT"))
+
+    def get_heartbeats(self, integration_ids: list[str]) -> dict[str, Heartbeat]:
+        items = self._batch_get([_key(f"HEARTBEAT#{i}", "HEARTBEAT") for i in dict.fromkeys(integration_ids)])
+        loaded = [self._load_heartbeat(item) for item in items]
+        return {h.integration_id: h for h in loaded if h is not None}
+
+    def put_heartbeat(self, heartbeat: Heartbeat, *, expected_version: int | None) -> Heartbeat:
+        stored = heartbeat.model_copy(update={"version": (expected_version or 0) + 1})
+        self._put_versioned(self._heartbeat_item(stored), expected_version)
+        return stored
+
+    def clear_heartbeat_pending(self, integration_id: str, alert_id: str, check_at: datetime) -> bool:
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=_key(f"HEARTBEAT#{integration_id}", "HEARTBEAT"),
+                UpdateExpression="REMOVE #p SET #shard = :shard, #due = :at ADD #ver :one",
+                ConditionExpression="#p.alert_id = :id",
+                ExpressionAttributeNames={"#p": "pending", "#shard": "hb_shard", "#due": "hb_due", "#ver": "version"},
+                ExpressionAttributeValues={
+                    ":id": {"S": alert_id},
+                    ":shard": {"S": _HB_SHARD},
+                    ":at": {"S": iso(check_at)},
+                    ":one": {"N": "1"},
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def list_due_heartbeats(self, now: datetime) -> list[Heartbeat]:
         items = self._query(
             IndexName="heartbeats",
             KeyConditionExpression="hb_shard = :shard AND hb_due <= :now",
-            ExpressionAttributeValues={":shard": {"S": "HB"}, ":now": {"S": iso(now)}},
+            ExpressionAttributeValues={":shard": {"S": _HB_SHARD}, ":now": {"S": iso(now)}},
         )
-        return [h for h in (_load(Heartbeat, i) for i in items) if h is not None]
+        return [h for h in (self._load_heartbeat(i) for i in items) if h is not None]
+
+    # ------------------------------------------------------------------------------------- maintenance
+    @staticmethod
+    def _maintenance_item(model: Maintenance | MaintenanceWindow) -> dict[str, Any]:
+        sort_key = "ACTIVE" if isinstance(model, Maintenance) else f"WINDOW#{model.id}"
+        keys = {"pk": f"MAINT#{model.integration_id}", "sk": sort_key}
+        if model.check_at is not None:
+            keys.update(mw_shard=_MW_SHARD, mw_due=iso(model.check_at))
+        data = model.model_dump(mode="json", exclude={"check_at"})
+        return {**_to_attrs(data), **{k: {"S": v} for k, v in keys.items()}}
+
+    @staticmethod
+    def _load_maintenance(item: dict[str, Any] | None) -> Maintenance | MaintenanceWindow | None:
+        if not item:
+            return None
+        data = _from_attrs(item)
+        data["check_at"] = item.get("mw_due", {}).get("S")
+        cls = Maintenance if item["sk"]["S"] == "ACTIVE" else MaintenanceWindow
+        return cls.model_validate(data)
+
+    def get_maintenance(self, integration_id: str) -> Maintenance | None:
+        return self._load_maintenance(self._get(f"MAINT#{integration_id}", "ACTIVE"))
+
+    def get_maintenances(self, integration_ids: list[str]) -> dict[str, Maintenance]:
+        items = self._batch_get([_key(f"MAINT#{i}", "ACTIVE") for i in dict.fromkeys(integration_ids)])
+        loaded = [self._load_maintenance(item) for item in items]
+        return {m.integration_id: m for m in loaded if isinstance(m, Maintenance)}
+
+    def put_maintenance(self, maintenance: Maintenance, *, expected_version: int | None) -> Maintenance:
+        stored = maintenance.model_copy(update={"version": (expected_version or 0) + 1})
+        self._put_versioned(self._maintenance_item(stored), expected_version)
+        return stored
+
+    def delete_maintenance(self, integration_id: str, maintenance_id: str) -> None:
+        try:
+            self._ddb.delete_item(
+                TableName=self._table,
+                Key=_key(f"MAINT#{integration_id}", "ACTIVE"),
+                ConditionExpression="#id = :id",
+                ExpressionAttributeNames={"#id": "id"},
+                ExpressionAttributeValues={":id": {"S": maintenance_id}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def put_maintenance_window(self, window: MaintenanceWindow, *, expected_version: int | None) -> MaintenanceWindow:
+        stored = window.model_copy(update={"version": (expected_version or 0) + 1})
+        self._put_versioned(self._maintenance_item(stored), expected_version)
+        return stored
+
+    def get_maintenance_window(self, integration_id: str, window_id: str) -> MaintenanceWindow | None:
+        window = self._load_maintenance(self._get(f"MAINT#{integration_id}", f"WINDOW#{window_id}"))
+        return window if isinstance(window, MaintenanceWindow) else None
+
+    def list_maintenance_windows(self, integration_id: str) -> list[MaintenanceWindow]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :w)",
+            ExpressionAttributeValues={":pk": {"S": f"MAINT#{integration_id}"}, ":w": {"S": "WINDOW#"}},
+            ConsistentRead=True,
+        )
+        windows = [w for w in (self._load_maintenance(i) for i in items) if isinstance(w, MaintenanceWindow)]
+        return sorted(windows, key=lambda w: (w.created_at, w.id))
+
+    def delete_maintenance_window(self, integration_id: str, window_id: str, *, expected_version: int | None) -> None:
+        kwargs: dict[str, Any] = {}
+        if expected_version is not None:
+            kwargs = {
+                "ConditionExpression": "#ver = :expected",
+                "ExpressionAttributeNames": {"#ver": "version"},
+                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+            }
+        try:
+            self._ddb.delete_item(
+                TableName=self._table, Key=_key(f"MAINT#{integration_id}", f"WINDOW#{window_id}"), **kwargs
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ItemChangedError(window_id) from error
+            raise
+
+    def list_due_maintenance(self, now: datetime) -> list[Maintenance | MaintenanceWindow]:
+        items = self._query(
+            IndexName="maintenance",
+            KeyConditionExpression="mw_shard = :shard AND mw_due <= :now",
+            ExpressionAttributeValues={":shard": {"S": _MW_SHARD}, ":now": {"S": iso(now)}},
+        )
+        return [m for m in (self._load_maintenance(i) for i in items) if m is not None]

@@ -116,9 +116,11 @@ def accept_alert(
     queue: AlertQueue,
     clock: Clock,
     is_demo: bool = False,
+    alert_id: str | None = None,
 ) -> Alert:
+    """`alert_id`: chosen by the caller when a retry must not create a second alert (heartbeat alerts)."""
     alert = Alert(
-        id=ids.public_id(ids.PREFIX_ALERT),
+        id=alert_id or ids.public_id(ids.PREFIX_ALERT),
         integration_id=integration.id,
         payload=normalize_payload(integration, payload),
         received_at=clock.now(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -34,7 +35,6 @@ class Integration(Entity):
     # Per-slot template overrides (slot name -> template text); a missing slot uses the type default.
     templates: dict[str, str] = Field(default_factory=dict)
     allow_source_based_resolving: bool = True
-    heartbeat_timeout_seconds: int = 600
     default_route_id: str
     created_at: datetime
     # Labels (oncall/labels.py): static key -> value, dynamic key -> template over `payload`, and a template
@@ -332,6 +332,7 @@ class AlertGroup(Entity):
     escalation: EscalationSnapshot | None = None
     escalation_finished: bool = False
     escalation_restarts: int = 0
+    maintenance: MaintenanceMark | None = None  # see maintenance.py
 
     @property
     def state(self) -> AlertGroupState:
@@ -372,12 +373,138 @@ class Notification(Entity):
     idempotency_key: str
 
 
+class HeartbeatSignal(StrEnum):
+    PING = "ping"  # success: …/heartbeat/
+    START = "start"  # a run started: …/heartbeat/start
+    FAIL = "fail"  # a run failed: …/heartbeat/fail
+
+
+class HeartbeatState(StrEnum):
+    NEW = "new"  # never signalled
+    UP = "up"
+    GRACE = "grace"  # past the expected time, within the grace period
+    DOWN = "down"
+    PAUSED = "paused"  # reset: disabled until the next signal
+
+
+class HeartbeatTemplates(Entity):
+    """Jinja templates of the "missing" and "restored" alerts' title and message (None = our default)."""
+
+    missing_title: str | None = None
+    missing_message: str | None = None
+    restored_title: str | None = None
+    restored_message: str | None = None
+
+
+class PendingHeartbeatAlert(Entity):
+    """A transition that was claimed but whose alert is not confirmed sent yet (retried by the sweep)."""
+
+    kind: Literal["missing", "restored"]
+    alert_id: str
+    reason: str
+
+
 class Heartbeat(Entity):
-    """Heartbeat monitoring of one integration: enabled by its first ping."""
+    """Heartbeat monitoring of one integration: its settings and its state, in one item (see heartbeat.py)."""
 
     integration_id: str
+    # settings
+    period_seconds: int = 600
+    grace_seconds: int = 60
+    cron: str | None = None  # instead of the period: pings expected at these times (5-field cron)
+    timezone: str = "UTC"  # of the cron expression
+    post_only: bool = False  # refuse GET/HEAD signals (chat link previews must not ping)
+    templates: HeartbeatTemplates = Field(default_factory=HeartbeatTemplates)
+    # state
+    enabled: bool = False  # armed by any signal, disarmed by reset
     last_ping_at: datetime | None = None
-    due_at: datetime | None = None
+    last_start_at: datetime | None = None  # a run in progress (cleared by the next ping or fail)
+    last_fail_at: datetime | None = None
+    last_signal: HeartbeatSignal | None = None
+    expected_at: datetime | None = None  # the next ping is expected by then
+    down_at: datetime | None = None  # missing if nothing arrives by then (expected + grace, start + grace, fail)
+    alerted: bool = False  # a "missing" alert is out and its "restored" alert is not
+    alerted_at: datetime | None = None
+    down_since: datetime | None = None
+    outages: int = 0
+    pings: int = 0  # incremented atomically by every ping
+    pings_when_alerted: int = 0  # a ping since the "missing" alert (pings > this) restores; skew-proof
+    pending: PendingHeartbeatAlert | None = None
+    check_at: datetime | None = None  # when the sweep must look at it (the sparse index); None = never
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class HeartbeatSignalWrite:
+    """What one signal writes (a single DynamoDB update on the ping path)."""
+
+    kind: HeartbeatSignal
+    at: datetime
+    down_at: datetime
+    expected_at: datetime | None = None  # pings only
+
+
+# ------------------------------------------------------------------------------------------ maintenance
+class MaintenanceMode(StrEnum):
+    DEBUG = "debug"  # escalations run as a dry run: notifications are recorded, not sent
+    MAINTENANCE = "maintenance"  # new alert groups are collected in one incident, without escalation
+
+
+class MaintenanceMark(Entity):
+    """What maintenance did to an alert group: `incident` (the maintenance incident of `integration_id`),
+    `collected` (created during maintenance: attached to `incident_id`) or `debug` (created during debug
+    maintenance: its escalation is a dry run)."""
+
+    role: Literal["incident", "collected", "debug"]
+    integration_id: str
+    maintenance_id: str
+    incident_id: str | None = None
+
+
+class Maintenance(Entity):
+    """The current maintenance of one integration (OnCall's maintenance_mode/started_at/end_at)."""
+
+    id: str
+    integration_id: str
+    mode: MaintenanceMode
+    started_at: datetime
+    end_at: datetime
+    author: str = ""
+    incident_id: str | None = None
+    window_id: str | None = None  # started by this scheduled window
+    pause_running_escalations: bool = False
+    paused: dict[str, str] = Field(default_factory=dict)  # group id -> the execution paused at the start
+    ending_since: datetime | None = None  # the end is in progress (a lease: retried after it)
+    check_at: datetime | None = None  # the sparse index: the end (or the end's retry)
+    version: int = 0
+
+
+class WindowClaim(Entity):
+    """A sweep is starting this occurrence; the ids are fixed so that a retry starts the same maintenance."""
+
+    occurrence: datetime
+    maintenance_id: str
+    incident_id: str
+    until: datetime
+
+
+class MaintenanceWindow(Entity):
+    """A scheduled maintenance: once at `start_at`, or at every time of `cron` (in `timezone`)."""
+
+    id: str
+    integration_id: str
+    mode: MaintenanceMode
+    duration_seconds: int
+    start_at: datetime | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+    pause_running_escalations: bool = False
+    next_start_at: datetime | None = None
+    claim: WindowClaim | None = None
+    check_at: datetime | None = None  # the sparse index: the next start (or the start's retry)
+    created_at: datetime
+    created_by: str = ""
+    version: int = 0
 
 
 # ------------------------------------------------------------------------------------------ messages

@@ -14,7 +14,10 @@ from oncall.models import (
     EscalationChain,
     EscalationStep,
     Heartbeat,
+    HeartbeatSignalWrite,
     Integration,
+    Maintenance,
+    MaintenanceWindow,
     Route,
     Schedule,
     Team,
@@ -59,6 +62,10 @@ class MissingReferenceError(StoreConflictError):
 
 class ReferencedSinceError(StoreConflictError):
     """Something started referring to the item after its references were checked; check again."""
+
+
+class ItemChangedError(StoreConflictError):
+    """A heartbeat, maintenance or maintenance window changed (or appeared) since it was read."""
 
 
 @dataclass(frozen=True)
@@ -231,7 +238,52 @@ class Store(Protocol):
         ...
 
     # heartbeats --------------------------------------------------------------------------------------
-    def record_heartbeat_ping(self, integration_id: str, at: datetime, due_at: datetime) -> None: ...
+    def record_heartbeat_signal(self, integration_id: str, write: HeartbeatSignalWrite) -> Heartbeat | None:
+        """The ping path's single write: arm the heartbeat, record the signal, move its deadline (and the
+        sparse index) to `write.down_at`, bump the version. Returns the heartbeat as it was before."""
+        ...
+
+    def check_heartbeat_now(self, integration_id: str, at: datetime) -> None:
+        """Put the heartbeat in front of the sweep (a ping that ends an outage)."""
+        ...
+
+    def get_heartbeat(self, integration_id: str) -> Heartbeat | None: ...
+    def get_heartbeats(self, integration_ids: list[str]) -> dict[str, Heartbeat]: ...
+    def put_heartbeat(self, heartbeat: Heartbeat, *, expected_version: int | None) -> Heartbeat:
+        """Write the whole heartbeat with version = expected + 1, only if the stored version is still
+        `expected_version` (None: only if there is none). ItemChangedError otherwise."""
+        ...
+
+    def clear_heartbeat_pending(self, integration_id: str, alert_id: str, check_at: datetime) -> bool:
+        """The pending alert `alert_id` was sent: forget it and look again at `check_at`."""
+        ...
+
     def list_due_heartbeats(self, now: datetime) -> list[Heartbeat]:
-        """Enabled heartbeats whose next ping is overdue (from the sparse index, never a scan)."""
+        """Heartbeats the sweep must look at (check_at <= now), from the sparse index, never a scan."""
+        ...
+
+    # maintenance -------------------------------------------------------------------------------------
+    def get_maintenance(self, integration_id: str) -> Maintenance | None: ...
+    def get_maintenances(self, integration_ids: list[str]) -> dict[str, Maintenance]: ...
+    def put_maintenance(self, maintenance: Maintenance, *, expected_version: int | None) -> Maintenance:
+        """Versioned like put_heartbeat; expected_version=None creates it only if the integration has no
+        maintenance (so two starts never both win)."""
+        ...
+
+    def delete_maintenance(self, integration_id: str, maintenance_id: str) -> None:
+        """Delete the integration's maintenance if it is still `maintenance_id`."""
+        ...
+
+    def put_maintenance_window(
+        self, window: MaintenanceWindow, *, expected_version: int | None
+    ) -> MaintenanceWindow: ...
+
+    def get_maintenance_window(self, integration_id: str, window_id: str) -> MaintenanceWindow | None: ...
+    def list_maintenance_windows(self, integration_id: str) -> list[MaintenanceWindow]: ...
+    def delete_maintenance_window(self, integration_id: str, window_id: str, *, expected_version: int | None) -> None:
+        """With expected_version, only if unchanged (ItemChangedError otherwise)."""
+        ...
+
+    def list_due_maintenance(self, now: datetime) -> list[Maintenance | MaintenanceWindow]:
+        """Maintenances to end and windows to start (check_at <= now), from the sparse index."""
         ...

@@ -29,3 +29,11 @@ WEBHOOK_FAILED = "webhook_failed"
 
 def entry(group_id: str, at: datetime, kind: str, text: str, **details: Any) -> TimelineEntry:
     return TimelineEntry(group_id=group_id, at=at, type=kind, text=text, details=details)
+
+
+# maintenance (maintenance.py)
+MAINTENANCE_STARTED = "maintenance_started"
+MAINTENANCE_ENDED = "maintenance_ended"
+ESCALATION_PAUSED = "escalation_paused"
+ESCALATION_RESUMED = "escalation_resumed"
+WOULD_HAVE_NOTIFIED = "would_have_notified"  # a dry run: debug maintenance

@@ -3,7 +3,18 @@ together by `build_app`. The `api` function's handler only wraps the app with Po
 
 from __future__ import annotations
 
-from oncall.api import alert_groups, escalation, integrations, routes, schedules, teams, users, webhooks
+from oncall.api import (
+    alert_groups,
+    escalation,
+    heartbeats,
+    integrations,
+    maintenance,
+    routes,
+    schedules,
+    teams,
+    users,
+    webhooks,
+)
 from oncall.api.common import authorize
 from oncall.web import HttpResolver, register_error_map, register_validation_errors
 
@@ -16,6 +27,8 @@ ROUTERS = (
     teams.router,
     schedules.router,
     webhooks.router,
+    heartbeats.router,
+    maintenance.router,
 )
 
 

@@ -25,8 +25,21 @@ from oncall.web import json_response
 router = Router()
 
 
+def integration_body(integration: Integration, base_url: str) -> dict:
+    """The integration as the API shows it, with its heartbeat and maintenance state."""
+    store = wiring.store()
+    return present_integration(
+        integration,
+        store.get_route(integration.default_route_id),
+        base_url,
+        heartbeat=store.get_heartbeat(integration.id),
+        maintenance=store.get_maintenance(integration.id),
+        now=wiring.now_clock().now(),
+    )
+
+
 def _body(integration: Integration) -> dict:
-    return present_integration(integration, wiring.store().get_route(integration.default_route_id), base(router))
+    return integration_body(integration, base(router))
 
 
 def _integration(integration_id: str) -> Integration:
@@ -38,8 +51,27 @@ def _integration(integration_id: str) -> Integration:
 
 @router.get("/integrations")
 def list_integrations(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None) -> dict:
-    integrations = [i for i in wiring.store().list_integrations() if name is None or i.name == name]
-    return page_of(router, [_body(i) for i in integrations], page, perpage, name=name)
+    store = wiring.store()
+    # The hidden integration holding maintenance incidents is not listed (GET by id still works).
+    integrations = [
+        i for i in store.list_integrations() if (name is None or i.name == name) and i.type != "maintenance"
+    ]
+    routes = {r.id: r for r in store.list_routes() if r.is_default}
+    ids = [i.id for i in integrations]
+    heartbeats, maintenances = store.get_heartbeats(ids), store.get_maintenances(ids)
+    now, url = wiring.now_clock().now(), base(router)
+    bodies = [
+        present_integration(
+            i,
+            routes.get(i.default_route_id),
+            url,
+            heartbeat=heartbeats.get(i.id),
+            maintenance=maintenances.get(i.id),
+            now=now,
+        )
+        for i in integrations
+    ]
+    return page_of(router, bodies, page, perpage, name=name)
 
 
 @router.post("/integrations")

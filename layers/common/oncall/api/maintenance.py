@@ -1,0 +1,110 @@
+"""/api/v1/integrations/{id}/maintenance_start|maintenance_stop (OnCall) and …/maintenance_windows (ours:
+scheduled and recurring windows, OnCall #1919)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.metrics import MetricUnit
+
+from oncall import maintenance, wiring
+from oncall.api.common import Page, PerPage, actor, base, metrics, page_of
+from oncall.api.integrations import integration_body
+from oncall.api_schemas import MaintenanceStartRequest, MaintenanceWindowCreate, present_maintenance_window
+from oncall.errors import NotFoundError, ValidationError
+from oncall.models import Integration
+from oncall.pagination import DEFAULT_PAGE_SIZE
+from oncall.web import json_response
+
+router = Router()
+
+
+def _integration(integration_id: str) -> Integration:
+    integration = wiring.store().get_integration(integration_id)
+    if integration is None:
+        raise NotFoundError()
+    return integration
+
+
+def _one_of_duration_or_end(duration: int | None, end_at, start) -> tuple:
+    if (duration is None) == (end_at is None):
+        message = "Give either duration (seconds) or end_at."
+        raise ValidationError(f"duration: {message}", {"duration": [message]})
+    if duration is not None:
+        return start + timedelta(seconds=duration), "duration"
+    return end_at, "end_at"
+
+
+@router.post("/integrations/<integration_id>/maintenance_start")
+def start_maintenance(integration_id: str, body: MaintenanceStartRequest) -> dict:
+    integration = _integration(integration_id)
+    now = wiring.now_clock().now()
+    end_at, field_name = _one_of_duration_or_end(body.duration, body.end_at, now)
+    maintenance.check_end(now, end_at, field_name)
+    maintenance.start(
+        integration.id,
+        body.mode,
+        end_at,
+        actor=actor(router),
+        deps=wiring.action_deps(),
+        pause_running_escalations=body.pause_running_escalations,
+    )
+    metrics.add_metric(name="MaintenanceStarted", unit=MetricUnit.Count, value=1)
+    return integration_body(integration, base(router))
+
+
+@router.post("/integrations/<integration_id>/maintenance_stop")
+def stop_maintenance(integration_id: str) -> dict:
+    integration = _integration(integration_id)
+    if maintenance.stop(integration.id, actor(router), wiring.action_deps()) is not None:
+        metrics.add_metric(name="MaintenanceEnded", unit=MetricUnit.Count, value=1)
+    return integration_body(integration, base(router))
+
+
+@router.get("/integrations/<integration_id>/maintenance_windows")
+def list_windows(integration_id: str, page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE) -> dict:
+    integration = _integration(integration_id)
+    windows = wiring.store().list_maintenance_windows(integration.id)
+    return page_of(router, [present_maintenance_window(w) for w in windows], page, perpage)
+
+
+@router.post("/integrations/<integration_id>/maintenance_windows")
+def create_window(integration_id: str, body: MaintenanceWindowCreate):
+    integration = _integration(integration_id)
+    duration = body.duration
+    if body.end_at is not None:
+        if body.start_at is None or duration is not None:
+            message = "end_at goes with start_at, instead of duration."
+            raise ValidationError(f"end_at: {message}", {"end_at": [message]})
+        duration = int((body.end_at - body.start_at).total_seconds())
+    if duration is None:
+        raise ValidationError("duration: This field is required.", {"duration": ["This field is required."]})
+    spec = maintenance.WindowSpec(
+        mode=body.mode,
+        duration_seconds=duration,
+        start_at=body.start_at,
+        cron=body.cron,
+        timezone=body.timezone,
+        pause_running_escalations=body.pause_running_escalations,
+    )
+    window = maintenance.create_window(
+        integration.id, spec, actor(router), store=wiring.store(), clock=wiring.now_clock()
+    )
+    metrics.add_metric(name="MaintenanceWindowsScheduled", unit=MetricUnit.Count, value=1)
+    return json_response(201, present_maintenance_window(window))
+
+
+@router.get("/integrations/<integration_id>/maintenance_windows/<window_id>")
+def get_window(integration_id: str, window_id: str) -> dict:
+    window = wiring.store().get_maintenance_window(integration_id, window_id)
+    if window is None:
+        raise NotFoundError()
+    return present_maintenance_window(window)
+
+
+@router.delete("/integrations/<integration_id>/maintenance_windows/<window_id>")
+def delete_window(integration_id: str, window_id: str):
+    maintenance.delete_window(integration_id, window_id, store=wiring.store())
+    return Response(status_code=204, content_type="application/json", body="")
