@@ -456,9 +456,17 @@ def delete(group_id: str, actor: Actor, deps: ActionDeps) -> None:
         _update_dependents(group.root_group_id, deps, remove=group_id)
     if group.escalation and not group.escalation_finished:
         deps.escalations.stop(group.escalation.execution_name)
-    if not group.resolved:
-        # Free the grouping key before the group disappears, so the next alert opens a new group.
-        deps.store.update_group(group, {"resolved": True}, close_grouping_key=True)
+    # Free the grouping key before the group disappears, so the next alert opens a new group. Re-read: the
+    # unattaches above changed this group's dependents (and its version); anything else may change it too.
+    for _ in range(_MAX_ATTEMPTS):
+        current = deps.store.get_group(group_id)
+        if current is None or current.resolved:
+            break
+        try:
+            deps.store.update_group(current, {"resolved": True}, close_grouping_key=True)
+            break
+        except GroupChangedError:
+            continue
     deps.store.delete_group(group_id)
     deps.events.publish(
         GroupEvent(
