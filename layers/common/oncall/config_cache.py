@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from oncall.models import EscalationStep, Integration, Route
+from oncall.models import DeploymentSettings, EscalationStep, Integration, Route
 from oncall.store import Store
 
 
@@ -57,3 +57,6 @@ class ConfigCache:
     def steps_of(self, chain_id: str) -> list[EscalationStep]:
         steps = self._cached("steps", self._store.list_steps)
         return sorted((s for s in steps if s.escalation_chain_id == chain_id), key=lambda s: (s.position, s.id))
+
+    def deployment_settings(self) -> DeploymentSettings:
+        return self._cached("settings", self._store.get_deployment_settings)

@@ -23,6 +23,16 @@ UNSILENCED = "unsilenced"
 ATTACHED = "attached"
 UNATTACHED = "unattached"
 WIPED = "wiped"
+USERS_PAGED = "users_paged"  # a notify step handed users to their personal notification rules
+STEP_FAILED = "escalation_step_failed"  # a step could not do its job (nobody on call, no users, …)
+TIME_WINDOW_WAIT = "time_window_wait"
+ESCALATION_PAUSED = "escalation_paused"
+ESCALATION_RESUMED = "escalation_resumed"
+ESCALATION_REPEATED = "escalation_repeated"
+WEBHOOK_TRIGGERED = "webhook_triggered"
+ACK_REMINDER_SENT = "ack_reminder_sent"
+ACKNOWLEDGEMENT_CONFIRMED = "acknowledgement_confirmed"
+AUTO_UNACKNOWLEDGED = "auto_unacknowledged"
 
 
 def entry(group_id: str, at: datetime, kind: str, text: str, **details: Any) -> TimelineEntry:

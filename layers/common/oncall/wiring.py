@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from functools import cache
 
+from aws_lambda_powertools.utilities import parameters
+
 from oncall import aws, clock
+from oncall.action_links import ActionLinks
 from oncall.actions import ActionDeps
 from oncall.channels import ChannelNotifier, Outbox
 from oncall.config_cache import ConfigCache
 from oncall.dynamo_store import DynamoStore
 from oncall.events import EventSink, NullSink
+from oncall.executions import Engine
+from oncall.paging import Pager
 from oncall.queue import SqsAlertQueue
 from oncall.settings import get_settings
 from oncall.workflows import StepFunctionsEscalations
@@ -53,6 +58,28 @@ def now_clock() -> clock.Clock:
 
 def action_deps() -> ActionDeps:
     return ActionDeps(store=store(), escalations=escalations(), clock=now_clock(), config=config(), events=events())
+
+
+def _action_link_secret() -> str:
+    arn = get_settings().action_link_secret_arn
+    # Cached by Powertools for 5 minutes: one Secrets Manager call per container and period.
+    return parameters.get_secret(arn, max_age=300) if arn else ""
+
+
+def action_links() -> ActionLinks | None:
+    """None when the deployment has no action-link secret (notifications then carry no links)."""
+    if not get_settings().action_link_secret_arn:
+        return None
+    return ActionLinks(_action_link_secret, now_clock(), get_settings().action_link_ttl_seconds)
+
+
+def pager() -> Pager:
+    return Pager(action_deps(), notifier(), get_settings().public_base_url, action_links())
+
+
+def engine() -> Engine:
+    # Outgoing webhooks and iCal schedules plug in here (Engine.trigger_webhook, Engine.ical).
+    return Engine(pager())
 
 
 def reset() -> None:

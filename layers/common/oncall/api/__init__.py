@@ -3,11 +3,13 @@ together by `build_app`. The `api` function's handler only wraps the app with Po
 
 from __future__ import annotations
 
-from oncall.api import alert_groups, escalation, integrations, routes
+from oncall.api import actions, alert_groups, escalation, integrations, routes, settings
 from oncall.api.common import authorize
 from oncall.web import HttpResolver, register_error_map, register_validation_errors
 
-ROUTERS = (integrations.router, routes.router, escalation.router, alert_groups.router)
+ROUTERS = (integrations.router, routes.router, escalation.router, alert_groups.router, settings.router)
+# Routers outside /api/v1 (their own authentication).
+PUBLIC_ROUTERS = (actions.router,)
 
 
 def build_app(logger) -> HttpResolver:
@@ -17,4 +19,6 @@ def build_app(logger) -> HttpResolver:
     app.use(middlewares=[authorize])
     for router in ROUTERS:
         app.include_router(router, prefix="/api/v1")
+    for router in PUBLIC_ROUTERS:
+        app.include_router(router)
     return app
