@@ -69,7 +69,7 @@ def _load(token: str) -> tuple[ActionLink, AlertGroup, str]:
 
 
 @router.get("/actions/<token>")
-def confirm(token: str) -> Response:
+def confirm(token: str):
     try:
         link, group, integration_name = _load(token)
     except OnCallError as error:
@@ -81,7 +81,7 @@ def confirm(token: str) -> Response:
 
 
 @router.post("/actions/<token>")
-def act(token: str) -> Response:
+def act(token: str):
     try:
         link, _, integration_name = _load(token)
         group = action_pages.act(link, wiring.action_deps())
