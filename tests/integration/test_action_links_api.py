@@ -60,7 +60,8 @@ def test_a_users_link_acts_as_that_user(aws):
     alice = put_user("alice", name="Alice Example")
     group_id = fire(aws, [{"type": "notify_persons", "persons_to_notify": [alice]}])
     link = _path(_first_links(aws)["acknowledge"])
-    assert "You act as Alice Example" in aws.http("GET", link).body
+    assert "You act as Alice Example" in aws.http("GET", link, headers=HTML).body
+    assert aws.http("GET", link).body.startswith("Acknowledge #1 DiskFull")  # curl: one line of text
     acted = aws.http("POST", link, headers=JSON).body["alert_group"]
     assert (acted["id"], acted["acknowledged_by"]) == (group_id, alice)
 

@@ -1,6 +1,7 @@
 """What a signed action link does and shows. `GET` only shows a confirmation page whose form POSTs back (link
 previews and mail scanners fetch links: they must never act); `POST` acts as the notified user (or as "a
-notification link" when the notification went to a channel). Pages are tiny self-contained HTML."""
+notification link" when the notification went to a channel). Pages are tiny self-contained HTML for
+browsers, one line of text for curl and JSON for scripts (api/actions.py negotiates)."""
 
 from __future__ import annotations
 
@@ -100,3 +101,24 @@ def done_page(link: ActionLink, group: AlertGroup, integration_name: str) -> str
 
 def error_page(title: str, detail: str) -> str:
     return _page(title, f"<h1>{escape(title)}</h1><p>{escape(detail)}</p>")
+
+
+# ------------------------------------------------------------------------------------------ plain text (curl)
+def _summary(group: AlertGroup, integration_name: str) -> str:
+    source = f" from {integration_name}" if integration_name else ""
+    return f"#{group.number} {group.title}{source} (now {group.state.value})"
+
+
+def confirmation_text(link: ActionLink, group: AlertGroup, integration_name: str, acting_as: str) -> str:
+    return (
+        f"{ACTION_LABELS[link.action]} {_summary(group, integration_name)} as {acting_as}?\n"
+        "POST to this URL to do it (curl -X POST <this URL>), or open it in a browser.\n"
+    )
+
+
+def done_text(link: ActionLink, group: AlertGroup, integration_name: str) -> str:
+    return f"{_DONE[link.action]} ✓ {_summary(group, integration_name)}\n"
+
+
+def error_text(title: str, detail: str) -> str:
+    return f"{title}: {detail}\n"

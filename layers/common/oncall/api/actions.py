@@ -1,5 +1,6 @@
 """/actions/<token>: signed action links from notifications (no Authorization header: the signature is the
-authentication). GET shows a confirmation page, only POST acts; errors are pages too (JSON when asked)."""
+authentication). GET shows a confirmation page, only POST acts; errors are pages too. HTML when the client
+accepts it (browsers), JSON when it asks for it, else a line of text (curl)."""
 
 from __future__ import annotations
 
@@ -28,28 +29,27 @@ _TITLES = {
 }
 
 
-def _wants_json() -> bool:
+def _reply(status: int, html: str, text: str, json_body: dict) -> Response:
+    """HTML for browsers, JSON for scripts that ask for it, one line of text for anything else (curl)."""
     accept = header(router.current_event.raw_event, "accept")
-    return "application/json" in accept and "text/html" not in accept
-
-
-def _reply(status: int, html: str, json_body: dict) -> Response:
-    if _wants_json():
-        return Response(
-            status_code=status,
-            content_type=content_types.APPLICATION_JSON,
-            body=json.dumps(json_body, ensure_ascii=False),
-            headers={"Cache-Control": "no-store"},
-        )
-    return Response(
-        status_code=status, content_type="text/html; charset=utf-8", body=html, headers=action_pages.PAGE_HEADERS
-    )
+    if "text/html" in accept:
+        content_type, body = "text/html; charset=utf-8", html
+    elif "application/json" in accept:
+        content_type, body = content_types.APPLICATION_JSON, json.dumps(json_body, ensure_ascii=False)
+    else:
+        content_type, body = "text/plain; charset=utf-8", text
+    return Response(status_code=status, content_type=content_type, body=body, headers=action_pages.PAGE_HEADERS)
 
 
 def _error(error: OnCallError) -> Response:
     status = HTTPStatus.CONFLICT if isinstance(error, ConflictError) else status_for(error)
     title = _TITLES.get(status, "Something went wrong")
-    return _reply(status, action_pages.error_page(title, error.detail), {"detail": error.detail})
+    return _reply(
+        status,
+        action_pages.error_page(title, error.detail),
+        action_pages.error_text(title, error.detail),
+        {"detail": error.detail},
+    )
 
 
 def _links() -> ActionLinks:
@@ -75,9 +75,12 @@ def confirm(token: str):
     except OnCallError as error:
         return _error(error)
     acting_as = action_pages.actor_for(link, wiring.store()).label
-    html = action_pages.confirmation_page(link, group, integration_name, acting_as)
-    body = {"action": link.action, "method": "POST", "alert_group": _present(group)}
-    return _reply(HTTPStatus.OK, html, body)
+    return _reply(
+        HTTPStatus.OK,
+        action_pages.confirmation_page(link, group, integration_name, acting_as),
+        action_pages.confirmation_text(link, group, integration_name, acting_as),
+        {"action": link.action, "method": "POST", "acting_as": acting_as, "alert_group": _present(group)},
+    )
 
 
 @router.post("/actions/<token>")
@@ -88,8 +91,12 @@ def act(token: str):
     except OnCallError as error:
         return _error(error)
     metrics.add_metric(name="ActionLinksUsed", unit=MetricUnit.Count, value=1)
-    body = {"action": link.action, "done": True, "alert_group": _present(group)}
-    return _reply(HTTPStatus.OK, action_pages.done_page(link, group, integration_name), body)
+    return _reply(
+        HTTPStatus.OK,
+        action_pages.done_page(link, group, integration_name),
+        action_pages.done_text(link, group, integration_name),
+        {"action": link.action, "done": True, "alert_group": _present(group)},
+    )
 
 
 def _present(group: AlertGroup) -> dict:
