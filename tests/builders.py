@@ -7,7 +7,7 @@ from typing import Any
 from oncall import ids
 from oncall.api_schemas import ChainCreate, DefaultRouteIn, IntegrationCreate, RouteCreate, StepCreate
 from oncall.configuration import create_chain, create_integration, create_route, create_step
-from oncall.models import Alert, EscalationChain, Integration, Route
+from oncall.models import Alert, EscalationChain, Integration, NotificationRuleStep, Route, Team, User
 
 
 def integration(
@@ -84,3 +84,34 @@ def am_payload(status: str = "firing", alertname: str = "DiskFull", **extra: Any
         ],
         **extra,
     }
+
+
+def user(
+    store,
+    clock,
+    username: str,
+    *,
+    contacts: dict[str, str] | None = None,
+    rules: list[dict[str, Any]] | None = None,
+    important_rules: list[dict[str, Any]] | None = None,
+    team_ids: list[str] | None = None,
+) -> User:
+    """A person with contacts (default: one outbox contact named "outbox") and notification rules."""
+    created = User(
+        id=ids.public_id(ids.PREFIX_USER),
+        username=username,
+        name=username.title(),
+        contacts={"outbox": f"outbox://{username}"} if contacts is None else contacts,
+        default_rules=[NotificationRuleStep(**r) for r in rules or []],
+        important_rules=[NotificationRuleStep(**r) for r in important_rules or []],
+        team_ids=team_ids or [],
+        created_at=clock.now(),
+    )
+    store.put_user(created)
+    return created
+
+
+def team(store, clock, name: str) -> Team:
+    created = Team(id=ids.public_id(ids.PREFIX_TEAM), name=name, created_at=clock.now())
+    store.put_team(created)
+    return created

@@ -23,9 +23,11 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
+from oncall.action_links import ActionLinks  # noqa: E402
 from oncall.actions import ActionDeps  # noqa: E402
 from oncall.config_cache import ConfigCache  # noqa: E402
 from oncall.events import MemorySink  # noqa: E402
+from oncall.paging import Pager  # noqa: E402
 from tests.fakes import FakeEscalations, FakeNotifier, FakeQueue, FixedClock, InMemoryStore  # noqa: E402
 
 
@@ -62,3 +64,17 @@ def events() -> MemorySink:
 @pytest.fixture
 def deps(store, escalations, clock, events) -> ActionDeps:
     return ActionDeps(store=store, escalations=escalations, clock=clock, config=ConfigCache(store, 0), events=events)
+
+
+BASE_URL = "http://oncall.test"
+LINK_SECRET = "unit-test-action-link-secret"
+
+
+@pytest.fixture
+def links(clock) -> ActionLinks:
+    return ActionLinks(lambda: LINK_SECRET, clock, ttl_seconds=7 * 24 * 3600)
+
+
+@pytest.fixture
+def pager(deps, notifier, links) -> Pager:
+    return Pager(deps, notifier, BASE_URL, links)

@@ -12,6 +12,7 @@ from oncall.models import (
     Alert,
     AlertGroup,
     ApiToken,
+    DeploymentSettings,
     EscalationChain,
     EscalationStep,
     Heartbeat,
@@ -39,6 +40,8 @@ from oncall.store import (
     ItemChangedError,
     MissingReferenceError,
     ReferencedSinceError,
+    RotationChangedError,
+    RotationState,
     StoreConflictError,
     WebhookNameTakenError,
     schedule_user_ids,
@@ -80,6 +83,9 @@ class InMemoryStore:
         self.counters: dict[str, int] = {}
         self.maintenances: dict[str, Maintenance] = {}
         self.windows: dict[tuple[str, str], MaintenanceWindow] = {}
+        self.settings = DeploymentSettings()
+        self.rotations: dict[str, RotationState] = {}
+        self.picks: dict[tuple[str, str], str] = {}
         self.counter = 0
         self.webhooks: dict[str, Webhook] = {}
         self.webhook_claims: dict[tuple[str, str], tuple[int, str]] = {}  # (webhook, event) -> (attempt, status)
@@ -150,6 +156,9 @@ class InMemoryStore:
 
     def list_steps(self) -> list[EscalationStep]:
         return list(self.steps.values())
+
+    def delete_step(self, step_id: str) -> None:
+        self.steps.pop(step_id, None)
 
     def put_user(self, user: User) -> None:
         self.users[user.id] = user
@@ -226,6 +235,28 @@ class InMemoryStore:
     def get_api_token(self, digest: str) -> ApiToken | None:
         return self.api_tokens.get(digest)
 
+    def get_deployment_settings(self) -> DeploymentSettings:
+        return self.settings
+
+    def put_deployment_settings(self, settings: DeploymentSettings) -> None:
+        self.settings = settings
+
+    # round robin
+    def get_rotation(self, step_id: str) -> RotationState:
+        return self.rotations.get(step_id, RotationState())
+
+    def get_rotation_pick(self, group_id: str, key: str) -> str | None:
+        return self.picks.get((group_id, key))
+
+    def record_rotation_pick(
+        self, step_id: str, expected: RotationState, user_id: str, group_id: str, key: str
+    ) -> None:
+        with self._lock:
+            if self.get_rotation(step_id).version != expected.version or (group_id, key) in self.picks:
+                raise RotationChangedError(step_id)
+            self.rotations[step_id] = RotationState(last_user_id=user_id, version=expected.version + 1)
+            self.picks[(group_id, key)] = user_id
+
     # alerts and groups
     def put_alert(self, alert: Alert) -> None:
         with self._lock:
@@ -241,6 +272,9 @@ class InMemoryStore:
 
     def list_alerts(self, group_id: str) -> list[Alert]:
         return sorted((a for a in self.alerts.values() if a.group_id == group_id), key=lambda a: (a.received_at, a.id))
+
+    def alert_ids_since(self, group_id: str, since: datetime) -> list[str]:
+        return [a.id for a in self.list_alerts(group_id) if a.received_at >= since]
 
     def next_group_number(self) -> int:
         with self._lock:
@@ -312,6 +346,7 @@ class InMemoryStore:
             self.timeline = [e for e in self.timeline if e.group_id != group_id]
             self.deliveries = {d for d in self.deliveries if d[0] != group_id}
             self.group_webhook_responses.pop(group_id, None)
+            self.picks = {k: v for k, v in self.picks.items() if k[0] != group_id}
 
     def wipe_alerts(self, group_id: str, text: str) -> None:
         for alert in self.list_alerts(group_id):
@@ -520,12 +555,26 @@ class FakeEscalations:
     started: list[tuple[str, str]] = field(default_factory=list)  # escalations: (execution name, group id)
     timers: list[tuple[str, str, dict]] = field(default_factory=list)  # (execution name, kind, data)
     stopped: list[str] = field(default_factory=list)
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)  # execution -> (step, repetition)
 
-    def start(self, execution_name: str, group_id: str, kind: str = "escalation", data: dict | None = None) -> None:
+    def start(
+        self,
+        execution_name: str,
+        group_id: str,
+        kind: str = "escalation",
+        data: dict | None = None,
+        *,
+        step: int = 0,
+        repetition: int = 0,
+    ) -> None:
+        self.positions[execution_name] = (step, repetition)
         if kind == "escalation":
             self.started.append((execution_name, group_id))
         else:
             self.timers.append((execution_name, kind, data or {}))
+
+    def of_kind(self, kind: str) -> list[tuple[str, dict]]:
+        return [(name, data) for name, k, data in self.timers if k == kind]
 
     def stop(self, execution_name: str) -> None:
         self.stopped.append(execution_name)

@@ -642,6 +642,8 @@ Fire an alert:
   {fire}
 Resolve it:
   {resolve}
+Each notification printed below carries signed links: `curl -X POST <link>` acknowledges, resolves or
+silences from there (a browser GET shows a confirmation page first).
 
 Use the CLI in another terminal:
   export ONCALL_URL={stack.base_url}

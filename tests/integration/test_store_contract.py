@@ -7,6 +7,7 @@ import pytest
 from oncall import wiring
 from oncall.models import (
     AlertGroup,
+    DeploymentSettings,
     EscalationSnapshot,
     Heartbeat,
     HeartbeatSignal,
@@ -32,6 +33,8 @@ from oncall.store import (
     ItemChangedError,
     MissingReferenceError,
     ReferencedSinceError,
+    RotationChangedError,
+    RotationState,
 )
 from tests import builders
 from tests.fakes import FixedClock, InMemoryStore
@@ -490,3 +493,57 @@ def test_count_within_limit_counts_up_to_the_limit_per_key(any_store):
     assert [any_store.count_within_limit("C1#0", 2, clock.now()) for _ in range(3)] == [True, True, False]
     assert any_store.count_within_limit("C1#60", 2, clock.now())
     assert any_store.count_within_limit("C2#0", 2, clock.now())
+
+
+def test_deployment_settings_round_trip(any_store):
+    assert any_store.get_deployment_settings() == DeploymentSettings()
+    saved = DeploymentSettings(acknowledge_remind_timeout=60, unacknowledge_timeout=15)
+    any_store.put_deployment_settings(saved)
+    assert any_store.get_deployment_settings() == saved
+
+
+def test_steps_can_be_deleted(any_store):
+    clock = FixedClock()
+    builders.chain(any_store, clock, [{"type": "wait", "duration": 120}, {"type": "resolve"}], name="c")
+    wait = next(s for s in any_store.list_steps() if s.type == "wait")
+    any_store.delete_step(wait.id)
+    assert [s.type for s in any_store.list_steps()] == ["resolve"] and any_store.get_step(wait.id) is None
+
+
+def test_rotation_moves_only_from_the_state_it_was_read_in(any_store):
+    assert any_store.get_rotation("E1") == RotationState()
+    any_store.record_rotation_pick("E1", RotationState(), "UALICE", "I1", "x#0#0")
+    assert any_store.get_rotation("E1") == RotationState(last_user_id="UALICE", version=1)
+    assert any_store.get_rotation_pick("I1", "x#0#0") == "UALICE"
+    with pytest.raises(RotationChangedError):  # moved since (a stale read): nothing written
+        any_store.record_rotation_pick("E1", RotationState(), "UBOB", "I2", "y#0#0")
+    with pytest.raises(RotationChangedError):  # this pick exists already
+        any_store.record_rotation_pick("E1", any_store.get_rotation("E1"), "UBOB", "I1", "x#0#0")
+    assert any_store.get_rotation_pick("I2", "y#0#0") is None
+    any_store.record_rotation_pick("E1", any_store.get_rotation("E1"), "UBOB", "I2", "y#0#0")
+    assert any_store.get_rotation("E1") == RotationState(last_user_id="UBOB", version=2)
+
+
+def test_alert_ids_since(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1 = builders.alert(any_store, clock, integration, {"n": 1})
+    group = _group(integration, route, a1, "K", clock)
+    any_store.create_group(group, a1)
+    clock.advance(minutes=5)
+    a2 = builders.alert(any_store, clock, integration, {"n": 2})
+    any_store.add_alert_to_group(group, a2, must_be_open=True)
+    assert sorted(any_store.alert_ids_since(group.id, a1.received_at)) == sorted([a1.id, a2.id])
+    assert any_store.alert_ids_since(group.id, a2.received_at) == [a2.id]
+    assert any_store.alert_ids_since("INOPE", a1.received_at) == []
+
+
+def test_rotation_picks_go_with_the_group(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1 = builders.alert(any_store, clock, integration, {"n": 1})
+    group = _group(integration, route, a1, "K", clock)
+    any_store.create_group(group, a1)
+    any_store.record_rotation_pick("E1", RotationState(), "UALICE", group.id, "k")
+    any_store.delete_group(group.id)
+    assert any_store.get_rotation_pick(group.id, "k") is None

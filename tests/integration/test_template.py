@@ -120,5 +120,33 @@ def test_escalate_function_can_address_its_own_state_machine():
     arn = escalate["Environment"]["Variables"]["ESCALATION_STATE_MACHINE_ARN"]
     assert name == {"Fn::Sub": "${AWS::StackName}-escalation"}
     assert arn["Fn::Sub"].endswith(":stateMachine:" + name["Fn::Sub"])
+
+
+def test_action_links_are_served_without_api_auth_and_signed_with_their_own_secret():
+    events = FUNCTIONS["ApiFunction"]["Properties"]["Events"]
+    assert {(e["Properties"]["Path"], e["Properties"]["Method"]) for e in events.values()} >= {
+        ("/actions/{token}", "GET"),
+        ("/actions/{token}", "POST"),
+    }
+    secret = RESOURCES["ActionLinkSecret"]["Properties"]["GenerateSecretString"]
+    assert secret["PasswordLength"] >= 32
+    for function in ("ApiFunction", "EscalateFunction"):
+        props = FUNCTIONS[function]["Properties"]
+        assert props["Environment"]["Variables"]["ACTION_LINK_SECRET_ARN"] == {"Ref": "ActionLinkSecret"}
+        readable = [
+            p["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]
+            for p in props["Policies"]
+            if "AWSSecretsManagerGetSecretValuePolicy" in p
+        ]
+        assert {"Ref": "ActionLinkSecret"} in readable
+
+
+def test_the_escalate_function_starts_executions_of_its_own_state_machine_without_a_cycle():
+    machine = RESOURCES["EscalationStateMachine"]["Properties"]
+    assert machine["Name"] == {"Fn::Sub": "${AWS::StackName}-escalation"}
+    escalate = FUNCTIONS["EscalateFunction"]["Properties"]
+    arn = escalate["Environment"]["Variables"]["ESCALATION_STATE_MACHINE_ARN"]["Fn::Sub"]
+    assert arn.endswith(":stateMachine:${AWS::StackName}-escalation")
+    assert "EscalationStateMachine" not in json.dumps(escalate)  # no Ref/GetAtt back to the machine
     policies = json.dumps(escalate["Policies"])
     assert "StepFunctionsExecutionPolicy" in policies and "states:StopExecution" in policies

@@ -62,3 +62,13 @@ def test_template_intrinsics_resolve():
 def test_schedule_period():
     assert Schedule("rate(1 minute)", "F").period_seconds == 60
     assert Schedule("rate(2 hours)", "F").period_seconds == 7200
+
+
+def test_path_parameter_routes_match_one_segment():
+    routes = [*ROUTES, HttpRoute("GET", "/actions/{token}", "ApiFunction"), HttpRoute("POST", "/actions/{token}", "X")]
+    route, params = match_route(routes, "GET", "/actions/I1.acknowledge.9.-.sig")
+    assert (route.function, params) == ("ApiFunction", {"token": "I1.acknowledge.9.-.sig"})
+    assert match_route(routes, "POST", "/actions/abc/")[0].function == "X"
+    assert match_route(routes, "GET", "/actions/") is None
+    assert match_route(routes, "GET", "/actions/a/b") is None
+    assert match_route(routes, "DELETE", "/actions/abc") is None

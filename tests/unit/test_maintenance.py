@@ -10,6 +10,7 @@ from oncall.alert_processing import process_alert
 from oncall.errors import ConflictError, ValidationError
 from oncall.escalation import run_escalation
 from oncall.models import SYSTEM, Actor, ActorKind, IngestMessage, MaintenanceMode, ResolvedBy
+from oncall.paging import Pager
 from tests import builders
 
 ALICE = Actor(kind=ActorKind.USER, user_id="UALICE", name="alice")
@@ -137,10 +138,10 @@ def test_debug_mode_escalates_as_a_dry_run(prod, store, deps, notifier):
     during = prod.fire("During")
     # the group is routed and its escalation starts as usual
     assert during.group_created and during.escalation_started
-    dry = maintenance.DryRunNotifier(notifier, deps)
+    pager = Pager(deps, maintenance.DryRunNotifier(notifier, deps), "https://x")
     for outcome in (during, before):
         group = store.get_group(outcome.group_id)
-        run_escalation(group.id, 0, group.escalation.execution_name, deps=deps, notifier=dry, base_url="https://x")
+        run_escalation(group.id, 0, group.escalation.execution_name, pager=pager)
     # but only the group created before debug mode was delivered; the other one has a readable dry run
     assert [n.group_id for n in notifier.delivered] == [before.group_id]
     [entry] = [e for e in store.list_timeline(during.group_id) if e.type == "would_have_notified"]

@@ -20,15 +20,34 @@ _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-ww
 
 
 def match_route(routes: list[HttpRoute], method: str, path: str) -> tuple[HttpRoute, dict[str, str]] | None:
+    """API Gateway's matching: literal segments, `{name}` (one segment), a trailing `{proxy+}` (the rest)."""
     for route in routes:
         if route.method not in ("ANY", method):
             continue
         prefix, _, tail = route.path.partition("{proxy+}")
-        if tail == "" and prefix and path.startswith(prefix) and len(path) > len(prefix):
+        if "{proxy+}" in route.path and tail == "" and prefix and path.startswith(prefix) and len(path) > len(prefix):
             return route, {"proxy": path[len(prefix) :]}
         if path == route.path:
             return route, {}
+        parameters = _match_segments(route.path, path)
+        if parameters is not None:
+            return route, parameters
     return None
+
+
+def _match_segments(pattern: str, path: str) -> dict[str, str] | None:
+    expected, actual = pattern.strip("/").split("/"), path.rstrip("/").strip("/").split("/")
+    if "{" not in pattern or "{proxy+}" in pattern or len(expected) != len(actual):
+        return None
+    parameters: dict[str, str] = {}
+    for want, got in zip(expected, actual, strict=True):
+        if want.startswith("{") and want.endswith("}"):
+            if not got:
+                return None
+            parameters[want[1:-1]] = got
+        elif want != got:
+            return None
+    return parameters
 
 
 def build_event(

@@ -17,6 +17,13 @@ import requests
 
 from oncall_cli.local import moto_patches
 
+ACTION_NAMES = {
+    "acknowledge": "✔ acknowledge",
+    "resolve": "✔ resolve",
+    "silence_1h": "✔ silence 1 h",
+    "acknowledge_again": "✔ acknowledge again",
+}
+
 
 @dataclass(frozen=True)
 class LocalSettings:
@@ -146,8 +153,12 @@ class LocalStack:
 
     @staticmethod
     def _show_notification(notification: dict) -> None:
-        print(f"\n📣 {notification['channel']}  {notification['title']}", flush=True)
+        who = f" → {notification['user_id']}" if notification.get("user_id") else ""
+        print(f"\n📣 {notification['channel']}{who}  {notification['title']}", flush=True)
         for line in (notification.get("message") or "").splitlines()[:12]:
             print(f"   {line}", flush=True)
         if notification.get("link"):
             print(f"   {notification['link']}", flush=True)
+        # Signed one-click actions: open one in a browser (GET shows a confirmation page) or POST it.
+        for action, url in (notification.get("action_links") or {}).items():
+            print(f"   {ACTION_NAMES.get(action, action):<18} curl -X POST {url}", flush=True)

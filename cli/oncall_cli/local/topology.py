@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,7 +100,7 @@ def create_topology(
     resolver.physical["HttpApi"] = "local"
     _create_table(template, resolver, stack_name)
     _create_queues(template, resolver)
-    _create_secret(resolver, admin_token)
+    _create_secrets(template, resolver, admin_token)
     _verify_sender(notification_sender)
     functions = _create_functions(template, resolver)
     sm_arn = _create_state_machine(template, resolver, stack_name)
@@ -161,10 +162,16 @@ def _create_queues(template: dict[str, Any], resolver: Resolver) -> None:
         resolver.attributes[(logical_id, "QueueName")] = name
 
 
-def _create_secret(resolver: Resolver, admin_token: str) -> None:
-    secrets = boto3.client("secretsmanager")
-    arn = secrets.create_secret(Name="oncall-local-admin-token", SecretString=admin_token or "unset")["ARN"]
-    resolver.physical["AdminTokenSecret"] = arn
+def _create_secrets(template: dict[str, Any], resolver: Resolver, admin_token: str) -> None:
+    """Every secret of the template: AdminTokenSecret holds the admin token, the others (ActionLinkSecret) a
+    fresh random value, as GenerateSecretString would."""
+    client = boto3.client("secretsmanager")
+    for logical_id in resources_of_type(template, "AWS::SecretsManager::Secret"):
+        if logical_id == "AdminTokenSecret":
+            name, value = "oncall-local-admin-token", admin_token or "unset"
+        else:
+            name, value = f"oncall-local-{logical_id}", secrets.token_urlsafe(48)
+        resolver.physical[logical_id] = client.create_secret(Name=name, SecretString=value)["ARN"]
 
 
 def _verify_sender(address: str) -> None:

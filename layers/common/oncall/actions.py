@@ -22,13 +22,17 @@ from oncall.config_cache import ConfigCache
 from oncall.errors import ConflictError, NotFoundError
 from oncall.escalation_plan import plan_escalation
 from oncall.events import EventSink, GroupEvent, GroupEventType
-from oncall.models import SYSTEM, Actor, AlertGroup, AlertGroupState, ResolvedBy
+from oncall.models import SYSTEM, Actor, ActorKind, AlertGroup, AlertGroupState, ResolvedBy
 from oncall.store import GroupChangedError, Store
 from oncall.workflows import Escalations
 
 _MAX_ATTEMPTS = 8
 UNSILENCE_TIMER = "unsilence"
+ACK_REMINDER_TIMER = "ack_reminder"
+AUTO_UNACK_TIMER = "auto_unack"
 FOREVER = -1
+# OnCall's ACKNOWLEDGE_REMINDER_TASK_EXPIRY_DAYS: reminders are not renewed for older groups.
+ACK_REMINDER_MAX_AGE = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,12 @@ def _restarted_escalation(group: AlertGroup, deps: ActionDeps, now: datetime) ->
     route = deps.store.get_route(group.route_id)
     steps = deps.config.steps_of(route.escalation_chain_id) if route and route.escalation_chain_id else []
     snapshot = plan_escalation(f"{group.id}-{restarts}", route, steps, now) if route else None
-    return {"escalation": snapshot, "escalation_finished": snapshot is None, "escalation_restarts": restarts}
+    return {
+        "escalation": snapshot,
+        "escalation_finished": snapshot is None,
+        "escalation_restarts": restarts,
+        "escalation_pause": None,
+    }
 
 
 def _apply_effects(
@@ -128,7 +137,42 @@ def _silence_cleared() -> dict[str, Any]:
 
 
 def _ack_cleared() -> dict[str, Any]:
-    return {"acknowledged": False, "acknowledged_at": None, "acknowledged_by": None}
+    return {"acknowledged": False, "acknowledged_at": None, "acknowledged_by": None, "ack_confirmed_at": None}
+
+
+def _stamp(moment: datetime) -> str:
+    """A timestamp usable in an execution name."""
+    return moment.strftime("%Y%m%dT%H%M%S%f")
+
+
+def ack_reminder_timer(group_id: str, confirmed_at: datetime, count: int, fire_at: datetime) -> tuple[str, str, dict]:
+    """The timer that reminds whoever acknowledged (see reminders.py). `confirmed_at` ties it to one
+    acknowledgement: once the group is unacknowledged or the acknowledgement confirmed again, it does nothing."""
+    data = {"fire_at": iso(fire_at), "confirmed_at": iso(confirmed_at), "count": count}
+    return f"{group_id}-ackr-{_stamp(confirmed_at)}-{count}", ACK_REMINDER_TIMER, data
+
+
+def auto_unack_timer(group_id: str, confirmed_at: datetime, count: int, fire_at: datetime) -> tuple[str, str, dict]:
+    data = {"fire_at": iso(fire_at), "confirmed_at": iso(confirmed_at), "count": count}
+    return f"{group_id}-unack-{_stamp(confirmed_at)}-{count}", AUTO_UNACK_TIMER, data
+
+
+def acknowledgement_is(group: AlertGroup | None, data: dict[str, Any]) -> bool:
+    """Is `group` still acknowledged by the acknowledgement (or confirmation) a timer was made for?"""
+    return (
+        group is not None
+        and group.acknowledged
+        and not group.resolved
+        and group.ack_confirmed_at is not None
+        and iso(group.ack_confirmed_at) == data.get("confirmed_at")
+    )
+
+
+def _first_reminder(group: AlertGroup, deps: ActionDeps, now: datetime) -> list[tuple[str, str, dict]]:
+    minutes = deps.config.deployment_settings().acknowledge_remind_timeout
+    if minutes <= 0 or now - group.started_at > ACK_REMINDER_MAX_AGE:
+        return []
+    return [ack_reminder_timer(group.id, now, 1, now + timedelta(minutes=minutes))]
 
 
 def _attached_refusal(group: AlertGroup, strict: bool, verb: str) -> None:
@@ -150,7 +194,12 @@ class _StopMaintenanceInstead(Exception):
 
 
 # ------------------------------------------------------------------------------------------ acknowledge
-def acknowledge(group_id: str, actor: Actor, deps: ActionDeps, *, strict: bool = True) -> AlertGroup:
+def acknowledge(
+    group_id: str, actor: Actor, deps: ActionDeps, *, strict: bool = True, remind: bool = True
+) -> AlertGroup:
+    """`remind`: schedule acknowledge reminders (deployment settings) — for people and API tokens, not for
+    the alert source, automatic actions or groups acknowledged through their root."""
+
     def decide(group: AlertGroup, now: datetime) -> _Plan:
         _maintenance_incident_refusal(group, strict, "acknowledge")
         if group.resolved:
@@ -160,17 +209,68 @@ def acknowledge(group_id: str, actor: Actor, deps: ActionDeps, *, strict: bool =
         if strict:
             _attached_refusal(group, strict, "acknowledge")
         plan = _Plan(
-            changes={"acknowledged": True, "acknowledged_at": now, "acknowledged_by": actor, **_silence_cleared()},
+            changes={
+                "acknowledged": True,
+                "acknowledged_at": now,
+                "acknowledged_by": actor,
+                "ack_confirmed_at": now,
+                **_silence_cleared(),
+            },
             stop_escalation=True,
             event=GroupEventType.ACKNOWLEDGED,
-            cascade=lambda gid, d: acknowledge(gid, actor, d, strict=False),
+            cascade=lambda gid, d: acknowledge(gid, actor, d, strict=False, remind=False),
         )
+        if remind and actor.kind in (ActorKind.USER, ActorKind.API) and group.root_group_id is None:
+            plan.timers.extend(_first_reminder(group, deps, now))
         if group.silenced:
             plan.timeline.append((timeline.UNSILENCED, f"Unsilenced by {actor.label} (acknowledged)."))
         plan.timeline.append((timeline.ACKNOWLEDGED, f"Acknowledged by {actor.label}."))
         return plan
 
     return _transition(group_id, deps, actor, decide)
+
+
+def confirm_acknowledgement(group_id: str, actor: Actor, deps: ActionDeps) -> AlertGroup:
+    """The answer to an acknowledge reminder ("still working on it"): the acknowledgement stays, the pending
+    auto-unacknowledge is off, and the next reminder comes one reminder period from now."""
+
+    def decide(group: AlertGroup, now: datetime) -> _Plan:
+        if group.resolved:
+            _refuse(True, "The alert group is already resolved.")
+        if not group.acknowledged:
+            _refuse(True, "The alert group is not acknowledged any more; acknowledge it instead.")
+        return _Plan(
+            changes={"ack_confirmed_at": now},
+            timers=_first_reminder(group, deps, now),
+            timeline=[(timeline.ACKNOWLEDGEMENT_CONFIRMED, f"{actor.label} is still working on it.")],
+        )
+
+    return _transition(group_id, deps, actor, decide)
+
+
+def auto_unacknowledge(group_id: str, data: dict[str, Any], deps: ActionDeps) -> None:
+    """The auto-unacknowledge timer fired: nobody confirmed the acknowledgement after its reminder, so the
+    group goes back to firing and escalation restarts (OnCall's AUTO_UN_ACK). Stale timers do nothing."""
+
+    def decide(group: AlertGroup, now: datetime) -> _Plan:
+        if not acknowledgement_is(group, data):
+            raise _Skip("stale auto-unacknowledge timer")
+        return _Plan(
+            changes={**_ack_cleared(), **_silence_cleared()},
+            restart_escalation=group.root_group_id is None,
+            timeline=[
+                (
+                    timeline.AUTO_UNACKNOWLEDGED,
+                    "Nobody confirmed the acknowledgement after the reminder: unacknowledged automatically; "
+                    "escalation restarts.",
+                )
+            ],
+            event=GroupEventType.UNACKNOWLEDGED,
+            cascade=lambda gid, d: unacknowledge(gid, SYSTEM, d, strict=False),
+        )
+
+    if deps.store.get_group(group_id) is not None:
+        _transition(group_id, deps, SYSTEM, decide)
 
 
 def unacknowledge(group_id: str, actor: Actor, deps: ActionDeps, *, strict: bool = True) -> AlertGroup:

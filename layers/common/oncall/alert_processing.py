@@ -12,6 +12,7 @@ from datetime import datetime
 
 from oncall import actions, auto_resolve, ids, maintenance, timeline
 from oncall.actions import ActionDeps
+from oncall.escalation import can_pause, resume_if_paused
 from oncall.escalation_plan import plan_escalation
 from oncall.events import GroupEvent, GroupEventType
 from oncall.grouping import AlertSignals, Placement, evaluate_signals, place_alert
@@ -93,6 +94,10 @@ def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome
         resolved = actions.resolve(group.id, SOURCE, deps, strict=False, resolved_by=ResolvedBy.SOURCE).resolved
     # Repeated on redelivery on purpose: the timer is named after the alert, so starting it again is harmless.
     timer = not resolved and auto_resolve.schedule(integration, group, alert, deps)
+    if not placement.created and can_pause(group) and not resolved and not acknowledged:
+        # A "notify if X alerts in Y minutes" step paused the escalation: this alert resumes it (OnCall §5.4).
+        # Read again: the pause may have been written after this group was read (the escalation checks too).
+        started = resume_if_paused(group.id, deps)
     return ProcessOutcome(
         alert.id,
         group.id,

@@ -7,7 +7,7 @@ stored entities never leak storage details and the wire format has one home.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -23,6 +23,7 @@ from oncall.masking import mask_url
 from oncall.models import (
     Alert,
     AlertGroup,
+    DeploymentSettings,
     EscalationChain,
     EscalationStep,
     Heartbeat,
@@ -33,6 +34,7 @@ from oncall.models import (
     NotificationRuleStep,
     Route,
     Schedule,
+    StepType,
     Team,
     User,
     Webhook,
@@ -126,13 +128,72 @@ class ChainCreate(_Request):
     team_id: str | None = None
 
 
-class StepCreate(_Request):
-    escalation_chain_id: str
-    type: Literal["wait", "notify_channel", "resolve"]
-    position: int = -1
-    duration: int | None = Field(default=None, ge=60, le=86400)
+StepTypeName = Literal[
+    "wait",
+    "notify_persons",
+    "notify_person_next_each_time",
+    "notify_on_call_from_schedule",
+    "notify_team_members",
+    "trigger_webhook",
+    "resolve",
+    "notify_if_time_from_to",
+    "notify_if_num_alerts_in_window",
+    "repeat_escalation",
+    "notify_channel",
+]
+
+# The fields each step type has (public API names); responses show only these, requests may send others
+# (they are ignored, as OnCall does).
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    StepType.WAIT: ("duration",),
+    StepType.NOTIFY_PERSONS: ("persons_to_notify", "important"),
+    StepType.NOTIFY_PERSON_NEXT_EACH_TIME: ("persons_to_notify_next_each_time", "important"),
+    StepType.NOTIFY_ON_CALL_FROM_SCHEDULE: ("notify_on_call_from_schedule", "important"),
+    StepType.NOTIFY_TEAM_MEMBERS: ("team_to_notify", "important"),
+    StepType.TRIGGER_WEBHOOK: ("action_to_trigger",),
+    StepType.RESOLVE: (),
+    StepType.NOTIFY_IF_TIME_FROM_TO: ("notify_if_time_from", "notify_if_time_to"),
+    StepType.NOTIFY_IF_NUM_ALERTS_IN_WINDOW: ("num_alerts_in_window", "num_minutes_in_window"),
+    StepType.REPEAT_ESCALATION: (),
+    StepType.NOTIFY_CHANNEL: ("channel", "important"),
+}
+
+_UserIds = list[Annotated[str, Field(min_length=1, max_length=64)]]
+
+
+class StepFields(_Request):
+    """The type-specific fields of an escalation policy (public API v1 names)."""
+
+    duration: int | None = Field(default=None, ge=60, le=86400, description="wait: seconds")
     channel: str | None = Field(default=None, min_length=1, max_length=2048)
-    important: bool = False
+    important: bool | None = None
+    persons_to_notify: _UserIds | None = Field(default=None, max_length=50)
+    persons_to_notify_next_each_time: _UserIds | None = Field(default=None, max_length=50)
+    notify_on_call_from_schedule: str | None = Field(default=None, min_length=1, max_length=64)
+    team_to_notify: str | None = Field(default=None, min_length=1, max_length=64)
+    action_to_trigger: str | None = Field(default=None, min_length=1, max_length=64)
+    notify_if_time_from: str | None = Field(default=None, max_length=16, description="HH:MM:SSZ (UTC)")
+    notify_if_time_to: str | None = Field(default=None, max_length=16, description="HH:MM:SSZ (UTC)")
+    num_alerts_in_window: int | None = Field(default=None, ge=1, le=100_000)
+    num_minutes_in_window: int | None = Field(default=None, ge=1, le=1440)
+
+
+class StepCreate(StepFields):
+    escalation_chain_id: str
+    type: StepTypeName
+    position: int = -1
+
+
+class StepUpdate(StepFields):
+    """PUT /escalation_policies/{id}: only the fields sent change; `position` moves the step."""
+
+    type: StepTypeName | None = None
+    position: int | None = None
+
+
+class SettingsUpdate(_Request):
+    acknowledge_remind_timeout: int | None = Field(default=None, ge=0, le=14 * 24 * 60, description="minutes")
+    unacknowledge_timeout: int | None = Field(default=None, ge=0, le=24 * 60, description="minutes")
 
 
 class DemoAlertRequest(_Request):
@@ -286,12 +347,13 @@ def present_step(step: EscalationStep) -> dict[str, Any]:
         "position": step.position,
         "type": step.type.value,
     }
-    if step.type == "wait":
-        body["duration"] = step.duration
-    if step.type == "notify_channel":
-        body["channel"] = step.channel
-        body["important"] = step.important
+    for name in STEP_FIELDS[step.type]:
+        body[name] = getattr(step, name)
     return body
+
+
+def present_settings(settings: DeploymentSettings) -> dict[str, Any]:
+    return settings.model_dump(mode="json")
 
 
 def present_alert(alert: Alert) -> dict[str, Any]:

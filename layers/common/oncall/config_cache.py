@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from oncall.models import EscalationStep, Heartbeat, Integration, Route, Webhook
+from oncall.models import DeploymentSettings, EscalationStep, Heartbeat, Integration, Route, Webhook
 from oncall.store import Store
 
 
@@ -64,3 +64,6 @@ class ConfigCache:
     def heartbeat(self, integration_id: str) -> Heartbeat | None:
         """The heartbeat's settings as the ping path uses them (its state in this copy may be stale)."""
         return self._cached(f"heartbeat:{integration_id}", lambda: self._store.get_heartbeat(integration_id))
+
+    def deployment_settings(self) -> DeploymentSettings:
+        return self._cached("settings", self._store.get_deployment_settings)

@@ -2,12 +2,14 @@
 
 Keys (pk / sk):
   CFG#<KIND> / <id>                 configuration: INTEGRATION, ROUTE, CHAIN, STEP, USER, TEAM, SCHEDULE,
-                                     APITOKEN (sk = digest)
+                                     APITOKEN (sk = digest), SETTINGS (sk = deployment)
+  ROTATION#<step id> / ROTATION      round robin of a notify_person_next_each_time step: last_user_id, version
   TOKEN#<integration token> / TOKEN  -> integration_id (a consistent lookup for ingest)
   ALERT#<id> / ALERT                 one received alert; gsi1 = ALERTS#<group> / <received_at>#<id> once grouped
   GROUP#<id> / GROUP                 an alert group; gsi1 = GROUPS / <started_at>#<id>
   GROUP#<id> / LOG#<at>#<n>          its timeline
   GROUP#<id> / DELIVERY#<key>        delivery claims (idempotency of notifications)
+  GROUP#<id> / PICK#<key>            the user a round-robin step picked for this group (retries repeat it)
   GKEY#<grouping key> / GKEY         open_group_id (present while a group is open), last_resolved_group_id
   COUNTER / alert_group_number       the per-deployment group number (#N in titles)
   RATE#<key> / RATE                  a fixed-window rate counter (n); expires_at = TTL (epoch seconds)
@@ -44,6 +46,7 @@ from oncall.models import (
     Alert,
     AlertGroup,
     ApiToken,
+    DeploymentSettings,
     EscalationChain,
     EscalationStep,
     Heartbeat,
@@ -69,6 +72,8 @@ from oncall.store import (
     ItemChangedError,
     MissingReferenceError,
     ReferencedSinceError,
+    RotationChangedError,
+    RotationState,
     StoreConflictError,
     WebhookNameTakenError,
     schedule_user_ids,
@@ -285,6 +290,9 @@ class DynamoStore:
     def list_steps(self) -> list[EscalationStep]:
         return self._list_config("STEP", EscalationStep)
 
+    def delete_step(self, step_id: str) -> None:
+        self._delete_config("STEP", step_id)
+
     def _delete_config(self, kind: str, sort_key: str) -> None:
         self._ddb.delete_item(TableName=self._table, Key=_key(f"CFG#{kind}", sort_key))
 
@@ -406,6 +414,58 @@ class DynamoStore:
     def get_api_token(self, digest: str) -> ApiToken | None:
         return _load(ApiToken, self._get("CFG#APITOKEN", digest))
 
+    def get_deployment_settings(self) -> DeploymentSettings:
+        return _load(DeploymentSettings, self._get("CFG#SETTINGS", "deployment")) or DeploymentSettings()
+
+    def put_deployment_settings(self, settings: DeploymentSettings) -> None:
+        self._put_config("SETTINGS", settings, "deployment")
+
+    # ------------------------------------------------------------------------------------- round robin
+    def get_rotation(self, step_id: str) -> RotationState:
+        item = self._get(f"ROTATION#{step_id}", "ROTATION")
+        if not item:
+            return RotationState()
+        return RotationState(
+            last_user_id=item.get("last_user_id", {}).get("S"), version=int(item.get("version", {}).get("N", "0"))
+        )
+
+    def get_rotation_pick(self, group_id: str, key: str) -> str | None:
+        item = self._get(f"GROUP#{group_id}", f"PICK#{key}")
+        return item["user_id"]["S"] if item else None
+
+    def record_rotation_pick(
+        self, step_id: str, expected: RotationState, user_id: str, group_id: str, key: str
+    ) -> None:
+        condition = "attribute_not_exists(pk)" if expected.version == 0 else "version = :expected"
+        values: dict[str, Any] = {":u": {"S": user_id}, ":v": {"N": str(expected.version + 1)}}
+        if expected.version:
+            values[":expected"] = {"N": str(expected.version)}
+        try:
+            self._ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": _key(f"ROTATION#{step_id}", "ROTATION"),
+                            "UpdateExpression": "SET last_user_id = :u, version = :v",
+                            "ConditionExpression": condition,
+                            "ExpressionAttributeValues": values,
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": {**_key(f"GROUP#{group_id}", f"PICK#{key}"), "user_id": {"S": user_id}},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException":
+                raise RotationChangedError(step_id) from error
+            raise
+
     # ------------------------------------------------------------------------------------- alerts
     def put_alert(self, alert: Alert) -> None:
         self._ddb.put_item(
@@ -427,6 +487,15 @@ class DynamoStore:
             ExpressionAttributeValues={":pk": {"S": f"ALERTS#{group_id}"}},
         )
         return [a for a in (_load(Alert, i) for i in items) if a is not None]
+
+    def alert_ids_since(self, group_id: str, since: datetime) -> list[str]:
+        items = self._query(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk AND gsi1sk >= :since",
+            ExpressionAttributeValues={":pk": {"S": f"ALERTS#{group_id}"}, ":since": {"S": iso(since)}},
+            ProjectionExpression="gsi1sk",
+        )
+        return [item["gsi1sk"]["S"].rsplit("#", 1)[1] for item in items]
 
     def _assign_alert(self, alert: Alert, group_id: str) -> dict[str, Any]:
         return {

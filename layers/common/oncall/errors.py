@@ -48,6 +48,10 @@ class PermissionDeniedError(OnCallError):
     pass
 
 
+class ActionLinkError(OnCallError):
+    """A signed action link that was tampered with, names an unknown action or has expired (403)."""
+
+
 class IntegrationTokenError(OnCallError):
     """Unknown integration token on the ingest path (403, as OnCall)."""
 

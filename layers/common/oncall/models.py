@@ -75,13 +75,36 @@ class EscalationChain(Entity):
 
 
 class StepType(StrEnum):
+    """OnCall's public step types (§5.2) except the Slack- and Grafana-Incident-only ones, plus our
+    `notify_channel` extension (notify a channel URL directly)."""
+
     WAIT = "wait"
-    NOTIFY_CHANNEL = "notify_channel"
+    NOTIFY_PERSONS = "notify_persons"
+    NOTIFY_PERSON_NEXT_EACH_TIME = "notify_person_next_each_time"
+    NOTIFY_ON_CALL_FROM_SCHEDULE = "notify_on_call_from_schedule"
+    NOTIFY_TEAM_MEMBERS = "notify_team_members"
+    TRIGGER_WEBHOOK = "trigger_webhook"
     RESOLVE = "resolve"
+    NOTIFY_IF_TIME_FROM_TO = "notify_if_time_from_to"
+    NOTIFY_IF_NUM_ALERTS_IN_WINDOW = "notify_if_num_alerts_in_window"
+    REPEAT_ESCALATION = "repeat_escalation"
+    NOTIFY_CHANNEL = "notify_channel"
+
+
+# Step types that page people (or a channel) and so honour `important`.
+NOTIFY_STEP_TYPES = frozenset(
+    {
+        StepType.NOTIFY_PERSONS,
+        StepType.NOTIFY_PERSON_NEXT_EACH_TIME,
+        StepType.NOTIFY_ON_CALL_FROM_SCHEDULE,
+        StepType.NOTIFY_TEAM_MEMBERS,
+        StepType.NOTIFY_CHANNEL,
+    }
+)
 
 
 class EscalationStep(Entity):
-    """One escalation policy of a chain (OnCall's EscalationPolicy)."""
+    """One escalation policy of a chain (OnCall's EscalationPolicy). Field names are the public API's."""
 
     id: str
     escalation_chain_id: str
@@ -90,6 +113,15 @@ class EscalationStep(Entity):
     duration: int | None = None  # wait: seconds
     channel: str | None = None  # notify_channel: an Apprise URL, or outbox:// for the local outbox
     important: bool = False
+    persons_to_notify: list[str] = Field(default_factory=list)  # notify_persons: user ids
+    persons_to_notify_next_each_time: list[str] = Field(default_factory=list)  # round robin: user ids
+    notify_on_call_from_schedule: str | None = None  # schedule id
+    team_to_notify: str | None = None  # team id
+    action_to_trigger: str | None = None  # outgoing webhook id
+    notify_if_time_from: str | None = None  # "HH:MM:SSZ" (UTC)
+    notify_if_time_to: str | None = None  # "HH:MM:SSZ" (UTC)
+    num_alerts_in_window: int | None = None  # X
+    num_minutes_in_window: int | None = None  # Y
     created_at: datetime
 
 
@@ -297,6 +329,16 @@ class EscalationSnapshot(Entity):
     chain_id: str
     steps: list[EscalationStep]
     started_at: datetime
+    resumes: int = 0  # how often a paused escalation was resumed by a new alert (names the executions)
+
+
+class EscalationPause(Entity):
+    """A "notify if X alerts in Y minutes" step paused the escalation: the next alert added to the group
+    resumes it from `step` (same snapshot, same repetition)."""
+
+    step: int
+    repetition: int = 0
+    at: datetime
 
 
 class AlertGroup(Entity):
@@ -333,6 +375,10 @@ class AlertGroup(Entity):
     escalation_finished: bool = False
     escalation_restarts: int = 0
     maintenance: MaintenanceMark | None = None  # see maintenance.py
+    escalation_pause: EscalationPause | None = None
+    # When the acknowledgement was last made or confirmed ("still working on it?"); reminders and the
+    # auto-unacknowledge timer carry it and do nothing once it changed.
+    ack_confirmed_at: datetime | None = None
 
     @property
     def state(self) -> AlertGroupState:
@@ -402,6 +448,15 @@ class PendingHeartbeatAlert(Entity):
     kind: Literal["missing", "restored"]
     alert_id: str
     reason: str
+
+
+class DeploymentSettings(Entity):
+    """Deployment-wide behaviour (GET/PUT /api/v1/settings)."""
+
+    # Minutes after an acknowledgement (and after each confirmation) to remind; 0 = never.
+    acknowledge_remind_timeout: int = 0
+    # Minutes after a reminder without confirmation to unacknowledge automatically; 0 = never.
+    unacknowledge_timeout: int = 0
 
 
 class Heartbeat(Entity):

@@ -16,6 +16,10 @@ class Settings(BaseSettings):
     ingest_queue_url: str = Field(default="", validation_alias="INGEST_QUEUE_URL")
     escalation_state_machine_arn: str = Field(default="", validation_alias="ESCALATION_STATE_MACHINE_ARN")
     admin_token_secret_arn: str = Field(default="", validation_alias="ADMIN_TOKEN_SECRET_ARN")
+    # The HMAC key of signed action links (acknowledge/resolve/silence from a notification).
+    action_link_secret_arn: str = Field(default="", validation_alias="ACTION_LINK_SECRET_ARN")
+    # How long a signed action link stays valid (seconds; default 7 days).
+    action_link_ttl_seconds: int = Field(default=7 * 24 * 3600, validation_alias="ACTION_LINK_TTL_SECONDS")
     # Overrides the base URL derived from the request (custom domains behind a proxy, say).
     public_base_url: str = Field(default="", validation_alias="PUBLIC_BASE_URL")
     # Local mode only: every delivery is also appended here as one JSON line.

@@ -11,6 +11,7 @@ from oncall.models import (
     Alert,
     AlertGroup,
     ApiToken,
+    DeploymentSettings,
     EscalationChain,
     EscalationStep,
     Heartbeat,
@@ -68,6 +69,18 @@ class ItemChangedError(StoreConflictError):
     """A heartbeat, maintenance or maintenance window changed (or appeared) since it was read."""
 
 
+class RotationChangedError(StoreConflictError):
+    """A round-robin rotation moved since it was read, or this pick was already recorded."""
+
+
+@dataclass(frozen=True)
+class RotationState:
+    """Where a round-robin step's rotation stands: who was paged last, and how often it moved."""
+
+    last_user_id: str | None = None
+    version: int = 0
+
+
 @dataclass(frozen=True)
 class GroupKeyPointer:
     open_group_id: str | None = None
@@ -107,6 +120,7 @@ class Store(Protocol):
     def put_step(self, step: EscalationStep) -> None: ...
     def get_step(self, step_id: str) -> EscalationStep | None: ...
     def list_steps(self) -> list[EscalationStep]: ...
+    def delete_step(self, step_id: str) -> None: ...
     def put_user(self, user: User) -> None: ...
     def get_user(self, user_id: str) -> User | None: ...
     def list_users(self) -> list[User]: ...
@@ -146,12 +160,34 @@ class Store(Protocol):
 
     def put_api_token(self, token: ApiToken) -> None: ...
     def get_api_token(self, digest: str) -> ApiToken | None: ...
+    def get_deployment_settings(self) -> DeploymentSettings:
+        """The deployment's settings (defaults until someone saved them)."""
+        ...
+
+    def put_deployment_settings(self, settings: DeploymentSettings) -> None: ...
+
+    # round robin (notify_person_next_each_time) --------------------------------------------------------
+    def get_rotation(self, step_id: str) -> RotationState: ...
+    def get_rotation_pick(self, group_id: str, key: str) -> str | None:
+        """The user a round-robin step picked for this (group, key) before, if any (retries repeat it)."""
+        ...
+
+    def record_rotation_pick(
+        self, step_id: str, expected: RotationState, user_id: str, group_id: str, key: str
+    ) -> None:
+        """Atomically move the rotation from `expected` to `user_id` and remember the pick under (group, key).
+        Raises RotationChangedError if the rotation moved meanwhile or the pick exists; nothing is written."""
+        ...
 
     # alerts and groups -------------------------------------------------------------------------------
     def put_alert(self, alert: Alert) -> None: ...
     def get_alert(self, alert_id: str) -> Alert | None: ...
     def delete_alert(self, alert_id: str) -> None: ...
     def list_alerts(self, group_id: str) -> list[Alert]: ...
+    def alert_ids_since(self, group_id: str, since: datetime) -> list[str]:
+        """Ids of the group's alerts received at or after `since` (keys only, from the index)."""
+        ...
+
     def next_group_number(self) -> int: ...
     def get_group_key(self, key: str) -> GroupKeyPointer: ...
     def create_group(self, group: AlertGroup, alert: Alert) -> None:

@@ -25,6 +25,16 @@ UNATTACHED = "unattached"
 WIPED = "wiped"
 WEBHOOK_SENT = "webhook_sent"
 WEBHOOK_FAILED = "webhook_failed"
+USERS_PAGED = "users_paged"  # a notify step handed users to their personal notification rules
+STEP_FAILED = "escalation_step_failed"  # a step could not do its job (nobody on call, no users, …)
+TIME_WINDOW_WAIT = "time_window_wait"
+ESCALATION_PAUSED = "escalation_paused"
+ESCALATION_RESUMED = "escalation_resumed"
+ESCALATION_REPEATED = "escalation_repeated"
+WEBHOOK_TRIGGERED = "webhook_triggered"
+ACK_REMINDER_SENT = "ack_reminder_sent"
+ACKNOWLEDGEMENT_CONFIRMED = "acknowledgement_confirmed"
+AUTO_UNACKNOWLEDGED = "auto_unacknowledged"
 
 
 def entry(group_id: str, at: datetime, kind: str, text: str, **details: Any) -> TimelineEntry:

@@ -20,6 +20,7 @@ ERROR_STATUS: dict[type[errors.OnCallError], HTTPStatus] = {
     errors.AuthenticationError: HTTPStatus.UNAUTHORIZED,
     errors.PermissionDeniedError: HTTPStatus.FORBIDDEN,
     errors.IntegrationTokenError: HTTPStatus.FORBIDDEN,
+    errors.ActionLinkError: HTTPStatus.FORBIDDEN,
     errors.NotFoundError: HTTPStatus.NOT_FOUND,
     errors.UnsupportedMethodError: HTTPStatus.METHOD_NOT_ALLOWED,
     errors.PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -44,6 +45,10 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
         body=json.dumps(body, ensure_ascii=False),
         headers=headers,
     )
+
+
+def no_content() -> Response:
+    return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
 
 
 def status_for(error: errors.OnCallError) -> HTTPStatus:

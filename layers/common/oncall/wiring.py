@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import cache, partial
 from typing import TYPE_CHECKING
 
+from aws_lambda_powertools.utilities import parameters
+
 from oncall import aws, clock
 from oncall.actions import ActionDeps
 from oncall.config_cache import ConfigCache
@@ -20,7 +22,9 @@ from oncall.settings import get_settings
 from oncall.workflows import StepFunctionsEscalations
 
 if TYPE_CHECKING:
+    from oncall.action_links import ActionLinks
     from oncall.channels import ChannelNotifier
+    from oncall.executions import Engine
     from oncall.ical import IcalFeeds
     from oncall.netguard import GuardedHttpClient
     from oncall.webhook_delivery import DeliveryDeps
@@ -117,6 +121,48 @@ def now_clock() -> clock.Clock:
 
 def action_deps() -> ActionDeps:
     return ActionDeps(store=store(), escalations=escalations(), clock=now_clock(), config=config(), events=events())
+
+
+def _action_link_secret() -> str:
+    arn = get_settings().action_link_secret_arn
+    # Cached by Powertools for 5 minutes: one Secrets Manager call per container and period.
+    return parameters.get_secret(arn, max_age=300) if arn else ""
+
+
+def action_links() -> ActionLinks | None:
+    """None when the deployment has no action-link secret (notifications then carry no links)."""
+    from oncall.action_links import ActionLinks
+
+    if not get_settings().action_link_secret_arn:
+        return None
+    return ActionLinks(_action_link_secret, now_clock(), get_settings().action_link_ttl_seconds)
+
+
+def _trigger_escalation_webhook(webhook_id: str, group_id: str, *, deps: ActionDeps) -> None:
+    """The escalation step `trigger_webhook`: publish the event for the outgoing-webhooks function. A webhook
+    that was deleted since the chain was snapshotted is a step failure on the timeline, not a failed chain."""
+    from oncall import timeline
+    from oncall.errors import NotFoundError
+    from oncall.webhooks import trigger_escalation_webhook
+
+    try:
+        trigger_escalation_webhook(webhook_id, group_id, deps=deps)
+    except NotFoundError as error:
+        deps.store.add_timeline(
+            timeline.entry(group_id, deps.clock.now(), timeline.STEP_FAILED, f"Webhook not triggered: {error.detail}")
+        )
+
+
+def engine() -> Engine:
+    """What the escalate task runs with: delivery (through the debug-maintenance dry run), action links,
+    outgoing webhooks and iCal schedules."""
+    from oncall.executions import Engine
+    from oncall.maintenance import DryRunNotifier
+    from oncall.paging import Pager
+
+    deps = action_deps()
+    pager = Pager(deps, DryRunNotifier(notifier(), deps), get_settings().public_base_url, action_links())
+    return Engine(pager, trigger_webhook=_trigger_escalation_webhook, ical=ical_feeds())
 
 
 def reset() -> None:

@@ -14,16 +14,36 @@ ESCALATION = "escalation"
 
 
 class Escalations(Protocol):
-    def start(self, execution_name: str, group_id: str, kind: str = ESCALATION, data: dict | None = None) -> None:
+    def start(
+        self,
+        execution_name: str,
+        group_id: str,
+        kind: str = ESCALATION,
+        data: dict | None = None,
+        *,
+        step: int = 0,
+        repetition: int = 0,
+    ) -> None:
         """Start an execution: the escalation of a group, or a timer (`kind` names what fires, `data` its
-        arguments). Starting a name twice is harmless."""
+        arguments). `step`/`repetition`: where it begins (a paused escalation resumes mid-chain). Starting a
+        name twice with the same input is harmless."""
         ...
 
     def stop(self, execution_name: str) -> None: ...
 
 
-def execution_input(group_id: str, kind: str = ESCALATION, data: dict | None = None) -> str:
-    state = {"group_id": group_id, "kind": kind, "step": 0, "done": False, "wait_seconds": 0, "data": data or {}}
+def execution_input(
+    group_id: str, kind: str = ESCALATION, data: dict | None = None, *, step: int = 0, repetition: int = 0
+) -> str:
+    state = {
+        "group_id": group_id,
+        "kind": kind,
+        "step": step,
+        "repetition": repetition,
+        "done": False,
+        "wait_seconds": 0,
+        "data": data or {},
+    }
     return json.dumps(state, separators=(",", ":"))
 
 
@@ -38,10 +58,21 @@ class StepFunctionsEscalations:
     def execution_arn(self, execution_name: str) -> str:
         return f"{self._arn.replace(':stateMachine:', ':execution:', 1)}:{execution_name}"
 
-    def start(self, execution_name: str, group_id: str, kind: str = ESCALATION, data: dict | None = None) -> None:
+    def start(
+        self,
+        execution_name: str,
+        group_id: str,
+        kind: str = ESCALATION,
+        data: dict | None = None,
+        *,
+        step: int = 0,
+        repetition: int = 0,
+    ) -> None:
         try:
             self._sfn.start_execution(
-                stateMachineArn=self._arn, name=execution_name, input=execution_input(group_id, kind, data)
+                stateMachineArn=self._arn,
+                name=execution_name,
+                input=execution_input(group_id, kind, data, step=step, repetition=repetition),
             )
         except ClientError as error:
             # Already started (a redelivered alert) or already finished: either way it is not ours to repeat.

@@ -4,6 +4,7 @@ together by `build_app`. The `api` function's handler only wraps the app with Po
 from __future__ import annotations
 
 from oncall.api import (
+    actions,
     alert_groups,
     escalation,
     heartbeats,
@@ -11,6 +12,7 @@ from oncall.api import (
     maintenance,
     routes,
     schedules,
+    settings,
     teams,
     users,
     webhooks,
@@ -29,7 +31,10 @@ ROUTERS = (
     webhooks.router,
     heartbeats.router,
     maintenance.router,
+    settings.router,
 )
+# Routers outside /api/v1 (their own authentication).
+PUBLIC_ROUTERS = (actions.router,)
 
 
 def build_app(logger) -> HttpResolver:
@@ -39,4 +44,6 @@ def build_app(logger) -> HttpResolver:
     app.use(middlewares=[authorize])
     for router in ROUTERS:
         app.include_router(router, prefix="/api/v1")
+    for router in PUBLIC_ROUTERS:
+        app.include_router(router)
     return app

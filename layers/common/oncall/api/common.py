@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Metrics
@@ -29,7 +30,13 @@ def _bootstrap_token() -> str | None:
     return parameters.get_secret(arn, max_age=300) if arn else None
 
 
+# Paths whose requests authenticate themselves (signed action links), without an Authorization header.
+PUBLIC_PATH = re.compile(r"^/actions/[A-Za-z0-9._-]+/?$")
+
+
 def authorize(app: BaseRouter, next_middleware: NextMiddleware):
+    if PUBLIC_PATH.match(app.current_event.path):
+        return next_middleware(app)
     token = authenticate(
         header(app.current_event.raw_event, "authorization"), store=wiring.store(), bootstrap_token=_bootstrap_token
     )

@@ -6,10 +6,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from oncall import configuration, wiring
 from oncall.api.common import Page, PerPage, page_of
-from oncall.api_schemas import ChainCreate, StepCreate, present_chain, present_step
+from oncall.api_schemas import ChainCreate, StepCreate, StepUpdate, present_chain, present_step
 from oncall.errors import NotFoundError
 from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import json_response
+from oncall.web import json_response, no_content
 
 router = Router()
 
@@ -45,3 +45,22 @@ def list_steps(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, escalation_
 def create_step(body: StepCreate):
     step = configuration.create_step(body, store=wiring.store(), clock=wiring.now_clock())
     return json_response(201, present_step(step))
+
+
+@router.get("/escalation_policies/<step_id>")
+def get_step(step_id: str) -> dict:
+    step = wiring.store().get_step(step_id)
+    if step is None:
+        raise NotFoundError()
+    return present_step(step)
+
+
+@router.put("/escalation_policies/<step_id>")
+def update_step(step_id: str, body: StepUpdate) -> dict:
+    return present_step(configuration.update_step(step_id, body, store=wiring.store()))
+
+
+@router.delete("/escalation_policies/<step_id>")
+def delete_step(step_id: str):
+    configuration.delete_step(step_id, store=wiring.store())
+    return no_content()

@@ -1,0 +1,25 @@
+"""/api/v1/settings: deployment-wide behaviour (acknowledge reminders). Anyone may read; admins change."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from oncall import configuration, wiring
+from oncall.api_schemas import SettingsUpdate, present_settings
+from oncall.auth import require_role
+from oncall.models import ApiTokenRole
+
+router = Router()
+
+
+@router.get("/settings")
+def get_settings() -> dict:
+    return present_settings(wiring.store().get_deployment_settings())
+
+
+@router.put("/settings")
+def update_settings(body: SettingsUpdate) -> dict:
+    require_role(router.context["api_token"], ApiTokenRole.ADMIN)
+    updated = configuration.update_settings(body, store=wiring.store())
+    wiring.config().invalidate()
+    return present_settings(updated)

@@ -1,0 +1,123 @@
+"""One run of the escalation state machine's task, whatever the execution is: a group's escalation, one
+user's personal notification rules ("personal"), an acknowledge reminder, or another timer (timers.py).
+
+The `escalate` handler parses the request into a TaskRequest and calls `advance`; the state it returns
+drives the state machine: `done` ends it (Choice), `wait_seconds` is the next Wait. With `state.failure`
+set (from the Catch, after the retries), the failure is recorded on the group's timeline instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from oncall import actions, schedules
+from oncall.escalation import WebhookTrigger, record_failure, request_webhook_trigger, run_escalation
+from oncall.paging import Pager
+from oncall.personal import PERSONAL, run_personal
+from oncall.reminders import send_ack_reminder
+from oncall.timers import run_timer, wait_before_firing
+from oncall.workflows import ESCALATION
+
+
+class Failure(BaseModel):
+    Error: str = "Unknown"
+    Cause: str = ""
+
+
+class TaskState(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    group_id: str
+    kind: str = ESCALATION
+    step: int = 0
+    repetition: int = 0  # escalations: how often repeat_escalation jumped back to step 0
+    done: bool = False
+    wait_seconds: int = 0
+    data: dict[str, Any] = Field(default_factory=dict)
+    failure: Failure | None = None
+
+
+class TaskRequest(BaseModel):
+    state: TaskState
+    execution: str
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What the task needs besides the request: delivery and the integrations of other capabilities."""
+
+    pager: Pager
+    trigger_webhook: WebhookTrigger = request_webhook_trigger
+    ical: schedules.IcalLookup | None = None
+
+
+@dataclass(frozen=True)
+class Advanced:
+    state: dict[str, Any]  # the task's output: the execution's next state
+    metric: str  # the business event to count
+
+
+def advance(request: TaskRequest, engine: Engine) -> Advanced:
+    state = request.state
+    deps = engine.pager.deps
+    if state.failure is not None:
+        record_failure(
+            state.group_id,
+            state.step,
+            state.failure.Error,
+            state.failure.Cause,
+            store=deps.store,
+            clock=deps.clock,
+            what=_what(state),
+        )
+        return Advanced(_next(state, done=True, wait_seconds=0), "EscalationFailures")
+    if state.kind == ESCALATION:
+        outcome = run_escalation(
+            state.group_id,
+            state.step,
+            request.execution,
+            pager=engine.pager,
+            repetition=state.repetition,
+            trigger_webhook=engine.trigger_webhook,
+            ical=engine.ical,
+        )
+        return Advanced(
+            _next(
+                state,
+                step=outcome.next_step,
+                repetition=outcome.repetition,
+                done=outcome.done,
+                wait_seconds=outcome.wait_seconds,
+            ),
+            "EscalationsPaused" if outcome.paused else "EscalationSteps",
+        )
+    if state.kind == PERSONAL:
+        ran = run_personal(state.group_id, state.step, state.data, engine.pager)
+        return Advanced(
+            _next(state, step=ran.next_step, done=ran.done, wait_seconds=ran.wait_seconds), "PersonalNotificationRuns"
+        )
+    if state.kind == actions.ACK_REMINDER_TIMER:
+        wait = wait_before_firing(state.step, state.data, deps)
+        if wait > 0:
+            return Advanced(_next(state, step=state.step + 1, done=False, wait_seconds=wait), "TimersWaiting")
+        send_ack_reminder(state.group_id, state.data, engine.pager)
+        return Advanced(_next(state, step=state.step + 1, done=True, wait_seconds=0), "AckRemindersFired")
+    done, wait = run_timer(state.kind, state.group_id, state.step, state.data, deps)
+    return Advanced(
+        _next(state, step=state.step + 1, done=done, wait_seconds=wait), "TimersFired" if done else "TimersWaiting"
+    )
+
+
+def _next(state: TaskState, **changes: Any) -> dict[str, Any]:
+    return state.model_copy(update=changes).model_dump(exclude={"failure"})
+
+
+def _what(state: TaskState) -> str:
+    if state.kind == ESCALATION:
+        return "Escalation"
+    if state.kind == PERSONAL:
+        return f"Notifying user {state.data.get('user_id', '?')}"
+    return f"Timer {state.kind}"
