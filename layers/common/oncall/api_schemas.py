@@ -23,6 +23,7 @@ from oncall.masking import mask_url
 from oncall.models import (
     Alert,
     AlertGroup,
+    ApiToken,
     DeploymentSettings,
     EscalationChain,
     EscalationStep,
@@ -124,8 +125,17 @@ class RouteCreate(_Request):
 
 
 class ChainCreate(_Request):
+    """POST and PUT /escalation_chains (PUT replaces: an omitted team_id becomes null)."""
+
     name: str = Field(min_length=1, max_length=100)
-    team_id: str | None = None
+    team_id: str | None = Field(default=None, max_length=64)
+
+
+class ChainPatch(_Request):
+    """PATCH /escalation_chains/{id}: only the fields sent change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    team_id: str | None = Field(default=None, max_length=64)
 
 
 StepTypeName = Literal[
@@ -194,6 +204,25 @@ class StepUpdate(StepFields):
 class SettingsUpdate(_Request):
     acknowledge_remind_timeout: int | None = Field(default=None, ge=0, le=14 * 24 * 60, description="minutes")
     unacknowledge_timeout: int | None = Field(default=None, ge=0, le=24 * 60, description="minutes")
+
+
+class TokenCreate(_Request):
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["admin", "editor", "viewer"] = Field(
+        description="viewer: read; editor: read and change; admin: also tokens and settings"
+    )
+    user_id: str | None = Field(default=None, max_length=64, description="The person who acts with this token")
+
+
+def present_token(token: ApiToken) -> dict[str, Any]:
+    """An API token as listed: never its value nor its digest."""
+    return {
+        "id": token.id,
+        "name": token.name,
+        "role": token.role.value,
+        "user_id": token.user_id,
+        "created_at": api_time(token.created_at),
+    }
 
 
 class DemoAlertRequest(_Request):
@@ -365,11 +394,14 @@ def present_alert(alert: Alert) -> dict[str, Any]:
     }
 
 
-def present_alert_group(group: AlertGroup, last_alert: Alert | None, base_url: str) -> dict[str, Any]:
+def present_alert_group(
+    group: AlertGroup, last_alert: Alert | None, base_url: str, *, team_id: str | None = None
+) -> dict[str, Any]:
+    """`team_id` is the integration's team (the group's team in OnCall)."""
     return {
         "id": group.id,
         "integration_id": group.integration_id,
-        "team_id": None,
+        "team_id": team_id,
         "route_id": group.route_id,
         "alerts_count": group.alerts_count,
         "state": group.state.value,
@@ -394,7 +426,10 @@ def present_alert_group(group: AlertGroup, last_alert: Alert | None, base_url: s
 
 
 class SilenceRequest(_Request):
-    delay: int = Field(ge=-1, description="Seconds to stay silenced; -1 (or 0) = forever.")
+    # At most 364 days: the end of a timed silence is a Step Functions execution, which lasts at most a year.
+    delay: int = Field(
+        ge=-1, le=364 * 86400, description="Seconds to stay silenced (at most 364 days); -1 (or 0) = forever."
+    )
 
 
 class AttachRequest(_Request):
