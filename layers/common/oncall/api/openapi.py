@@ -36,12 +36,13 @@ pages: `page` (1-based) and `perpage`; the answer has `count`, `next`, `previous
 editor token, tokens and settings an admin token. At most 300 requests per minute per token (429 with
 `RateLimit-Reset` and `Retry-After` headers, in seconds)."""
 
+# status -> (name in components.responses, description)
 _ERRORS = {
-    400: "Bad input: `detail`, and each bad field with its messages",
-    401: "Missing or unknown token",
-    403: "The token's role does not allow this",
-    404: "No such object (or path)",
-    429: "Too many requests for this token in this minute",
+    400: ("BadRequest", "Bad input: `detail`, and each bad field with its messages"),
+    401: ("Unauthorized", "Missing or unknown token"),
+    403: ("Forbidden", "The role of the token does not allow this"),
+    404: ("NotFound", "No such object (or path)"),
+    429: ("TooManyRequests", "Too many requests for this token in this minute"),
 }
 _RATE_HEADERS = {
     "RateLimit-Reset": {"description": "Seconds until the next window", "schema": {"type": "integer"}},
@@ -77,11 +78,20 @@ def build_document(app: HttpResolver) -> dict[str, Any]:
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             _describe(operation, path, method, docstrings.get((path, method.upper())))
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(unused, None)
     schemas["Error"] = Error.model_json_schema()
+    components["responses"] = {name: _error_response(status, text) for status, (name, text) in _ERRORS.items()}
     return document
+
+
+def _error_response(status: int, description: str) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
+    if status == 429:
+        response["headers"] = _RATE_HEADERS
+    return response
 
 
 def _docstrings(app: HttpResolver) -> dict[tuple[str, str], str]:
@@ -104,11 +114,8 @@ def _describe(operation: dict[str, Any], path: str, method: str, docstring: str 
             operation["description"] = " ".join(rest.split())
     responses = operation.setdefault("responses", {})
     responses.pop("422", None)
-    for status, description in _ERRORS.items():
-        response: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
-        if status == 429:
-            response["headers"] = _RATE_HEADERS
-        responses.setdefault(str(status), response)
+    for status, (name, _) in _ERRORS.items():
+        responses.setdefault(str(status), {"$ref": f"#/components/responses/{name}"})
 
 
 @cache
@@ -161,3 +168,25 @@ def _swagger_page(base: str) -> str:
 </body>
 </html>
 """
+
+
+def document_text(app: HttpResolver) -> str:
+    """The document as committed in docs/openapi.json (sorted keys, so diffs stay small)."""
+    return json.dumps(build_document(app), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the document to the file named in `argv` (default: stdout); `make openapi` runs it."""
+    import sys
+
+    from aws_lambda_powertools import Logger
+
+    from oncall.api import build_app
+
+    args = sys.argv[1:] if argv is None else argv
+    text = document_text(build_app(Logger(service="openapi")))
+    if args:
+        Path(args[0]).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
