@@ -85,6 +85,7 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 _CLAIM_TTL_SECONDS = 7 * 86400
 _RESPONSE_TTL_SECONDS = 30 * 86400
+_MAX_PK_BYTES, _MAX_SK_BYTES = 2048, 1024
 _KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "hb_shard", "hb_due", "mw_shard", "mw_due")
 # One partition of each sparse index: the sweep reads it with one Query. (A GSI partition takes ~1000 writes/s;
 # beyond that many pings per second, shard by a hash of the integration id and query each shard.)
@@ -146,6 +147,8 @@ class DynamoStore:
 
     # ------------------------------------------------------------------------------------- helpers
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        if len(pk.encode()) > _MAX_PK_BYTES or len(sk.encode()) > _MAX_SK_BYTES:
+            return None  # no item can have this key (DynamoDB would refuse the request)
         return self._ddb.get_item(TableName=self._table, Key=_key(pk, sk), ConsistentRead=True).get("Item")
 
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:

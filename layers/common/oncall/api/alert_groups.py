@@ -164,8 +164,8 @@ def get_timeline(group_id: str) -> dict:
 def list_alerts(
     page: Page = 1,
     perpage: PerPage = DEFAULT_PAGE_SIZE,
-    alert_group_id: str | None = None,
-    id: str | None = None,  # noqa: A002 - OnCall's filter name
+    alert_group_id: Annotated[str | None, Query(max_length=64)] = None,
+    id: Annotated[str | None, Query(max_length=64)] = None,  # noqa: A002 - OnCall's filter name
     search: Annotated[str | None, Query(max_length=1000, description="in the payload JSON, any case")] = None,
 ) -> dict:
     """Alerts, newest first. Filters: `alert_group_id`, `id`, `search` (a case-insensitive substring of the

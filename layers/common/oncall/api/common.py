@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities import parameters
 
 from oncall import wiring
 from oncall.auth import authenticate, require_role
+from oncall.errors import NotFoundError
 from oncall.models import Actor, ActorKind, ApiToken, ApiTokenRole
 from oncall.pagination import paginate
 from oncall.rate_limit import check_api_rate
@@ -35,6 +36,8 @@ def _bootstrap_token() -> str | None:
 # description): no Authorization header, never counted against a token's rate limit.
 PUBLIC_PATH = re.compile(r"^/actions/[A-Za-z0-9._-]+/?$|^/api/v1/openapi\.json/?$|^/api/v1/docs(/[A-Za-z0-9._-]+)?/?$")
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Ids in paths longer than this name nothing (ours are 13-16 characters).
+MAX_ID_LENGTH = 128
 
 
 def required_role(method: str, path: str) -> ApiTokenRole:
@@ -58,6 +61,8 @@ def authorize(app: BaseRouter, next_middleware: NextMiddleware):
     )
     require_role(token, required_role(event.http_method, event.path))
     check_api_rate(token.id, get_settings().api_rate_limit_per_minute, store=wiring.store(), clock=wiring.now_clock())
+    if any(len(str(value)) > MAX_ID_LENGTH for value in app.context.get("_route_args", {}).values()):
+        raise NotFoundError()  # no such id: never a lookup with a key DynamoDB would refuse
     app.append_context(api_token=token)
     return next_middleware(app)
 
