@@ -129,6 +129,11 @@ def _load(cls: type[M], item: dict[str, Any] | None) -> M | None:
     return cls.model_validate(data)
 
 
+def _valid_key(pk: str, sk: str) -> bool:
+    """Whether DynamoDB accepts this key at all (ids from requests can be anything)."""
+    return 0 < len(pk.encode()) <= _MAX_PK_BYTES and 0 < len(sk.encode()) <= _MAX_SK_BYTES
+
+
 def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
@@ -147,7 +152,7 @@ class DynamoStore:
 
     # ------------------------------------------------------------------------------------- helpers
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        if len(pk.encode()) > _MAX_PK_BYTES or len(sk.encode()) > _MAX_SK_BYTES:
+        if not _valid_key(pk, sk):
             return None  # no item can have this key (DynamoDB would refuse the request)
         return self._ddb.get_item(TableName=self._table, Key=_key(pk, sk), ConsistentRead=True).get("Item")
 
@@ -524,7 +529,7 @@ class DynamoStore:
 
     def get_alerts(self, alert_ids: list[str]) -> dict[str, Alert]:
         found: dict[str, Alert] = {}
-        unique = list(dict.fromkeys(alert_ids))
+        unique = [i for i in dict.fromkeys(alert_ids) if _valid_key(f"ALERT#{i}", "ALERT")]
         for start in range(0, len(unique), 100):
             keys = [_key(f"ALERT#{alert_id}", "ALERT") for alert_id in unique[start : start + 100]]
             pending: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}

@@ -142,6 +142,10 @@ def register_validation_errors(app: APIGatewayHttpResolver) -> None:
         summary = "; ".join(f"{name}: {', '.join(messages)}" for name, messages in fields.items())
         return json_response(HTTPStatus.BAD_REQUEST, {"detail": f"Invalid request: {summary}", **fields})
 
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_text(_: UnicodeDecodeError) -> Response:
+        return json_response(HTTPStatus.BAD_REQUEST, {"detail": "Malformed JSON body: it is not UTF-8 text."})
+
 
 def _describe(problem: dict[str, Any]) -> str:
     kind = problem.get("type", "")
