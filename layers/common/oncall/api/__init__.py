@@ -60,6 +60,8 @@ class ApiResolver(HttpResolver):
 
 
 def build_app(logger) -> HttpResolver:
+    """The API app. Build one per process: Powertools' include_router binds the module-level routers'
+    context to the app that includes them last."""
     app = ApiResolver()
     register_error_map(app, logger)
     register_method_not_allowed(app)
