@@ -6,7 +6,7 @@ SAM_VENV := .venv-sam
 # sam validate runs offline, but the SAM CLI wants a region and credentials to exist.
 SAM_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0
 
-.PHONY: run test lint unit integration e2e alertmanager clean bench bench-route
+.PHONY: run test lint unit integration e2e alertmanager clean bench bench-route openapi
 
 run: $(VENV)/.local-deps ## Start the local stack (Ctrl-C stops it)
 	$(BIN)/oncall local
@@ -34,6 +34,9 @@ lint: $(VENV)/.dev-deps $(SAM_VENV)/.deps node_modules/.deps
 	$(BIN)/cfn-lint template.yaml
 	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint
 	npx --no-install asl-validator --json-path statemachines/escalation.asl.json
+
+openapi: $(VENV)/.local-deps ## Regenerate docs/openapi.json (a test fails when it differs from the served one)
+	PYTHONPATH=layers/common $(BIN)/python -c 'from oncall.api.openapi import main; main(["docs/openapi.json"])'
 
 # ------------------------------------------------------------------------------------------ installs
 $(BIN)/python:

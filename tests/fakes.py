@@ -148,6 +148,14 @@ class InMemoryStore:
     def list_chains(self) -> list[EscalationChain]:
         return sorted(self.chains.values(), key=lambda c: (c.created_at, c.id))
 
+    def delete_chain(self, chain_id: str) -> None:
+        with self._lock:
+            for route in list(self.routes.values()):
+                if route.escalation_chain_id == chain_id:
+                    self.routes[route.id] = route.model_copy(update={"escalation_chain_id": None})
+            self.steps = {k: s for k, s in self.steps.items() if s.escalation_chain_id != chain_id}
+            self.chains.pop(chain_id, None)
+
     def put_step(self, step: EscalationStep) -> None:
         self.steps[step.id] = step
 
@@ -235,6 +243,16 @@ class InMemoryStore:
     def get_api_token(self, digest: str) -> ApiToken | None:
         return self.api_tokens.get(digest)
 
+    def list_api_tokens(self) -> list[ApiToken]:
+        return sorted(self.api_tokens.values(), key=lambda t: (t.created_at, t.id))
+
+    def delete_api_token(self, token_id: str) -> ApiToken | None:
+        with self._lock:
+            for digest, token in list(self.api_tokens.items()):
+                if token.id == token_id:
+                    return self.api_tokens.pop(digest)
+        return None
+
     def get_deployment_settings(self) -> DeploymentSettings:
         return self.settings
 
@@ -266,6 +284,9 @@ class InMemoryStore:
 
     def get_alert(self, alert_id: str) -> Alert | None:
         return self.alerts.get(alert_id)
+
+    def get_alerts(self, alert_ids: list[str]) -> dict[str, Alert]:
+        return {i: self.alerts[i] for i in alert_ids if i in self.alerts}
 
     def delete_alert(self, alert_id: str) -> None:
         self.alerts.pop(alert_id, None)

@@ -142,7 +142,7 @@ def test_rate_limited_alerts_get_a_structured_429_and_leave_no_trace(aws, frozen
     counters = boto3.client("dynamodb").scan(
         TableName=aws.topology.table_name,
         FilterExpression="begins_with(pk, :rate)",
-        ExpressionAttributeValues={":rate": {"S": "RATE#"}},
+        ExpressionAttributeValues={":rate": {"S": f"RATE#{integration['id']}#"}},  # not the API's own counters
     )["Items"]
     assert [(c["n"]["N"], "expires_at" in c) for c in counters] == [("2", True)]
 

@@ -547,3 +547,52 @@ def test_rotation_picks_go_with_the_group(any_store):
     any_store.record_rotation_pick("E1", RotationState(), "UALICE", group.id, "k")
     any_store.delete_group(group.id)
     assert any_store.get_rotation_pick(group.id, "k") is None
+
+
+def test_api_tokens_are_listed_and_revoked_by_id(any_store):
+    from oncall import ids
+    from oncall.models import ApiToken, ApiTokenRole
+
+    clock = FixedClock()
+    first, second = ids.api_token(), ids.api_token()
+    for token_id, value, at in (("KONE", first, clock.now()), ("KTWO", second, clock.now() + timedelta(seconds=1))):
+        any_store.put_api_token(
+            ApiToken(
+                id=token_id, name=token_id, role=ApiTokenRole.EDITOR, digest=ids.token_digest(value), created_at=at
+            )
+        )
+    assert [t.id for t in any_store.list_api_tokens()] == ["KONE", "KTWO"]
+
+    revoked = any_store.delete_api_token("KONE")
+
+    assert revoked is not None and revoked.digest == ids.token_digest(first)
+    assert any_store.get_api_token(ids.token_digest(first)) is None
+    assert any_store.get_api_token(ids.token_digest(second)).id == "KTWO"
+    assert [t.id for t in any_store.list_api_tokens()] == ["KTWO"]
+    assert any_store.delete_api_token("KONE") is None
+
+
+def test_deleting_a_chain_deletes_its_steps_and_unlinks_its_routes(any_store):
+    clock = FixedClock()
+    doomed = builders.chain(any_store, clock, [{"type": "wait", "duration": 120}, {"type": "resolve"}], name="doomed")
+    kept = builders.chain(any_store, clock, [{"type": "wait", "duration": 60}], name="kept")
+    integration, default_route = builders.integration(any_store, clock, chain_id=doomed.id)
+    other = builders.route(any_store, clock, integration.id, "db", escalation_chain_id=kept.id)
+
+    any_store.delete_chain(doomed.id)
+
+    assert any_store.get_chain(doomed.id) is None
+    assert [c.id for c in any_store.list_chains()] == [kept.id]
+    assert [s.escalation_chain_id for s in any_store.list_steps()] == [kept.id]
+    assert any_store.get_route(default_route.id).escalation_chain_id is None
+    assert any_store.get_route(other.id).escalation_chain_id == kept.id
+
+
+def test_alerts_are_read_in_batches(any_store):
+    clock = FixedClock()
+    integration, _ = builders.integration(any_store, clock)
+    stored = [builders.alert(any_store, clock, integration, {"n": n}) for n in range(120)]
+
+    found = any_store.get_alerts([a.id for a in stored] + ["ANOPE", stored[0].id])
+
+    assert len(found) == 120 and found[stored[7].id].payload == {"n": 7}

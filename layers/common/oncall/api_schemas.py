@@ -23,6 +23,7 @@ from oncall.masking import mask_url
 from oncall.models import (
     Alert,
     AlertGroup,
+    ApiToken,
     DeploymentSettings,
     EscalationChain,
     EscalationStep,
@@ -67,8 +68,13 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+# The id of another object in a request (ours are 13-16 characters): bounded, so that no request can make
+# a lookup or a key that DynamoDB refuses (2048 bytes).
+RefId = Annotated[str, Field(max_length=64)]
+
+
 class DefaultRouteIn(_Request):
-    escalation_chain_id: str | None = None
+    escalation_chain_id: RefId | None = None
 
 
 class LabelName(_Request):
@@ -108,24 +114,33 @@ class IntegrationCreate(IntegrationOptions):
     type: str
     name: str | None = Field(default=None, min_length=1, max_length=150)
     description_short: str | None = Field(default=None, max_length=250)
-    team_id: str | None = None
+    team_id: RefId | None = None
     templates: dict[str, Any] | None = None
     default_route: DefaultRouteIn | None = None
 
 
 class RouteCreate(_Request):
-    integration_id: str
+    integration_id: RefId
     # Required for regex and jinja2 routes (checked with the matcher's own compiler); unused by labels routes.
     routing_regex: str | None = Field(default=None, min_length=1, max_length=1024)
     routing_type: Literal["regex", "jinja2", "labels"] = "regex"
     routing_labels: LabelsIn | None = None
     position: int = -1
-    escalation_chain_id: str | None = None
+    escalation_chain_id: RefId | None = None
 
 
 class ChainCreate(_Request):
+    """POST and PUT /escalation_chains (PUT replaces: an omitted team_id becomes null)."""
+
     name: str = Field(min_length=1, max_length=100)
-    team_id: str | None = None
+    team_id: str | None = Field(default=None, max_length=64)
+
+
+class ChainPatch(_Request):
+    """PATCH /escalation_chains/{id}: only the fields sent change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    team_id: str | None = Field(default=None, max_length=64)
 
 
 StepTypeName = Literal[
@@ -179,7 +194,7 @@ class StepFields(_Request):
 
 
 class StepCreate(StepFields):
-    escalation_chain_id: str
+    escalation_chain_id: RefId
     type: StepTypeName
     position: int = -1
 
@@ -194,6 +209,25 @@ class StepUpdate(StepFields):
 class SettingsUpdate(_Request):
     acknowledge_remind_timeout: int | None = Field(default=None, ge=0, le=14 * 24 * 60, description="minutes")
     unacknowledge_timeout: int | None = Field(default=None, ge=0, le=24 * 60, description="minutes")
+
+
+class TokenCreate(_Request):
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["admin", "editor", "viewer"] = Field(
+        description="viewer: read; editor: read and change; admin: also tokens and settings"
+    )
+    user_id: str | None = Field(default=None, max_length=64, description="The person who acts with this token")
+
+
+def present_token(token: ApiToken) -> dict[str, Any]:
+    """An API token as listed: never its value nor its digest."""
+    return {
+        "id": token.id,
+        "name": token.name,
+        "role": token.role.value,
+        "user_id": token.user_id,
+        "created_at": api_time(token.created_at),
+    }
 
 
 class DemoAlertRequest(_Request):
@@ -365,11 +399,14 @@ def present_alert(alert: Alert) -> dict[str, Any]:
     }
 
 
-def present_alert_group(group: AlertGroup, last_alert: Alert | None, base_url: str) -> dict[str, Any]:
+def present_alert_group(
+    group: AlertGroup, last_alert: Alert | None, base_url: str, *, team_id: str | None = None
+) -> dict[str, Any]:
+    """`team_id` is the integration's team (the group's team in OnCall)."""
     return {
         "id": group.id,
         "integration_id": group.integration_id,
-        "team_id": None,
+        "team_id": team_id,
         "route_id": group.route_id,
         "alerts_count": group.alerts_count,
         "state": group.state.value,
@@ -394,11 +431,14 @@ def present_alert_group(group: AlertGroup, last_alert: Alert | None, base_url: s
 
 
 class SilenceRequest(_Request):
-    delay: int = Field(ge=-1, description="Seconds to stay silenced; -1 (or 0) = forever.")
+    # At most 364 days: the end of a timed silence is a Step Functions execution, which lasts at most a year.
+    delay: int = Field(
+        ge=-1, le=364 * 86400, description="Seconds to stay silenced (at most 364 days); -1 (or 0) = forever."
+    )
 
 
 class AttachRequest(_Request):
-    root_alert_group_id: str
+    root_alert_group_id: RefId
 
 
 class DeleteRequest(_Request):
@@ -429,7 +469,7 @@ class UserWrite(_Request):
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=20)
     timezone: str = Field(default="UTC", max_length=64)
-    teams: list[str] = Field(default_factory=list, max_length=MAX_TEAMS_PER_USER)
+    teams: list[RefId] = Field(default_factory=list, max_length=MAX_TEAMS_PER_USER)
     contacts: dict[str, str] = Field(default_factory=dict, description="contact name → channel URL")
     default_rules: list[NotificationRuleIn] = Field(default_factory=list, max_length=MAX_RULE_STEPS)
     important_rules: list[NotificationRuleIn] = Field(default_factory=list, max_length=MAX_RULE_STEPS)
@@ -443,7 +483,7 @@ class UserPatch(_Request):
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=20)
     timezone: str | None = Field(default=None, max_length=64)
-    teams: list[str] | None = Field(default=None, max_length=MAX_TEAMS_PER_USER)
+    teams: list[RefId] | None = Field(default=None, max_length=MAX_TEAMS_PER_USER)
     contacts: dict[str, str] | None = None
     default_rules: list[NotificationRuleIn] | None = Field(default=None, max_length=MAX_RULE_STEPS)
     important_rules: list[NotificationRuleIn] | None = Field(default=None, max_length=MAX_RULE_STEPS)
@@ -458,12 +498,12 @@ class LayerIn(_Request):
     frequency: Literal["hourly", "daily", "weekly", "custom"] = "weekly"
     shift_seconds: int | None = Field(default=None, ge=900, le=90 * 86400, description="custom: shift length")
     duration: int | None = Field(default=None, ge=60, le=90 * 86400, description="seconds on call per shift")
-    users: list[str] = Field(min_length=1, max_length=MAX_SCHEDULE_USERS)
+    users: list[RefId] = Field(min_length=1, max_length=MAX_SCHEDULE_USERS)
     start: datetime = Field(description="the first handoff, local time in the schedule's time zone")
 
 
 class OverrideIn(_Request):
-    user_id: str = Field(validation_alias=AliasChoices("user_id", "user"))
+    user_id: RefId = Field(validation_alias=AliasChoices("user_id", "user"))
     start: datetime
     end: datetime
 
@@ -474,7 +514,7 @@ class ScheduleWrite(_Request):
     name: str = Field(min_length=1, max_length=100)
     type: Literal["calendar", "web", "ical"] = "calendar"
     time_zone: str = Field(default="UTC", max_length=64)
-    team_id: str | None = None
+    team_id: RefId | None = None
     layers: list[LayerIn] = Field(default_factory=list, max_length=MAX_LAYERS)
     overrides: list[OverrideIn] = Field(default_factory=list, max_length=MAX_OVERRIDES)
     ical_url: str | None = Field(
@@ -486,7 +526,7 @@ class SchedulePatch(_Request):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     type: Literal["calendar", "web", "ical"] | None = None
     time_zone: str | None = Field(default=None, max_length=64)
-    team_id: str | None = None
+    team_id: RefId | None = None
     layers: list[LayerIn] | None = Field(default=None, max_length=MAX_LAYERS)
     overrides: list[OverrideIn] | None = Field(default=None, max_length=MAX_OVERRIDES)
     ical_url: str | None = Field(
@@ -615,8 +655,8 @@ class WebhookPatch(_Request):
     password: str | None = Field(default=None, max_length=1000)
     authorization_header: str | None = Field(default=None, max_length=4000)
     trigger_template: str | None = Field(default=None, max_length=_TEMPLATE_MAX)
-    integration_filter: list[str] | None = None
-    team: str | None = None
+    integration_filter: list[RefId] | None = Field(default=None, max_length=500)
+    team: RefId | None = None
     preset: Literal["simple_webhook", "advanced"] | None = None
     timeout_seconds: int | None = Field(default=None, ge=1, le=20)
     max_retries: int | None = Field(default=None, ge=0, le=10)
@@ -625,6 +665,23 @@ class WebhookPatch(_Request):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator(
+        "name",
+        "url",
+        "trigger_type",
+        "is_webhook_enabled",
+        "http_method",
+        "forward_all",
+        "timeout_seconds",
+        "max_retries",
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        """Sent as null (only sent values are validated): these fields have no "nothing"."""
+        if value is None:
+            raise PydanticCustomError("null", "This field may not be null")
+        return value
 
 
 class WebhookIn(WebhookPatch):
@@ -692,7 +749,7 @@ class IntegrationUpdate(IntegrationOptions):
 
     name: str | None = Field(default=None, min_length=1, max_length=150)
     description_short: str | None = Field(default=None, max_length=250)
-    team_id: str | None = None
+    team_id: RefId | None = None
     templates: dict[str, Any] | None = None
     default_route: DefaultRouteIn | None = None
 
@@ -705,7 +762,7 @@ class RouteUpdate(_Request):
     routing_regex: str | None = Field(default=None, min_length=1, max_length=1024)
     routing_labels: LabelsIn | None = None
     position: int | None = None
-    escalation_chain_id: str | None = None
+    escalation_chain_id: RefId | None = None
 
 
 class PreviewTemplateRequest(_Request):

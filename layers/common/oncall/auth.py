@@ -1,5 +1,6 @@
 """API authentication: `Authorization: <token>` (OnCall's raw-token header; `Bearer <token>` also works).
-Tokens are stored as SHA-256 digests; the deployment's first admin token lives in Secrets Manager."""
+Tokens are stored as SHA-256 digests and looked up on every request (nothing cached, so a revoked token
+fails at once); the deployment's first admin token lives in Secrets Manager (read through a 5-minute cache)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import hmac
 from collections.abc import Callable
 
 from oncall import ids
-from oncall.errors import AuthenticationError, PermissionDeniedError
+from oncall.clock import Clock
+from oncall.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
 from oncall.models import ApiToken, ApiTokenRole
 from oncall.store import Store
+
+BOOTSTRAP_TOKEN_ID = "bootstrap"
 
 _ROLE_RANK = {ApiTokenRole.VIEWER: 0, ApiTokenRole.EDITOR: 1, ApiTokenRole.ADMIN: 2}
 
@@ -31,7 +35,7 @@ def authenticate(authorization: str, *, store: Store, bootstrap_token: Callable[
     bootstrap = bootstrap_token()
     if bootstrap and hmac.compare_digest(ids.token_digest(bootstrap), digest):
         return ApiToken(
-            id="bootstrap",
+            id=BOOTSTRAP_TOKEN_ID,
             name="deployment admin token",
             role=ApiTokenRole.ADMIN,
             digest=digest,
@@ -43,3 +47,36 @@ def authenticate(authorization: str, *, store: Store, bootstrap_token: Callable[
 def require_role(token: ApiToken, role: ApiTokenRole) -> None:
     if _ROLE_RANK[token.role] < _ROLE_RANK[role]:
         raise PermissionDeniedError("You do not have permission to perform this action.")
+
+
+def create_token(
+    name: str, role: ApiTokenRole, user_id: str | None, *, store: Store, clock: Clock
+) -> tuple[ApiToken, str]:
+    """A new API token and its value. The value (256 bits from the CSPRNG) is returned only here; the store
+    keeps its digest."""
+    if user_id is not None and store.get_user(user_id) is None:
+        message = f"User {user_id} does not exist."
+        raise ValidationError(f"user_id: {message}", {"user_id": [message]})
+    value = ids.api_token()
+    token = ApiToken(
+        id=ids.public_id(ids.PREFIX_API_TOKEN),
+        name=name,
+        role=role,
+        digest=ids.token_digest(value),
+        created_at=clock.now(),
+        user_id=user_id,
+    )
+    store.put_api_token(token)
+    return token, value
+
+
+def revoke_token(token_id: str, *, store: Store) -> ApiToken:
+    if token_id == BOOTSTRAP_TOKEN_ID:
+        message = (
+            "The deployment admin token lives in Secrets Manager (AdminTokenSecret): rotate the secret to replace it."
+        )
+        raise ValidationError(message, {"id": [message]})
+    revoked = store.delete_api_token(token_id)
+    if revoked is None:
+        raise NotFoundError()
+    return revoked

@@ -11,6 +11,7 @@ from oncall import ids
 from oncall.api_schemas import (
     STEP_FIELDS,
     ChainCreate,
+    ChainPatch,
     IntegrationCreate,
     IntegrationOptions,
     IntegrationUpdate,
@@ -316,14 +317,41 @@ def delete_route(route_id: str, *, store: Store) -> None:
     store.write_routes(remaining, delete_ids=(route.id,))
 
 
+def _require_unique_chain_name(store: Store, name: str, except_id: str | None = None) -> None:
+    if any(c.name == name and c.id != except_id for c in store.list_chains()):
+        raise _field_error("name", f"An escalation chain named '{name}' already exists.")
+
+
 def create_chain(request: ChainCreate, *, store: Store, clock: Clock) -> EscalationChain:
-    if any(c.name == request.name for c in store.list_chains()):
-        raise _field_error("name", f"An escalation chain named '{request.name}' already exists.")
+    _require_unique_chain_name(store, request.name)
     chain = EscalationChain(
         id=ids.public_id(ids.PREFIX_CHAIN), name=request.name, team_id=request.team_id, created_at=clock.now()
     )
     store.put_chain(chain)
     return chain
+
+
+def update_chain(chain_id: str, request: ChainCreate | ChainPatch, *, store: Store) -> EscalationChain:
+    """PUT (ChainCreate: the whole chain) or PATCH (the fields sent)."""
+    chain = store.get_chain(chain_id)
+    if chain is None:
+        raise NotFoundError()
+    changes = request.model_dump(include=request.model_fields_set if isinstance(request, ChainPatch) else None)
+    if changes.get("name", chain.name) is None:
+        raise _field_error("name", "This field may not be null.")
+    if "name" in changes:
+        _require_unique_chain_name(store, changes["name"], chain.id)
+    updated = chain.model_copy(update=changes)
+    store.put_chain(updated)
+    return updated
+
+
+def delete_chain(chain_id: str, *, store: Store) -> None:
+    """Delete the chain and its steps; routes that used it keep no chain (as OnCall). Escalations already
+    running keep their snapshot of the steps."""
+    if store.get_chain(chain_id) is None:
+        raise NotFoundError()
+    store.delete_chain(chain_id)
 
 
 def _validated_step_fields(step_type: StepType, fields: dict[str, Any], store: Store) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Keys (pk / sk):
   CFG#<KIND> / <id>                 configuration: INTEGRATION, ROUTE, CHAIN, STEP, USER, TEAM, SCHEDULE,
-                                     APITOKEN (sk = digest), SETTINGS (sk = deployment)
+                                     APITOKEN (sk = digest: authentication is one consistent GetItem; listing
+                                     and revoking by id query this one small partition), SETTINGS (sk = deployment)
   ROTATION#<step id> / ROTATION      round robin of a notify_person_next_each_time step: last_user_id, version
   TOKEN#<integration token> / TOKEN  -> integration_id (a consistent lookup for ingest)
   ALERT#<id> / ALERT                 one received alert; gsi1 = ALERTS#<group> / <received_at>#<id> once grouped
@@ -84,6 +85,7 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 _CLAIM_TTL_SECONDS = 7 * 86400
 _RESPONSE_TTL_SECONDS = 30 * 86400
+_MAX_PK_BYTES, _MAX_SK_BYTES = 2048, 1024
 _KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "hb_shard", "hb_due", "mw_shard", "mw_due")
 # One partition of each sparse index: the sweep reads it with one Query. (A GSI partition takes ~1000 writes/s;
 # beyond that many pings per second, shard by a hash of the integration id and query each shard.)
@@ -127,6 +129,11 @@ def _load(cls: type[M], item: dict[str, Any] | None) -> M | None:
     return cls.model_validate(data)
 
 
+def _valid_key(pk: str, sk: str) -> bool:
+    """Whether DynamoDB accepts this key at all (ids from requests can be anything)."""
+    return 0 < len(pk.encode()) <= _MAX_PK_BYTES and 0 < len(sk.encode()) <= _MAX_SK_BYTES
+
+
 def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
@@ -145,6 +152,8 @@ class DynamoStore:
 
     # ------------------------------------------------------------------------------------- helpers
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        if not _valid_key(pk, sk):
+            return None  # no item can have this key (DynamoDB would refuse the request)
         return self._ddb.get_item(TableName=self._table, Key=_key(pk, sk), ConsistentRead=True).get("Item")
 
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
@@ -281,6 +290,37 @@ class DynamoStore:
     def list_chains(self) -> list[EscalationChain]:
         return sorted(self._list_config("CHAIN", EscalationChain), key=lambda c: (c.created_at, c.id))
 
+    def delete_chain(self, chain_id: str) -> None:
+        # One transaction when it fits (100 items): routes that used the chain lose it only if they still
+        # use it (a route changed meanwhile cancels, and we look again), its steps and the chain go. Beyond
+        # 100 items the chain goes in the last part, so a failure part-way leaves it there to delete again.
+        for _ in range(5):
+            routes = [r for r in self.list_routes() if r.escalation_chain_id == chain_id]
+            steps = [s for s in self.list_steps() if s.escalation_chain_id == chain_id]
+            items: list[dict[str, Any]] = [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _key("CFG#ROUTE", r.id),
+                        "UpdateExpression": "REMOVE escalation_chain_id",
+                        "ConditionExpression": "escalation_chain_id = :chain",
+                        "ExpressionAttributeValues": {":chain": {"S": chain_id}},
+                    }
+                }
+                for r in routes
+            ]
+            items += [{"Delete": {"TableName": self._table, "Key": _key("CFG#STEP", s.id)}} for s in steps]
+            items.append({"Delete": {"TableName": self._table, "Key": _key("CFG#CHAIN", chain_id)}})
+            try:
+                for start in range(0, len(items), 100):
+                    self._ddb.transact_write_items(TransactItems=items[start : start + 100])
+            except ClientError as error:
+                if "ConditionalCheckFailed" in _cancellation_codes(error):
+                    continue
+                raise
+            return
+        raise StoreConflictError(chain_id)
+
     def put_step(self, step: EscalationStep) -> None:
         self._put_config("STEP", step, step.id)
 
@@ -414,6 +454,16 @@ class DynamoStore:
     def get_api_token(self, digest: str) -> ApiToken | None:
         return _load(ApiToken, self._get("CFG#APITOKEN", digest))
 
+    def list_api_tokens(self) -> list[ApiToken]:
+        return sorted(self._list_config("APITOKEN", ApiToken), key=lambda t: (t.created_at, t.id))
+
+    def delete_api_token(self, token_id: str) -> ApiToken | None:
+        for token in self.list_api_tokens():
+            if token.id == token_id:
+                self._ddb.delete_item(TableName=self._table, Key=_key("CFG#APITOKEN", token.digest))
+                return token
+        return None
+
     def get_deployment_settings(self) -> DeploymentSettings:
         return _load(DeploymentSettings, self._get("CFG#SETTINGS", "deployment")) or DeploymentSettings()
 
@@ -476,6 +526,21 @@ class DynamoStore:
 
     def get_alert(self, alert_id: str) -> Alert | None:
         return _load(Alert, self._get(f"ALERT#{alert_id}", "ALERT"))
+
+    def get_alerts(self, alert_ids: list[str]) -> dict[str, Alert]:
+        found: dict[str, Alert] = {}
+        unique = [i for i in dict.fromkeys(alert_ids) if _valid_key(f"ALERT#{i}", "ALERT")]
+        for start in range(0, len(unique), 100):
+            keys = [_key(f"ALERT#{alert_id}", "ALERT") for alert_id in unique[start : start + 100]]
+            pending: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while pending:
+                answer = self._ddb.batch_get_item(RequestItems=pending)
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    alert = _load(Alert, item)
+                    if alert is not None:
+                        found[alert.id] = alert
+                pending = answer.get("UnprocessedKeys") or {}
+        return found
 
     def delete_alert(self, alert_id: str) -> None:
         self._ddb.delete_item(TableName=self._table, Key=_key(f"ALERT#{alert_id}", "ALERT"))

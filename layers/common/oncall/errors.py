@@ -83,6 +83,20 @@ class RateLimitedError(OnCallError):
         return {"Retry-After": str(self.retry_after)}
 
 
+class ApiRateLimitedError(RateLimitedError):
+    """An API token used up its requests for the current minute (429, OnCall's shape: `detail` only, plus the
+    `RateLimit-Reset` and `Retry-After` headers in seconds)."""
+
+    def __init__(self, detail: str, *, limit: int, retry_after: int) -> None:
+        super().__init__(detail, limit={"requests": limit, "per_seconds": 60}, retry_after=retry_after)
+
+    def extra_body(self) -> dict[str, Any]:
+        return {}
+
+    def headers(self) -> dict[str, str]:
+        return {"RateLimit-Reset": str(self.retry_after), "Retry-After": str(self.retry_after)}
+
+
 class StorageUnavailableError(OnCallError):
     """AWS failed while accepting something; the sender must retry (5xx)."""
 

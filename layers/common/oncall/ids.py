@@ -27,10 +27,17 @@ PREFIX_SCHEDULE = "S"
 PREFIX_WEBHOOK = "WH"
 PREFIX_WEBHOOK_RESPONSE = "WR"
 PREFIX_EVENT = "EV"
+PREFIX_ORGANIZATION = "O"
 
 
 def public_id(prefix: str, length: int = 12) -> str:
     return prefix + "".join(secrets.choice(_PUBLIC_ID_ALPHABET) for _ in range(length))
+
+
+def derived_public_id(prefix: str, seed: str, length: int = 12) -> str:
+    """A public id that is always the same for `seed` (the deployment's organization, say)."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    return prefix + "".join(_PUBLIC_ID_ALPHABET[byte % len(_PUBLIC_ID_ALPHABET)] for byte in digest[:length])
 
 
 def sortable_id(prefix: str, at: datetime) -> str:

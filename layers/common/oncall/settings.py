@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     allow_private_targets: bool = Field(default=False, validation_alias="ONCALL_ALLOW_PRIVATE_TARGETS")
     # First webhook retry after this many seconds, doubling each attempt (SQS DelaySeconds, at most 900).
     webhook_retry_base_seconds: float = Field(default=10.0, validation_alias="ONCALL_WEBHOOK_RETRY_BASE_SECONDS")
+    # Management API requests per API token per minute (OnCall: 300); 0 turns the limit off. A fixed
+    # one-minute window counted in DynamoDB; signed action links (/actions/…) are never counted.
+    api_rate_limit_per_minute: int = Field(default=300, ge=0, validation_alias="ONCALL_API_RATE_LIMIT_PER_MINUTE")
     # Jinja2 template limits (OnCall's names and defaults): template text, rendered output, rendered titles.
     jinja_template_max_length: int = Field(default=50_000, validation_alias="JINJA_TEMPLATE_MAX_LENGTH")
     jinja_result_max_length: int = Field(default=50_000, validation_alias="JINJA_RESULT_MAX_LENGTH")

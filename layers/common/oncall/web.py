@@ -81,6 +81,29 @@ def register_error_map(app: APIGatewayHttpResolver, logger: Logger) -> None:
         return json_response(HTTPStatus.NOT_FOUND, {"detail": "Not found."})
 
 
+def allowed_methods(app: APIGatewayHttpResolver, path: str) -> list[str]:
+    """The methods some route of `app` answers for `path` (Powertools keeps its routes in these two lists)."""
+    routes = [*app._static_routes, *app._dynamic_routes]
+    return sorted({route.method for route in routes if route.rule.match(path)})
+
+
+def register_method_not_allowed(app: APIGatewayHttpResolver) -> None:
+    """Unknown paths stay 404 {"detail": "Not found."}; a known path with another method is a 405 with an
+    `Allow` header, as Django REST framework answers."""
+
+    @app.not_found
+    def _no_route(_: RouteNotFoundError) -> Response:
+        event = app.current_event
+        allowed = allowed_methods(app, event.path)
+        if not allowed:
+            return json_response(HTTPStatus.NOT_FOUND, {"detail": "Not found."})
+        return json_response(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            {"detail": f'Method "{event.http_method.upper()}" not allowed.'},
+            headers={"Allow": ", ".join(allowed)},
+        )
+
+
 def request_body(event: dict[str, Any]) -> bytes:
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
@@ -118,6 +141,10 @@ def register_validation_errors(app: APIGatewayHttpResolver) -> None:
             fields.setdefault(name, []).append(_describe(problem))
         summary = "; ".join(f"{name}: {', '.join(messages)}" for name, messages in fields.items())
         return json_response(HTTPStatus.BAD_REQUEST, {"detail": f"Invalid request: {summary}", **fields})
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_text(_: UnicodeDecodeError) -> Response:
+        return json_response(HTTPStatus.BAD_REQUEST, {"detail": "Malformed JSON body: it is not UTF-8 text."})
 
 
 def _describe(problem: dict[str, Any]) -> str:

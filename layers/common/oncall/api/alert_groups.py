@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 from urllib.parse import parse_qsl, urlencode
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from oncall import actions, wiring
+from oncall.api import shapes
 from oncall.api.common import Page, PerPage, actor, base, page_of
 from oncall.api_schemas import (
     AttachRequest,
@@ -18,39 +22,90 @@ from oncall.api_schemas import (
 )
 from oncall.errors import NotFoundError, ValidationError
 from oncall.labels import parse_label_filter
+from oncall.models import AlertGroup
 from oncall.pagination import DEFAULT_PAGE_SIZE
+from oncall.web import no_content
 
 router = Router()
 
-# The list filter's `state` values (OnCall quirk: `new` for groups that are firing).
-_STATE_FILTER = {"new": "firing", "acknowledged": "acknowledged", "resolved": "resolved", "silenced": "silenced"}
+# The list filter's `state` values (OnCall quirk: `new` for groups that are firing; `firing` is accepted too).
+_STATE_FILTER = {
+    "new": "firing",
+    "firing": "firing",
+    "acknowledged": "acknowledged",
+    "resolved": "resolved",
+    "silenced": "silenced",
+}
+StateFilter = Literal["new", "acknowledged", "resolved", "silenced", "firing"]
+_STARTED_AT_FORMAT = "%Y-%m-%dT%H:%M:%S"
+# Without alert_group_id (or id), /alerts looks at the alerts of this many newest alert groups.
+ALERTS_SCAN_GROUPS = 200
 
 
-@router.get("/alert_groups")
+def _started_at_range(text: str) -> tuple[datetime, datetime]:
+    """OnCall's `started_at=<start>_<end>` (both `%Y-%m-%dT%H:%M:%S`, UTC, inclusive)."""
+    start_text, separator, end_text = text.partition("_")
+    try:
+        if not separator:
+            raise ValueError
+        start, end = (
+            datetime.strptime(part.strip(), _STARTED_AT_FORMAT).replace(tzinfo=UTC) for part in (start_text, end_text)
+        )
+    except ValueError as error:
+        message = "Use started_at=<start>_<end>, both like 2026-03-30T09:00:00 (UTC)."
+        raise ValidationError(f"started_at: {message}", {"started_at": [message]}) from error
+    return start, end
+
+
+@router.get("/alert_groups", responses=shapes.page(shapes.AlertGroupOut))
 def list_alert_groups(
     page: Page = 1,
     perpage: PerPage = DEFAULT_PAGE_SIZE,
-    integration_id: str | None = None,
-    route_id: str | None = None,
-    state: str | None = None,
     id: str | None = None,  # noqa: A002 - OnCall's filter name
+    route_id: str | None = None,
+    integration_id: str | None = None,
+    team_id: str | None = None,
+    state: StateFilter | None = None,
+    started_at: Annotated[str | None, Query(description="<start>_<end>, both %Y-%m-%dT%H:%M:%S (UTC)")] = None,
+    label: Annotated[list[str] | None, Query(description="key:value, repeatable (all must match)")] = None,
 ) -> dict:
-    wanted_state = _STATE_FILTER.get(state or "", state)
+    """Alert groups, newest first. Filters: `id`, `route_id`, `integration_id`, `team_id` (the integration's),
+    `state` (`new` = firing, `acknowledged`, `resolved`, `silenced`), `started_at=<start>_<end>`, `label`."""
+    store = wiring.store()
+    wanted_state = _STATE_FILTER.get(state) if state else None
     wanted_labels = _label_filters()
+    window = _started_at_range(started_at) if started_at is not None else None
+    teams = {i.id: i.team_id for i in store.list_integrations()}
     groups = [
         g
-        for g in wiring.store().list_groups()
-        if integration_id in (None, g.integration_id)
+        for g in store.list_groups()
+        if id in (None, g.id)
         and route_id in (None, g.route_id)
-        and (state is None or g.state.value == wanted_state)
-        and id in (None, g.id)
+        and integration_id in (None, g.integration_id)
+        and team_id in (None, teams.get(g.integration_id))
+        and (wanted_state is None or g.state.value == wanted_state)
+        and (window is None or window[0] <= g.started_at <= window[1])
         and all(g.labels.get(key) == value for key, value in wanted_labels)
     ]
-    url = base(router)
-    results = [present_alert_group(g, None, url) for g in groups]
     page_body = page_of(
-        router, results, page, perpage, integration_id=integration_id, route_id=route_id, state=state, id=id
+        router,
+        groups,  # type: ignore[arg-type] - presented below, for the page only
+        page,
+        perpage,
+        id=id,
+        route_id=route_id,
+        integration_id=integration_id,
+        team_id=team_id,
+        state=state,
+        started_at=started_at,
     )
+    shown: list[AlertGroup] = page_body["results"]
+    last_alerts = store.get_alerts([g.last_alert_id for g in shown])
+    url = base(router)
+    page_body["results"] = [
+        present_alert_group(g, last_alerts.get(g.last_alert_id), url, team_id=teams.get(g.integration_id))
+        for g in shown
+    ]
     return _with_label_query(page_body, wanted_labels)
 
 
@@ -80,89 +135,135 @@ def _with_label_query(page_body: dict, labels: list[tuple[str, str]]) -> dict:
     return page_body
 
 
-@router.get("/alert_groups/<group_id>")
-def get_alert_group(group_id: str) -> dict:
+def _group_body(group: AlertGroup) -> dict:
     store = wiring.store()
-    group = store.get_group(group_id)
+    integration = store.get_integration(group.integration_id)
+    return present_alert_group(
+        group, store.get_alert(group.last_alert_id), base(router), team_id=integration.team_id if integration else None
+    )
+
+
+@router.get("/alert_groups/<group_id>", responses=shapes.returns(shapes.AlertGroupOut))
+def get_alert_group(group_id: str) -> dict:
+    group = wiring.store().get_group(group_id)
     if group is None:
         raise NotFoundError()
-    return present_alert_group(group, store.get_alert(group.last_alert_id), base(router))
+    return _group_body(group)
 
 
-@router.get("/alert_groups/<group_id>/timeline")
+@router.get("/alert_groups/<group_id>/timeline", responses=shapes.returns(shapes.TimelineOut))
 def get_timeline(group_id: str) -> dict:
+    """What happened to the group: actions, escalation steps, notifications, failures."""
     store = wiring.store()
     if store.get_group(group_id) is None:
         raise NotFoundError()
     return {"results": [e.model_dump(mode="json", exclude={"group_id"}) for e in store.list_timeline(group_id)]}
 
 
-@router.get("/alerts")
-def list_alerts(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, alert_group_id: str | None = None) -> dict:
-    if alert_group_id is None:
-        return page_of(router, [], page, perpage)
-    alerts = sorted(wiring.store().list_alerts(alert_group_id), key=lambda a: a.received_at, reverse=True)
-    return page_of(router, [present_alert(a) for a in alerts], page, perpage, alert_group_id=alert_group_id)
+@router.get("/alerts", responses=shapes.page(shapes.AlertOut))
+def list_alerts(
+    page: Page = 1,
+    perpage: PerPage = DEFAULT_PAGE_SIZE,
+    alert_group_id: Annotated[str | None, Query(max_length=64)] = None,
+    id: Annotated[str | None, Query(max_length=64)] = None,  # noqa: A002 - OnCall's filter name
+    search: Annotated[str | None, Query(max_length=1000, description="in the payload JSON, any case")] = None,
+) -> dict:
+    """Alerts, newest first. Filters: `alert_group_id`, `id`, `search` (a case-insensitive substring of the
+    payload JSON). Without `alert_group_id` or `id`, the alerts of the newest 200 alert groups."""
+    store = wiring.store()
+    if id is not None:
+        one = store.get_alert(id)
+        alerts = [one] if one is not None and one.group_id and alert_group_id in (None, one.group_id) else []
+    elif alert_group_id is not None:
+        alerts = store.list_alerts(alert_group_id)
+    else:
+        alerts = [a for g in store.list_groups()[:ALERTS_SCAN_GROUPS] for a in store.list_alerts(g.id)]
+    if search:
+        needle = search.lower()
+        alerts = [a for a in alerts if needle in json.dumps(a.payload, ensure_ascii=False).lower()]
+    alerts.sort(key=lambda a: (a.received_at, a.id), reverse=True)
+    return page_of(
+        router,
+        [present_alert(a) for a in alerts],
+        page,
+        perpage,
+        alert_group_id=alert_group_id,
+        id=id,
+        search=search,
+    )
 
 
 # ------------------------------------------------------------------------------------------ actions
 def _after(group_id: str) -> dict:
+    """Actions answer with the group as it is now (OnCall: 200 with an empty body; scripts ignore it)."""
     return get_alert_group(group_id)
 
 
-@router.post("/alert_groups/<group_id>/acknowledge")
+_GROUP = shapes.returns(shapes.AlertGroupOut)
+
+
+@router.post("/alert_groups/<group_id>/acknowledge", responses=_GROUP)
 def acknowledge_group(group_id: str) -> dict:
+    """Acknowledge: the escalation stops."""
     actions.acknowledge(group_id, actor(router), wiring.action_deps())
     return _after(group_id)
 
 
-@router.post("/alert_groups/<group_id>/unacknowledge")
+@router.post("/alert_groups/<group_id>/unacknowledge", responses=_GROUP)
 def unacknowledge_group(group_id: str) -> dict:
+    """Unacknowledge: the escalation starts again from its first step."""
     actions.unacknowledge(group_id, actor(router), wiring.action_deps())
     return _after(group_id)
 
 
-@router.post("/alert_groups/<group_id>/resolve")
+@router.post("/alert_groups/<group_id>/resolve", responses=_GROUP)
 def resolve_group(group_id: str) -> dict:
+    """Resolve: the escalation stops; the next alert with the same grouping key opens a new group."""
     actions.resolve(group_id, actor(router), wiring.action_deps())
     return _after(group_id)
 
 
-@router.post("/alert_groups/<group_id>/unresolve")
+@router.post("/alert_groups/<group_id>/unresolve", responses=_GROUP)
 def unresolve_group(group_id: str) -> dict:
+    """Unresolve: the escalation starts again from its first step."""
     actions.unresolve(group_id, actor(router), wiring.action_deps())
     return _after(group_id)
 
 
-@router.post("/alert_groups/<group_id>/silence")
+@router.post("/alert_groups/<group_id>/silence", responses=_GROUP)
 def silence_group(group_id: str, body: SilenceRequest) -> dict:
+    """Silence for `delay` seconds (-1: until unsilenced); the escalation stops meanwhile."""
     actions.silence(group_id, actor(router), wiring.action_deps(), body.delay)
     return _after(group_id)
 
 
-@router.post("/alert_groups/<group_id>/unsilence")
+@router.post("/alert_groups/<group_id>/unsilence", responses=_GROUP)
 def unsilence_group(group_id: str) -> dict:
+    """Unsilence: the escalation starts again from its first step."""
     actions.unsilence(group_id, actor(router), wiring.action_deps())
     return _after(group_id)
 
 
-@router.post("/alert_groups/<group_id>/attach")
+@router.post("/alert_groups/<group_id>/attach", responses=_GROUP)
 def attach_group(group_id: str, body: AttachRequest) -> dict:
+    """Attach to `root_alert_group_id`: this group follows the root's actions."""
     actions.attach(group_id, body.root_alert_group_id, actor(router), wiring.action_deps())
     return _after(group_id)
 
 
-@router.post("/alert_groups/<group_id>/unattach")
+@router.post("/alert_groups/<group_id>/unattach", responses=_GROUP)
 def unattach_group(group_id: str) -> dict:
+    """Unattach: the group escalates on its own again."""
     actions.unattach(group_id, actor(router), wiring.action_deps())
     return _after(group_id)
 
 
-@router.delete("/alert_groups/<group_id>")
+@router.delete("/alert_groups/<group_id>", responses=shapes.deleted())
 def delete_group(group_id: str, body: DeleteRequest | None = None):
+    """`{"mode": "wipe"}` (default: resolve and blank every alert) or `{"mode": "delete"}` (remove it all)."""
     mode = body.mode if body else "wipe"
     if mode == "wipe":
         actions.wipe(group_id, actor(router), wiring.action_deps())
     else:
         actions.delete(group_id, actor(router), wiring.action_deps())
-    return Response(status_code=204, content_type="application/json", body="")
+    return no_content()

@@ -13,8 +13,10 @@ from aws_lambda_powertools.utilities import parameters
 
 from oncall import wiring
 from oncall.auth import authenticate, require_role
+from oncall.errors import NotFoundError
 from oncall.models import Actor, ActorKind, ApiToken, ApiTokenRole
 from oncall.pagination import paginate
+from oncall.rate_limit import check_api_rate
 from oncall.settings import get_settings
 from oncall.web import base_url, header
 
@@ -30,18 +32,37 @@ def _bootstrap_token() -> str | None:
     return parameters.get_secret(arn, max_age=300) if arn else None
 
 
-# Paths whose requests authenticate themselves (signed action links), without an Authorization header.
-PUBLIC_PATH = re.compile(r"^/actions/[A-Za-z0-9._-]+/?$")
+# Paths whose requests authenticate themselves (signed action links) or are public (the API's own
+# description): no Authorization header, never counted against a token's rate limit.
+PUBLIC_PATH = re.compile(r"^/actions/[A-Za-z0-9._-]+/?$|^/api/v1/openapi\.json/?$|^/api/v1/docs(/[A-Za-z0-9._-]+)?/?$")
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Ids in paths longer than this name nothing (ours are 13-16 characters).
+MAX_ID_LENGTH = 128
+
+
+def required_role(method: str, path: str) -> ApiTokenRole:
+    """Reads need a viewer token, writes an editor token; tokens (any method) and settings changes need an
+    admin token."""
+    resource = path.removeprefix("/api/v1").strip("/").split("/", 1)[0]
+    read = method.upper() in _READS
+    if resource == "tokens" or (resource == "settings" and not read):
+        return ApiTokenRole.ADMIN
+    return ApiTokenRole.VIEWER if read else ApiTokenRole.EDITOR
 
 
 def authorize(app: BaseRouter, next_middleware: NextMiddleware):
-    if PUBLIC_PATH.match(app.current_event.path):
+    """Authentication (401), the token's role (403), then its rate limit (429) — in that order, as OnCall
+    (Django REST framework) does, and before the request is validated (see `authenticate_first`)."""
+    event = app.current_event
+    if PUBLIC_PATH.match(event.path):
         return next_middleware(app)
     token = authenticate(
-        header(app.current_event.raw_event, "authorization"), store=wiring.store(), bootstrap_token=_bootstrap_token
+        header(event.raw_event, "authorization"), store=wiring.store(), bootstrap_token=_bootstrap_token
     )
-    read_only = app.current_event.http_method in ("GET", "HEAD", "OPTIONS")
-    require_role(token, ApiTokenRole.VIEWER if read_only else ApiTokenRole.EDITOR)
+    require_role(token, required_role(event.http_method, event.path))
+    check_api_rate(token.id, get_settings().api_rate_limit_per_minute, store=wiring.store(), clock=wiring.now_clock())
+    if any(len(str(value)) > MAX_ID_LENGTH for value in app.context.get("_route_args", {}).values()):
+        raise NotFoundError()  # no such id: never a lookup with a key DynamoDB would refuse
     app.append_context(api_token=token)
     return next_middleware(app)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from oncall import configuration, wiring
+from oncall.api import shapes
 from oncall.api.common import Page, PerPage, page_of
-from oncall.api_schemas import ChainCreate, StepCreate, StepUpdate, present_chain, present_step
+from oncall.api_schemas import ChainCreate, ChainPatch, StepCreate, StepUpdate, present_chain, present_step
 from oncall.errors import NotFoundError
 from oncall.pagination import DEFAULT_PAGE_SIZE
 from oncall.web import json_response, no_content
@@ -14,19 +15,28 @@ from oncall.web import json_response, no_content
 router = Router()
 
 
-@router.get("/escalation_chains")
-def list_chains(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None) -> dict:
-    chains = [c for c in wiring.store().list_chains() if name in (None, c.name)]
-    return page_of(router, [present_chain(c) for c in chains], page, perpage, name=name)
+def _changed() -> None:
+    """Forget this container's cached configuration (other containers see changes within 5 s)."""
+    wiring.config().invalidate()
 
 
-@router.post("/escalation_chains")
+@router.get("/escalation_chains", responses=shapes.page(shapes.ChainOut))
+def list_chains(
+    page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None, team_id: str | None = None
+) -> dict:
+    """Escalation chains, oldest first; `name` (exact) and `team_id` filter."""
+    chains = [c for c in wiring.store().list_chains() if name in (None, c.name) and team_id in (None, c.team_id)]
+    return page_of(router, [present_chain(c) for c in chains], page, perpage, name=name, team_id=team_id)
+
+
+@router.post("/escalation_chains", responses=shapes.created(shapes.ChainOut))
 def create_chain(body: ChainCreate):
+    """A new, empty chain (names are unique); add steps with POST /escalation_policies."""
     chain = configuration.create_chain(body, store=wiring.store(), clock=wiring.now_clock())
     return json_response(201, present_chain(chain))
 
 
-@router.get("/escalation_chains/<chain_id>")
+@router.get("/escalation_chains/<chain_id>", responses=shapes.returns(shapes.ChainOut))
 def get_chain(chain_id: str) -> dict:
     chain = wiring.store().get_chain(chain_id)
     if chain is None:
@@ -34,20 +44,42 @@ def get_chain(chain_id: str) -> dict:
     return present_chain(chain)
 
 
-@router.get("/escalation_policies")
+@router.put("/escalation_chains/<chain_id>", responses=shapes.returns(shapes.ChainOut))
+def replace_chain(chain_id: str, body: ChainCreate) -> dict:
+    """Replace the chain's name and team (an omitted team_id becomes null)."""
+    return present_chain(configuration.update_chain(chain_id, body, store=wiring.store()))
+
+
+@router.patch("/escalation_chains/<chain_id>", responses=shapes.returns(shapes.ChainOut))
+def update_chain(chain_id: str, body: ChainPatch) -> dict:
+    """Change the fields sent."""
+    return present_chain(configuration.update_chain(chain_id, body, store=wiring.store()))
+
+
+@router.delete("/escalation_chains/<chain_id>", responses=shapes.deleted())
+def delete_chain(chain_id: str):
+    """Delete the chain and its policies; routes that used it get `escalation_chain_id` null."""
+    configuration.delete_chain(chain_id, store=wiring.store())
+    _changed()
+    return no_content()
+
+
+@router.get("/escalation_policies", responses=shapes.page(shapes.PolicyOut))
 def list_steps(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, escalation_chain_id: str | None = None) -> dict:
+    """Escalation policies (steps) in chain order; `escalation_chain_id` filters."""
     steps = [s for s in wiring.store().list_steps() if escalation_chain_id in (None, s.escalation_chain_id)]
     steps.sort(key=lambda s: (s.escalation_chain_id, s.position, s.id))
     return page_of(router, [present_step(s) for s in steps], page, perpage, escalation_chain_id=escalation_chain_id)
 
 
-@router.post("/escalation_policies")
+@router.post("/escalation_policies", responses=shapes.created(shapes.PolicyOut))
 def create_step(body: StepCreate):
+    """A step of a chain, at `position` (-1 = last); the fields depend on `type`."""
     step = configuration.create_step(body, store=wiring.store(), clock=wiring.now_clock())
     return json_response(201, present_step(step))
 
 
-@router.get("/escalation_policies/<step_id>")
+@router.get("/escalation_policies/<step_id>", responses=shapes.returns(shapes.PolicyOut))
 def get_step(step_id: str) -> dict:
     step = wiring.store().get_step(step_id)
     if step is None:
@@ -55,12 +87,20 @@ def get_step(step_id: str) -> dict:
     return present_step(step)
 
 
-@router.put("/escalation_policies/<step_id>")
+@router.put("/escalation_policies/<step_id>", responses=shapes.returns(shapes.PolicyOut))
 def update_step(step_id: str, body: StepUpdate) -> dict:
+    """Change the fields sent (OnCall's PUT is partial); a new `type` drops the old type's fields;
+    `position` moves the step."""
     return present_step(configuration.update_step(step_id, body, store=wiring.store()))
 
 
-@router.delete("/escalation_policies/<step_id>")
+@router.patch("/escalation_policies/<step_id>", responses=shapes.returns(shapes.PolicyOut))
+def patch_step(step_id: str, body: StepUpdate) -> dict:
+    """Change the fields sent (as PUT)."""
+    return present_step(configuration.update_step(step_id, body, store=wiring.store()))
+
+
+@router.delete("/escalation_policies/<step_id>", responses=shapes.deleted())
 def delete_step(step_id: str):
     configuration.delete_step(step_id, store=wiring.store())
     return no_content()

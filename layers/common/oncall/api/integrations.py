@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
 from oncall import configuration, preview, wiring
+from oncall.api import shapes
 from oncall.api.common import Page, PerPage, base, metrics, page_of, request_id
 from oncall.api_schemas import (
     DemoAlertRequest,
@@ -49,12 +50,17 @@ def _integration(integration_id: str) -> Integration:
     return integration
 
 
-@router.get("/integrations")
-def list_integrations(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None) -> dict:
+@router.get("/integrations", responses=shapes.page(shapes.IntegrationOut))
+def list_integrations(
+    page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None, team_id: str | None = None
+) -> dict:
+    """Integrations, oldest first; `name` (exact) and `team_id` filter."""
     store = wiring.store()
     # The hidden integration holding maintenance incidents is not listed (GET by id still works).
     integrations = [
-        i for i in store.list_integrations() if (name is None or i.name == name) and i.type != "maintenance"
+        i
+        for i in store.list_integrations()
+        if name in (None, i.name) and team_id in (None, i.team_id) and i.type != "maintenance"
     ]
     routes = {r.id: r for r in store.list_routes() if r.is_default}
     ids = [i.id for i in integrations]
@@ -71,33 +77,37 @@ def list_integrations(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name
         )
         for i in integrations
     ]
-    return page_of(router, bodies, page, perpage, name=name)
+    return page_of(router, bodies, page, perpage, name=name, team_id=team_id)
 
 
-@router.post("/integrations")
+@router.post("/integrations", responses=shapes.created(shapes.IntegrationOut))
 def create_integration(body: IntegrationCreate):
+    """Create an integration (`type` required) with its default route; `link` is its ingest URL."""
     integration, route = configuration.create_integration(body, store=wiring.store(), clock=wiring.now_clock())
     metrics.add_metric(name="IntegrationsCreated", unit=MetricUnit.Count, value=1)
     return json_response(201, present_integration(integration, route, base(router)))
 
 
-@router.get("/integrations/<integration_id>")
+@router.get("/integrations/<integration_id>", responses=shapes.returns(shapes.IntegrationOut))
 def get_integration(integration_id: str) -> dict:
     return _body(_integration(integration_id))
 
 
-@router.put("/integrations/<integration_id>")
+@router.put("/integrations/<integration_id>", responses=shapes.returns(shapes.IntegrationOut))
 def replace_integration(integration_id: str, body: IntegrationUpdate) -> dict:
+    """Change the fields sent (as PATCH)."""
     return _body(configuration.update_integration(integration_id, body, store=wiring.store()))
 
 
-@router.patch("/integrations/<integration_id>")
+@router.patch("/integrations/<integration_id>", responses=shapes.returns(shapes.IntegrationOut))
 def update_integration(integration_id: str, body: IntegrationUpdate) -> dict:
+    """Change the fields sent; null resets templates and options."""
     return _body(configuration.update_integration(integration_id, body, store=wiring.store()))
 
 
-@router.delete("/integrations/<integration_id>")
+@router.delete("/integrations/<integration_id>", responses=shapes.deleted())
 def delete_integration(integration_id: str):
+    """Delete the integration, its URL and its routes (its alert groups stay)."""
     configuration.delete_integration(integration_id, store=wiring.store())
     metrics.add_metric(name="IntegrationsDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204, content_type="application/json", body="")

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
 from oncall import maintenance, wiring
+from oncall.api import shapes
 from oncall.api.common import Page, PerPage, actor, base, metrics, page_of
 from oncall.api.integrations import integration_body
 from oncall.api_schemas import MaintenanceStartRequest, MaintenanceWindowCreate, present_maintenance_window
 from oncall.errors import NotFoundError, ValidationError
 from oncall.models import Integration
 from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import json_response
+from oncall.web import json_response, no_content
 
 router = Router()
 
@@ -37,8 +37,9 @@ def _one_of_duration_or_end(duration: int | None, end_at, start) -> tuple:
     return end_at, "end_at"
 
 
-@router.post("/integrations/<integration_id>/maintenance_start")
+@router.post("/integrations/<integration_id>/maintenance_start", responses=shapes.returns(shapes.IntegrationOut))
 def start_maintenance(integration_id: str, body: MaintenanceStartRequest) -> dict:
+    """Start `maintenance` or `debug` mode for `duration` seconds (or until `end_at`)."""
     integration = _integration(integration_id)
     now = wiring.now_clock().now()
     end_at, field_name = _one_of_duration_or_end(body.duration, body.end_at, now)
@@ -55,8 +56,9 @@ def start_maintenance(integration_id: str, body: MaintenanceStartRequest) -> dic
     return integration_body(integration, base(router))
 
 
-@router.post("/integrations/<integration_id>/maintenance_stop")
+@router.post("/integrations/<integration_id>/maintenance_stop", responses=shapes.returns(shapes.IntegrationOut))
 def stop_maintenance(integration_id: str) -> dict:
+    """Stop the maintenance of the integration (nothing to stop is fine)."""
     integration = _integration(integration_id)
     if maintenance.stop(integration.id, actor(router), wiring.action_deps()) is not None:
         metrics.add_metric(name="MaintenanceEnded", unit=MetricUnit.Count, value=1)
@@ -107,4 +109,4 @@ def get_window(integration_id: str, window_id: str) -> dict:
 @router.delete("/integrations/<integration_id>/maintenance_windows/<window_id>")
 def delete_window(integration_id: str, window_id: str):
     maintenance.delete_window(integration_id, window_id, store=wiring.store())
-    return Response(status_code=204, content_type="application/json", body="")
+    return no_content()

@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from oncall import configuration, wiring
+from oncall.api import shapes
 from oncall.api.common import Page, PerPage, page_of
 from oncall.api_schemas import RouteCreate, RouteUpdate, present_route
 from oncall.errors import NotFoundError
-from oncall.web import json_response
+from oncall.models import Route
+from oncall.web import json_response, no_content
 
 router = Router()
 
 
-@router.get("/routes")
+def _body(route: Route, routes: list[Route] | None = None) -> dict:
+    """The route as the API shows it; the default route's `position` is after the others' (it is last)."""
+    body = present_route(route)
+    if route.is_default:
+        siblings = wiring.store().list_routes() if routes is None else routes
+        body["position"] = sum(1 for r in siblings if r.integration_id == route.integration_id and not r.is_default)
+    return body
+
+
+@router.get("/routes", responses=shapes.page(shapes.RouteOut))
 def list_routes(
     page: Page = 1, perpage: PerPage = 25, integration_id: str | None = None, routing_regex: str | None = None
 ) -> dict:
+    """Routes in evaluation order per integration (the default route last); `integration_id` and
+    `routing_regex` (exact) filter."""
+    every = wiring.store().list_routes()
     routes = [
-        r
-        for r in wiring.store().list_routes()
-        if integration_id in (None, r.integration_id) and routing_regex in (None, r.routing_regex)
+        r for r in every if integration_id in (None, r.integration_id) and routing_regex in (None, r.routing_regex)
     ]
     routes.sort(key=lambda r: (r.integration_id, r.is_default, r.position, r.id))
     return page_of(
         router,
-        [present_route(r) for r in routes],
+        [_body(r, every) for r in routes],
         page,
         perpage,
         integration_id=integration_id,
@@ -34,31 +45,35 @@ def list_routes(
     )
 
 
-@router.post("/routes")
+@router.post("/routes", responses=shapes.created(shapes.RouteOut))
 def create_route(body: RouteCreate):
+    """A route of an integration, at `position` (-1 = last before the default route; the others shift)."""
     route = configuration.create_route(body, store=wiring.store(), clock=wiring.now_clock())
-    return json_response(201, present_route(route))
+    return json_response(201, _body(route))
 
 
-@router.get("/routes/<route_id>")
+@router.get("/routes/<route_id>", responses=shapes.returns(shapes.RouteOut))
 def get_route(route_id: str) -> dict:
     route = wiring.store().get_route(route_id)
     if route is None:
         raise NotFoundError()
-    return present_route(route)
+    return _body(route)
 
 
-@router.put("/routes/<route_id>")
+@router.put("/routes/<route_id>", responses=shapes.returns(shapes.RouteOut))
 def replace_route(route_id: str, body: RouteUpdate) -> dict:
-    return present_route(configuration.update_route(route_id, body, store=wiring.store()))
+    """Change the fields sent (as PATCH); the default route takes only `escalation_chain_id`."""
+    return _body(configuration.update_route(route_id, body, store=wiring.store()))
 
 
-@router.patch("/routes/<route_id>")
+@router.patch("/routes/<route_id>", responses=shapes.returns(shapes.RouteOut))
 def update_route(route_id: str, body: RouteUpdate) -> dict:
-    return present_route(configuration.update_route(route_id, body, store=wiring.store()))
+    """Change the fields sent; `position` moves the route."""
+    return _body(configuration.update_route(route_id, body, store=wiring.store()))
 
 
-@router.delete("/routes/<route_id>")
+@router.delete("/routes/<route_id>", responses=shapes.deleted())
 def delete_route(route_id: str):
+    """Delete a route (the default route cannot be deleted: 400)."""
     configuration.delete_route(route_id, store=wiring.store())
-    return Response(status_code=204, content_type="application/json", body="")
+    return no_content()

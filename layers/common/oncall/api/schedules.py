@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
 from oncall import schedule_config, wiring
+from oncall.api import shapes
 from oncall.api.common import Page, PerPage, metrics, page_of
 from oncall.api_schemas import (
     SchedulePatch,
@@ -25,7 +25,7 @@ from oncall.models import Schedule
 from oncall.pagination import DEFAULT_PAGE_SIZE
 from oncall.schedules import IcalSource
 from oncall.settings import get_settings
-from oncall.web import json_response
+from oncall.web import json_response, no_content
 
 router = Router()
 
@@ -44,8 +44,9 @@ def _allow_http() -> bool:
     return get_settings().ical_allow_http
 
 
-@router.get("/schedules")
+@router.get("/schedules", responses=shapes.page(shapes.ScheduleOut))
 def list_schedules(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None) -> dict:
+    """Schedules by name, with who is on call now; `name` (exact) filters."""
     schedules = [s for s in wiring.store().list_schedules() if name is None or s.name == name]
     # on_call_now is computed only for the page shown (a feed may have to be fetched for each).
     listed = page_of(router, [{"schedule": s} for s in schedules], page, perpage, name=name)
@@ -57,7 +58,7 @@ def list_schedules(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: s
     return listed
 
 
-@router.post("/schedules")
+@router.post("/schedules", responses=shapes.created(shapes.ScheduleOut))
 def create_schedule(body: ScheduleWrite):
     schedule = schedule_config.create_schedule(
         body, store=wiring.store(), clock=wiring.now_clock(), allow_http=_allow_http()
@@ -66,27 +67,27 @@ def create_schedule(body: ScheduleWrite):
     return json_response(201, _body(schedule))
 
 
-@router.get("/schedules/<schedule_id>")
+@router.get("/schedules/<schedule_id>", responses=shapes.returns(shapes.ScheduleOut))
 def get_schedule(schedule_id: str) -> dict:
     return _body(schedule_config.get_schedule(wiring.store(), schedule_id))
 
 
-@router.put("/schedules/<schedule_id>")
+@router.put("/schedules/<schedule_id>", responses=shapes.returns(shapes.ScheduleOut))
 def replace_schedule(schedule_id: str, body: ScheduleWrite) -> dict:
     schedule = schedule_config.replace_schedule(schedule_id, body, store=wiring.store(), allow_http=_allow_http())
     return _body(schedule)
 
 
-@router.patch("/schedules/<schedule_id>")
+@router.patch("/schedules/<schedule_id>", responses=shapes.returns(shapes.ScheduleOut))
 def patch_schedule(schedule_id: str, body: SchedulePatch) -> dict:
     schedule = schedule_config.patch_schedule(schedule_id, body, store=wiring.store(), allow_http=_allow_http())
     return _body(schedule)
 
 
-@router.delete("/schedules/<schedule_id>")
+@router.delete("/schedules/<schedule_id>", responses=shapes.deleted())
 def delete_schedule(schedule_id: str):
     schedule_config.delete_schedule(schedule_id, store=wiring.store())
-    return Response(status_code=204, content_type="application/json", body="")
+    return no_content()
 
 
 def _moment(at: str | None) -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from oncall import configuration, wiring
+from oncall.api import shapes
 from oncall.api_schemas import SettingsUpdate, present_settings
 from oncall.auth import require_role
 from oncall.models import ApiTokenRole
@@ -12,13 +13,15 @@ from oncall.models import ApiTokenRole
 router = Router()
 
 
-@router.get("/settings")
+@router.get("/settings", responses=shapes.returns(shapes.SettingsOut))
 def get_settings() -> dict:
+    """Deployment settings (acknowledge reminders, in minutes)."""
     return present_settings(wiring.store().get_deployment_settings())
 
 
-@router.put("/settings")
+@router.put("/settings", responses=shapes.returns(shapes.SettingsOut))
 def update_settings(body: SettingsUpdate) -> dict:
+    """Change the settings sent (admin tokens only)."""
     require_role(router.context["api_token"], ApiTokenRole.ADMIN)
     updated = configuration.update_settings(body, store=wiring.store())
     wiring.config().invalidate()

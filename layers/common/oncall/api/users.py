@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
 from oncall import people, wiring
+from oncall.api import shapes
 from oncall.api.common import Page, PerPage, metrics, page_of
 from oncall.api_schemas import UserPatch, UserWrite, present_user
 from oncall.errors import NotFoundError, UnsupportedMethodError
 from oncall.models import ApiToken
 from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import json_response
+from oncall.web import json_response, no_content
 
 router = Router()
 
 
-@router.get("/users")
+@router.get("/users", responses=shapes.page(shapes.UserOut))
 def list_users(
     page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, username: str | None = None, email: str | None = None
 ) -> dict:
+    """Users by username; `username` and `email` filter (any case)."""
     users = [
         u
         for u in wiring.store().list_users()
@@ -30,15 +31,17 @@ def list_users(
     return page_of(router, [present_user(u) for u in users], page, perpage, username=username, email=email)
 
 
-@router.post("/users")
+@router.post("/users", responses=shapes.created(shapes.UserOut))
 def create_user(body: UserWrite):
+    """A person: contacts (channel URLs) and notification rules."""
     user = people.create_user(body, store=wiring.store(), clock=wiring.now_clock())
     metrics.add_metric(name="UsersCreated", unit=MetricUnit.Count, value=1)
     return json_response(201, present_user(user))
 
 
-@router.get("/users/<user_id>")
+@router.get("/users/<user_id>", responses=shapes.returns(shapes.UserOut))
 def get_user(user_id: str) -> dict:
+    """A user; `current` is the user the token belongs to."""
     if user_id == "current":  # OnCall: the user the API token belongs to
         token: ApiToken = router.context["api_token"]
         if not token.user_id:
@@ -47,21 +50,24 @@ def get_user(user_id: str) -> dict:
     return present_user(people.get_user(wiring.store(), user_id))
 
 
-@router.put("/users/<user_id>")
+@router.put("/users/<user_id>", responses=shapes.returns(shapes.UserOut))
 def replace_user(user_id: str, body: UserWrite) -> dict:
+    """Replace the user (omitted fields take their defaults)."""
     return present_user(people.replace_user(user_id, body, store=wiring.store()))
 
 
-@router.patch("/users/<user_id>")
+@router.patch("/users/<user_id>", responses=shapes.returns(shapes.UserOut))
 def patch_user(user_id: str, body: UserPatch) -> dict:
+    """Change the fields sent (contacts and rules as a whole)."""
     return present_user(people.patch_user(user_id, body, store=wiring.store()))
 
 
-@router.delete("/users/<user_id>")
+@router.delete("/users/<user_id>", responses=shapes.deleted())
 def delete_user(user_id: str):
+    """Delete a user no schedule or escalation policy names (400 otherwise)."""
     people.delete_user(user_id, store=wiring.store())
     metrics.add_metric(name="UsersDeleted", unit=MetricUnit.Count, value=1)
-    return Response(status_code=204, content_type="application/json", body="")
+    return no_content()
 
 
 # ------------------------------------------------------------------------------------------ rules (read-only)
