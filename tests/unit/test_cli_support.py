@@ -240,3 +240,26 @@ def test_tail_without_timelines_reports_state_changes_from_the_groups():
     group.update(state="firing")
     assert _events(first + tailer.poll()) == [("I1", "silenced"), ("I1", "unsilenced")]
     assert all(path == "alert_groups" for path in api.requests)
+
+
+def test_tail_reads_few_timelines_per_poll_and_visits_every_open_group_in_turn():
+    # given 20 open groups, read once when tail starts
+    api = FakeApi()
+    for n in range(20):
+        api.add(f"I{n:02d}")
+    tailer = Tailer(api)
+    tailer.poll()
+    assert len(api.requests) == 21
+    # when nothing changes, each poll reads the list and two timelines, never the same ones twice in a row
+    visited: list[str] = []
+    for _ in range(10):
+        api.requests.clear()
+        tailer.poll()
+        assert api.requests[0] == "alert_groups" and len(api.requests) == 3
+        visited += [path.split("/")[1] for path in api.requests[1:]]
+    assert len(set(visited)) == 20
+    # and a group that changes is read on the next poll, whatever the turn
+    api.groups[5]["alerts_count"] = 2
+    api.timelines["I05"].append(api.entry("2026-01-01T00:09:00Z", "notified", "Notified carol."))
+    api.requests.clear()
+    assert [(e["alert_group_id"], e["event"]) for e in tailer.poll()] == [("I05", "alert"), ("I05", "notified")]

@@ -91,7 +91,7 @@ def _all_tokens(api: OnCallClient) -> list[dict[str, Any]]:
 def tokens_list(as_json: JsonOption = False) -> None:
     """List API tokens (never their secret)."""
     rows = _all_tokens(client())
-    show(rows, as_json, lambda r: print_table(r, ["id", "name", "role", "user_id", "created_at", "last_used_at"]))
+    show(rows, as_json, lambda r: print_table(r, ["id", "name", "role", "user_id", "created_at"]))
 
 
 @command(tokens_app, "create")

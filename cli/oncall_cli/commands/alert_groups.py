@@ -167,8 +167,12 @@ def alert_groups_timeline(group: GroupArg, as_json: JsonOption = False) -> None:
 
 
 # ------------------------------------------------------------------------------------------ tail
-# Timelines fetched per poll at most (the newest open or changed groups): keeps a poll within rate limits.
-MAX_TIMELINES_PER_POLL = 10
+# Timelines read per poll, after the first: groups that are new or changed (at most this many; the rest
+# wait for the next poll), plus this many other open groups in turn (their escalations page people without
+# the group changing). At the default 2 s interval a quiet deployment costs 90 requests a minute, well
+# within the API's 300 per token.
+CHANGED_TIMELINES_PER_POLL = 10
+OPEN_TIMELINES_PER_POLL = 2
 _BACK_TO_FIRING = {"acknowledged": "unacknowledged", "resolved": "unresolved", "silenced": "unsilenced"}
 _STATE_TIMES = {"acknowledged": "acknowledged_at", "resolved": "resolved_at", "silenced": "silenced_at"}
 
@@ -188,6 +192,9 @@ class Tailer:
         self.groups: dict[str, dict[str, Any]] = {}
         self.seen: dict[str, set[tuple[str, str, str]]] = {}
         self.marker: dict[str, str] = {}  # groups resolved before we started: older entries are history
+        self.pending: dict[str, dict[str, Any]] = {}  # new or changed groups whose timeline is to be read
+        self.last_read: dict[str, int] = {}  # group id → the poll its timeline was last read in
+        self.polls = 0
         self.started = False
 
     def poll(self) -> list[dict[str, Any]]:
@@ -196,7 +203,7 @@ class Tailer:
             params["integration_id"] = self.integration_id
         page = self.api.request("GET", "alert_groups", params=params)["results"]
         events: list[dict[str, Any]] = []
-        to_read: list[dict[str, Any]] = []
+        baseline: list[dict[str, Any]] = []
         for group in reversed(page):  # oldest first, so events print in order
             before = self.groups.get(group["id"])
             self.groups[group["id"]] = group
@@ -204,36 +211,47 @@ class Tailer:
                 if group["state"] == "resolved":
                     self.marker[group["id"]] = _second(group["resolved_at"])
                 else:
-                    to_read.append(group)
+                    baseline.append(group)
                 continue
-            if before is None:
-                count = group["alerts_count"]
-                events.append(self._event(group, group["created_at"], "new", f"new group ({count} alert(s))"))
-            else:
-                if group["state"] != before["state"] and not self.timelines:  # else the timeline says who
-                    at = group.get(_STATE_TIMES.get(group["state"], ""))
-                    kind = (
-                        _BACK_TO_FIRING.get(before["state"], "firing") if group["state"] == "firing" else group["state"]
-                    )
-                    events.append(self._event(group, at, kind, f"now {group['state']}"))
-                if group["alerts_count"] > before["alerts_count"]:
-                    added = group["alerts_count"] - before["alerts_count"]
-                    text = f"+{added} alert(s), {group['alerts_count']} in all"
-                    events.append(
-                        self._event(
-                            group, group["last_alert"]["created_at"] if group.get("last_alert") else None, "alert", text
-                        )
-                    )
-            if group["state"] != "resolved" or before != group:
-                to_read.append(group)
+            events += self._changes(group, before)
+            if before != group:
+                self.pending[group["id"]] = group
+        self.polls += 1
         if self.timelines:
-            for group in to_read[-MAX_TIMELINES_PER_POLL:]:
+            for group in baseline or self._timelines_to_read(page):
                 events.extend(self._timeline(group))
         self.started = True
         return events
 
+    def _changes(self, group: dict[str, Any], before: dict[str, Any] | None) -> list[dict[str, Any]]:
+        if before is None:
+            count = group["alerts_count"]
+            return [self._event(group, group["created_at"], "new", f"new group ({count} alert(s))")]
+        events = []
+        if group["state"] != before["state"] and not self.timelines:  # else the timeline says who did it
+            at = group.get(_STATE_TIMES.get(group["state"], ""))
+            back = _BACK_TO_FIRING.get(before["state"], "firing")
+            events.append(
+                self._event(group, at, back if group["state"] == "firing" else group["state"], "now " + group["state"])
+            )
+        if group["alerts_count"] > before["alerts_count"]:
+            added = group["alerts_count"] - before["alerts_count"]
+            at = (group.get("last_alert") or {}).get("created_at")
+            events.append(self._event(group, at, "alert", f"+{added} alert(s), {group['alerts_count']} in all"))
+        return events
+
+    def _timelines_to_read(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        changed = list(self.pending.values())[:CHANGED_TIMELINES_PER_POLL]
+        for group in changed:
+            del self.pending[group["id"]]
+        chosen = {g["id"] for g in changed}
+        idle = [g for g in page if g["state"] != "resolved" and g["id"] not in chosen]
+        idle.sort(key=lambda g: self.last_read.get(g["id"], 0))
+        return changed + idle[:OPEN_TIMELINES_PER_POLL]
+
     def _timeline(self, group: dict[str, Any]) -> list[dict[str, Any]]:
         entries = self.api.request("GET", f"alert_groups/{group['id']}/timeline")["results"]
+        self.last_read[group["id"]] = self.polls
         seen = self.seen.setdefault(group["id"], set())
         baseline = not self.started
         marker = self.marker.pop(group["id"], None)
