@@ -124,6 +124,7 @@ Use the CLI in another terminal:
   export ONCALL_URL={stack.base_url}
   export ONCALL_TOKEN={stack.admin_token}
   oncall integrations list
+(or store them once: oncall login --url {stack.base_url} --token {stack.admin_token})
 
 READY {stack.base_url}""",
             flush=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Annotated, Any
 
@@ -68,6 +69,9 @@ def status(as_json: JsonOption = False) -> None:
         info["api"] = "ok"
     except ApiError as error:
         info["api"] = str(error)
+    else:
+        with contextlib.suppress(ApiError):  # /info is newer than the rest of the API
+            info["server"] = api.request("GET", "info")
     show(info, as_json, lambda i: console.print(details(i)))
     if info["api"] != "ok":
         raise typer.Exit(EXIT_API_ERROR)
