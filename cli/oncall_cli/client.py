@@ -70,6 +70,10 @@ class OnCallClient:
         try:
             body = response.json() if response.content else None
         except ValueError:
+            if response.status_code < 400:  # every API answer is JSON: this is not the API
+                raise ApiError(
+                    response.status_code, f"{url} did not answer with JSON: is {self.url} the base URL of the API?"
+                ) from None
             body = response.text
         if response.status_code >= 400:
             raise ApiError(response.status_code, body)

@@ -138,6 +138,10 @@ def test_files_that_do_not_fit_are_refused_with_the_path(cli_env, tmp_path):
     bad.write_text("integrations:\n- name: X\n  type: webhook\n  routes:\n  - regex: a\n    chain: db\n")
     refused = _run("apply", "-f", str(bad), "--yes", code=2)
     assert 'integrations[0].routes[0].chain: no escalation chain named "db"' in refused.output
+    as_json = _run("plan", "-f", str(bad), "--json", code=2)
+    assert json.loads(as_json.stdout)["plan"]["problems"] == [
+        'integrations[0].routes[0].chain: no escalation chain named "db"'
+    ]
     bad.write_text("integrations:\n- name: X\n  typ: webhook\n")
     refused = _run("plan", "-f", str(bad), code=2)
     assert "integrations[0].typ: unknown field" in refused.output and "integrations[0].type" in refused.output

@@ -263,3 +263,12 @@ def test_tail_reads_few_timelines_per_poll_and_visits_every_open_group_in_turn()
     api.timelines["I05"].append(api.entry("2026-01-01T00:09:00Z", "notified", "Notified carol."))
     api.requests.clear()
     assert [(e["alert_group_id"], e["event"]) for e in tailer.poll()] == [("I05", "alert"), ("I05", "notified")]
+
+
+def test_an_answer_that_is_not_json_is_not_the_api():
+    client = OnCallClient("https://www.example.com", "t")
+    page = _Response(200, None)
+    page.content, page.json = b"<html>", lambda: (_ for _ in ()).throw(ValueError("no JSON"))
+    client._session.request = lambda *a, **k: page
+    with pytest.raises(ApiError, match="is https://www.example.com the base URL of the API"):
+        client.request("GET", "settings")

@@ -124,7 +124,9 @@ def _escape(text: str) -> str:
     return text.replace("[", "\\[")
 
 
-def _problems(result: Plan) -> None:
+def _problems(result: Plan, as_json: bool) -> None:
+    if result.problems and as_json:
+        print_json({"plan": result.to_json(), "applied": 0})
     if result.problems:
         errors.print("[red]The file does not fit the deployment:[/red]")
         for problem in result.problems:
@@ -149,7 +151,7 @@ def apply(
     api = client()
     out = errors if as_json else console  # with --json, stdout is for the JSON only
     snapshot, result = _plan(api, desired, prune, update_secrets, out)
-    _problems(result)
+    _problems(result, as_json)
     if as_json and (dry_run or result.empty):
         print_json({"plan": result.to_json(), "applied": 0})
         return
