@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -449,7 +449,6 @@ SETTINGS = Kind("settings", "settings", "", "settings")
 # the reverse order of dependence (see DELETE_ORDER).
 KINDS = (TEAM, USER, SCHEDULE, CHAIN, INTEGRATION, WEBHOOK)
 DELETE_ORDER = (INTEGRATION, CHAIN, WEBHOOK, SCHEDULE, USER, TEAM)
-_BY_LABEL = {k.label: k for k in KINDS}
 
 
 def key_of(kind: Kind, spec: Spec) -> str:
@@ -1234,11 +1233,3 @@ def _check_references(
                         f'cannot delete {target.label} "{target_name}": {kind.label} "{name}", which the file does '
                         "not declare, still uses it"
                     )
-
-
-def kind_by_label(label: str) -> Kind:
-    return _BY_LABEL[label]
-
-
-def iter_changes(plan_: Plan, kind: Kind, action: str) -> Iterator[Change]:
-    return (c for c in plan_.changes if c.kind is kind and c.action == action)
