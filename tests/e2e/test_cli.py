@@ -36,6 +36,6 @@ def test_create_list_and_demo(cli_env):
 
 def test_errors_have_trustworthy_exit_codes(cli_env, monkeypatch):
     assert runner.invoke(app, ["integrations", "create", "--type", "bogus"]).exit_code == 1
-    assert runner.invoke(app, ["demo", "no such integration"]).exit_code == 1
+    assert runner.invoke(app, ["demo", "no such integration"]).exit_code == 3  # not found
     monkeypatch.delenv("ONCALL_TOKEN")
     assert runner.invoke(app, ["integrations", "list"]).exit_code == 2

@@ -81,8 +81,8 @@ def test_people_commands_have_trustworthy_exit_codes(cli_env, monkeypatch):
     suffix = uuid.uuid4().hex[:6]
     assert runner.invoke(app, ["users", "create", "--username", f"u-{suffix}", "--contact", "no-equals"]).exit_code == 2
     assert runner.invoke(app, ["users", "create", "--username", "bad name"]).exit_code == 1
-    assert runner.invoke(app, ["users", "get", f"nobody-{suffix}"]).exit_code == 1
-    assert runner.invoke(app, ["schedules", "oncall", f"nothing-{suffix}"]).exit_code == 1
+    assert runner.invoke(app, ["users", "get", f"nobody-{suffix}"]).exit_code == 3  # not found
+    assert runner.invoke(app, ["schedules", "oncall", f"nothing-{suffix}"]).exit_code == 3
     assert runner.invoke(app, ["schedules", "create", "--name", f"s-{suffix}", "--rotation", "x"]).exit_code == 2
     created = _json(["users", "create", "--username", f"gone-{suffix}"])
     _ok(["users", "delete", created["id"]])
