@@ -28,11 +28,11 @@ class ConfigCache:
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
 
-    def _cached(self, key: str, load: Callable[[], Any]) -> Any:
+    def _cached(self, key: str, load: Callable[[], Any], *, refresh: bool = False) -> Any:
         now = self._monotonic()
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None and now - entry.loaded_at < self._ttl:
+            if entry is not None and now - entry.loaded_at < self._ttl and not refresh:
                 return entry.value
         value = load()
         with self._lock:
@@ -51,12 +51,23 @@ class ConfigCache:
         return self._cached(f"integration:{integration_id}", lambda: self._store.get_integration(integration_id))
 
     def routes_of(self, integration_id: str) -> list[Route]:
-        routes = self._cached("routes", self._store.list_routes)
-        return [r for r in routes if r.integration_id == integration_id]
+        """Every integration has a default route: a cached list without one predates the integration (created
+        within the cache's lifetime), so it is read again at once instead of failing its first alerts."""
+        routes = [r for r in self._cached("routes", self._store.list_routes) if r.integration_id == integration_id]
+        if not any(r.is_default for r in routes):
+            fresh = self._cached("routes", self._store.list_routes, refresh=True)
+            routes = [r for r in fresh if r.integration_id == integration_id]
+        return routes
 
     def steps_of(self, chain_id: str) -> list[EscalationStep]:
-        steps = self._cached("steps", self._store.list_steps)
-        return sorted((s for s in steps if s.escalation_chain_id == chain_id), key=lambda s: (s.position, s.id))
+        """A chain unknown to the cached steps is most likely brand new: read again once rather than start an
+        escalation with no steps (which would page nobody)."""
+
+        def of_chain(steps: list[EscalationStep]) -> list[EscalationStep]:
+            return sorted((s for s in steps if s.escalation_chain_id == chain_id), key=lambda s: (s.position, s.id))
+
+        steps = of_chain(self._cached("steps", self._store.list_steps))
+        return steps or of_chain(self._cached("steps", self._store.list_steps, refresh=True))
 
     def webhooks(self) -> list[Webhook]:
         return self._cached("webhooks", self._store.list_webhooks)
