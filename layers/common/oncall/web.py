@@ -11,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from oncall import errors
 
@@ -71,6 +72,15 @@ def register_error_map(app: APIGatewayHttpResolver, logger: Logger) -> None:
         elif status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             logger.exception("request failed on AWS", extra={"status": int(status)})
         return json_response(status, error_body(error), headers=error.headers() or None)
+
+    @app.exception_handler([ClientError, BotoCoreError])
+    def _aws_unavailable(error: Exception) -> Response:
+        # An AWS call failed outside the places that expect it (a throttled lookup, a timeout): the caller
+        # retries a 503 (senders do), where an unhandled error would be a bare 500 with a stack trace.
+        logger.exception("request failed on AWS", extra={"status": int(HTTPStatus.SERVICE_UNAVAILABLE)})
+        return json_response(
+            HTTPStatus.SERVICE_UNAVAILABLE, {"detail": "The service is temporarily unavailable; please retry."}
+        )
 
     @app.exception_handler(json.JSONDecodeError)
     def _bad_json(error: json.JSONDecodeError) -> Response:
