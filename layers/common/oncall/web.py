@@ -95,9 +95,13 @@ def request_body(event: dict[str, Any]) -> bytes:
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
         import base64
+        import binascii
 
-        return base64.b64decode(body)
-    return body.encode("utf-8")
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as error:  # ValueError: non-ASCII text
+            raise errors.ValidationError("The request body is marked base64 but is not valid base64.") from error
+    return body.encode("utf-8", errors="surrogatepass")
 
 
 def header(event: dict[str, Any], name: str) -> str:
