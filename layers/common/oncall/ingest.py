@@ -89,10 +89,19 @@ def _multipart_payload(body: bytes, content_type: str) -> dict[str, Any]:
             raise ValidationError("File uploads are not allowed.")
         name = part.get_param("name", header="content-disposition")
         if name:
-            payload[str(name)] = part.get_content() if part.get_content_maintype() == "text" else ""
+            payload[str(name)] = _text_part(part) if part.get_content_maintype() == "text" else ""
     if not payload:
         raise ValidationError("Payload is required.")
     return payload
+
+
+def _text_part(part) -> str:
+    """A text field in its declared charset; an unknown charset is read as UTF-8 (never an error)."""
+    raw = part.get_payload(decode=True) or b""
+    try:
+        return raw.decode(part.get_content_charset() or "utf-8", errors="replace")
+    except LookupError:
+        return raw.decode("utf-8", errors="replace")
 
 
 def normalize_payload(integration: Integration, payload: dict[str, Any]) -> dict[str, Any]:
