@@ -139,6 +139,13 @@ def accept_alert(
     try:
         store.put_alert(alert)
     except (ClientError, BotoCoreError) as error:
+        if _item_too_large(error):
+            # A body under the limit can still grow past DynamoDB's 400 KB item limit once stored (non-ASCII
+            # text and control characters are escaped): refused for good, not "retry" forever.
+            raise PayloadTooLargeError(
+                "The alert is too large to store once encoded (DynamoDB's 400 KB item limit); "
+                "send a smaller body (non-ASCII text and control characters take up to 6 bytes each)."
+            ) from error
         raise StorageUnavailableError("Could not store the alert; please retry.") from error
     try:
         queue.send(IngestMessage(alert_id=alert.id, integration_id=integration.id), deduplication_id=request_id)
@@ -146,6 +153,13 @@ def accept_alert(
         _forget(store, alert)
         raise StorageUnavailableError("Could not enqueue the alert; please retry.") from error
     return alert
+
+
+def _item_too_large(error: Exception) -> bool:
+    if not isinstance(error, ClientError):
+        return False
+    details = error.response.get("Error", {})
+    return details.get("Code") == "ValidationException" and "size" in str(details.get("Message", "")).lower()
 
 
 def _forget(store: Store, alert: Alert) -> None:
