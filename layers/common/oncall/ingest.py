@@ -38,7 +38,14 @@ class IngestRequest:
     request_id: str
 
 
+# Our tokens are 25 characters (OnCall's too); anything much longer is not one, and looking it up would be a
+# DynamoDB ValidationException (keys are at most 2048 bytes), i.e. a 5xx for a typo.
+MAX_TOKEN_LENGTH = 200
+
+
 def find_integration(url_slug: str, token: str, config: ConfigCache) -> Integration:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise IntegrationTokenError("Integration key was not found. Permission denied.")
     integration = config.integration_by_token(token)
     if integration is None:
         raise IntegrationTokenError("Integration key was not found. Permission denied.")
