@@ -226,3 +226,12 @@ def faults(aws, monkeypatch):
     injector = Faults().install(monkeypatch)
     Faults.track(aws, monkeypatch)
     return injector
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """How many cases the fuzz tests tried (tests/integration/fuzzing.py)."""
+    from tests.integration.fuzzing import summary
+
+    line = summary()
+    if line:
+        terminalreporter.write_line(line)

@@ -158,3 +158,38 @@ def item_key_prefix(prefix: str) -> Callable[[dict[str, Any]], bool]:
 class Crash(BaseException):  # noqa: N818 - not an error the code may catch: the Lambda process dies
     """Raised to kill a handler mid-flight (a Lambda timeout or out-of-memory): it is a BaseException, so
     neither our code nor Powertools' batch processor can catch it and report a partial failure."""
+
+
+# DynamoDB's key size limits, which moto checks only when an item is written: a GetItem, Query or DeleteItem
+# with a longer key is a ValidationException on AWS. (Index keys count as keys when an item carries them.)
+_PARTITION_KEYS = ("pk", "gsi1pk", "hb_shard", "mw_shard")
+_SORT_KEYS = ("sk", "gsi1sk", "hb_due", "mw_due")
+_KEY_LIMITS = {**dict.fromkeys(_PARTITION_KEYS, 2048), **dict.fromkeys(_SORT_KEYS, 1024)}
+
+
+def _oversized_keys(params: dict[str, Any]) -> list[str]:
+    sources = [params.get("Key"), params.get("Item")]
+    sources += [op.get("Key") or op.get("Item") for entry in params.get("TransactItems", []) for op in entry.values()]
+    found = []
+    for source in filter(None, sources):
+        for name, limit in _KEY_LIMITS.items():
+            value = source.get(name, {}).get("S")
+            if value is not None and len(value.encode("utf-8", "surrogatepass")) > limit:
+                found.append(name)
+    condition = params.get("KeyConditionExpression", "")
+    for placeholder, value in (params.get("ExpressionAttributeValues") or {}).items():
+        text = value.get("S")
+        if placeholder in condition and text is not None and len(text.encode("utf-8", "surrogatepass")) > 1024:
+            found.append(placeholder)
+    return found
+
+
+def enforce_dynamodb_key_limits(faults: Faults) -> None:
+    """Make every DynamoDB call with an oversized key fail as it does on AWS."""
+    faults.add(
+        "dynamodb",
+        ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "TransactWriteItems", "TransactGetItems"],
+        code="ValidationException",
+        times=None,
+        when=lambda params: bool(_oversized_keys(params)),
+    )
