@@ -131,6 +131,20 @@ def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
+# DynamoDB's key limits: a partition key of 1 to 2048 bytes, a sort key of 1 to 1024 bytes.
+_MAX_PARTITION_KEY_BYTES = 2048
+_MAX_SORT_KEY_BYTES = 1024
+
+
+def _possible_key(pk: str, sk: str) -> bool:
+    """Whether an item could have this key (user-supplied ids end up in keys: "", 5 KB, lone surrogates)."""
+    try:
+        pk_bytes, sk_bytes = len(pk.encode("utf-8")), len(sk.encode("utf-8"))
+    except UnicodeEncodeError:
+        return False
+    return 0 < pk_bytes <= _MAX_PARTITION_KEY_BYTES and 0 < sk_bytes <= _MAX_SORT_KEY_BYTES
+
+
 def _cancellation_codes(error: ClientError) -> list[str]:
     return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
 
@@ -145,6 +159,8 @@ class DynamoStore:
 
     # ------------------------------------------------------------------------------------- helpers
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        if not _possible_key(pk, sk):
+            return None  # no item has it, and DynamoDB would refuse the request (a 5xx for a bad id)
         return self._ddb.get_item(TableName=self._table, Key=_key(pk, sk), ConsistentRead=True).get("Item")
 
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
@@ -334,6 +350,9 @@ class DynamoStore:
 
     def _save_referencing(self, kind: str, model: BaseModel, item_id: str, references: list[tuple[str, str]]) -> None:
         """One transaction: put the item, check each referenced (kind, id) exists and move its epoch."""
+        impossible = [ref_id for ref_kind, ref_id in references if not _possible_key(f"REFS#{ref_id}", ref_kind)]
+        if impossible:  # no item has such an id (and DynamoDB would refuse the whole transaction)
+            raise MissingReferenceError(impossible)
         items: list[dict[str, Any]] = [
             {"Put": {"TableName": self._table, "Item": _model_item(model, {"pk": f"CFG#{kind}", "sk": item_id})}}
         ]
