@@ -82,6 +82,10 @@ def register_error_map(app: APIGatewayHttpResolver, logger: Logger) -> None:
             HTTPStatus.SERVICE_UNAVAILABLE, {"detail": "The service is temporarily unavailable; please retry."}
         )
 
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_utf8(_: UnicodeDecodeError) -> Response:
+        return json_response(HTTPStatus.BAD_REQUEST, {"detail": "The request body is not valid UTF-8."})
+
     @app.exception_handler(json.JSONDecodeError)
     def _bad_json(error: json.JSONDecodeError) -> Response:
         return json_response(HTTPStatus.BAD_REQUEST, {"detail": f"Malformed JSON body: {error.msg}."})
