@@ -171,8 +171,8 @@ def test_random_bodies_content_types_and_encodings(aws, integrations, data):
     content_type, body = data.draw(bodies())
     encoding = data.draw(st.sampled_from(["as API Gateway sends it", "base64", "bad-base64"]))
     path = ingest_path(integrations[kind])
-    _check(aws, _event(aws, "POST", path, content_type, body, encoding), alert_url=True)
-    count("ingest: bodies")
+    response = _check(aws, _event(aws, "POST", path, content_type, body, encoding), alert_url=True)
+    count("ingest: bodies", response["statusCode"])
 
 
 def _edge_paths(token: str, slug: str) -> list[str]:
@@ -223,8 +223,8 @@ def test_edge_paths_with_every_method(aws, integrations):
         _, _, _, slug, token = ingest_path(integration).rstrip("/").split("/")
         for path in _edge_paths(token, slug):
             for method in METHODS:
-                _check(aws, _event(aws, method, path, "application/json", b'{"a": 1}', "as is"), alert_url=False)
-                count("ingest: edge paths x methods")
+                event = _event(aws, method, path, "application/json", b'{"a": 1}', "as is")
+                count("ingest: edge paths x methods", _check(aws, event, alert_url=False)["statusCode"])
 
 
 @given(data=st.data())
@@ -238,5 +238,5 @@ def test_odd_paths_and_methods(aws, integrations, data):
         st.sampled_from([("application/json", b'{"a": 1}'), ("", b""), ("text/plain", b"x")])
     )
     alert_url = path.rstrip("/") == ingest_path(integration).rstrip("/")
-    _check(aws, _event(aws, method, path, content_type, body, "as API Gateway sends it"), alert_url=alert_url)
-    count("ingest: paths and methods")
+    event = _event(aws, method, path, content_type, body, "as API Gateway sends it")
+    count("ingest: paths and methods", _check(aws, event, alert_url=alert_url)["statusCode"])
