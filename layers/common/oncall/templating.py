@@ -521,7 +521,7 @@ def _guarded_filters(env: SandboxedEnvironment) -> dict[str, Any]:
 
     @pass_eval_context
     def join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> str:
-        items = list(value) if attribute is None else list(value)
+        items = list(value)
         for item in items:  # each part is charged before the join builds them all at once
             _charge((len(item) if isinstance(item, str) else len(str(item))) + len(str(d)))
         return do_join(eval_ctx, items, d, attribute)
