@@ -243,8 +243,16 @@ class _Budget:
 
     def __init__(self, work: int, seconds: float) -> None:
         self.work, self.left, self.seconds = work, work, seconds
-        self.deadline = _time.thread_time() + seconds
+        # The clock is first read at the first check (most renders never get there): what runs before it is a
+        # few dozen cheap steps at most.
+        self.deadline: float | None = None
         self.clock_in = _CLOCK_EVERY
+
+    def _past_deadline(self) -> bool:
+        now = _time.thread_time()
+        if self.deadline is None:
+            self.deadline = now + self.seconds
+        return now > self.deadline
 
     def charge(self, units: int) -> None:
         self.left -= units
@@ -253,7 +261,7 @@ class _Budget:
                 f"rendering needs more than {self.work:,} units of work (loop iterations, output, values built)"
             )
         self.clock_in -= 1
-        if (self.clock_in <= 0 or units > 10_000) and _time.thread_time() > self.deadline:
+        if (self.clock_in <= 0 or units > 10_000) and self._past_deadline():
             self.left = -1
             raise SecurityError(f"rendering needs more than {self.seconds:g} s of CPU")
         if self.clock_in <= 0:
@@ -261,6 +269,7 @@ class _Budget:
 
     def seconds_left(self) -> float:
         self.clock_in = 1  # a slow call (a regex) follows: look at the clock on the next charge
+        self._past_deadline()
         return max(0.01, self.deadline - _time.thread_time())
 
 
