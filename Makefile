@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 # sam validate runs offline, but the SAM CLI wants a region and credentials to exist.
 SAM_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0
 
@@ -28,11 +29,12 @@ bench: bench-route ## Benchmark reports (not tests): CPU time of the hot paths
 bench-route: $(VENV)/.dev-deps ## Route logic per alert, warm: cached templates vs compiling on every render
 	$(BIN)/python bench/route_logic.py
 
-lint: $(VENV)/.dev-deps $(SAM_VENV)/.deps node_modules/.deps
+lint: $(VENV)/.dev-deps $(SAM_VENV)/.deps $(CHECKOV_VENV)/.deps node_modules/.deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
 	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
 	npx --no-install asl-validator --json-path statemachines/escalation.asl.json
 
 openapi: $(VENV)/.local-deps ## Regenerate docs/openapi.json (a test fails when it differs from the served one)
@@ -57,6 +59,12 @@ $(SAM_VENV)/.deps: requirements-sam.txt
 	$(SAM_VENV)/bin/pip install -q -r requirements-sam.txt
 	touch $@
 
+# checkov pins its own dependencies too (a security scan of template.yaml; suppressions are in the template).
+$(CHECKOV_VENV)/.deps: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q -r requirements-checkov.txt
+	touch $@
+
 node_modules/.deps: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
@@ -71,4 +79,4 @@ alertmanager:
 	else echo "!!! SKIP: not root (or no apt): prometheus-alertmanager not installed; its e2e test will SKIP !!!"; fi
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) node_modules .oncall-local .pytest_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) node_modules .oncall-local .pytest_cache .ruff_cache .aws-sam

@@ -1,5 +1,6 @@
 """A webhook receiver for tests: a real HTTP server on 127.0.0.1 in a thread, answering from a script
-(status, headers, body) — e.g. 500 then 200 — and recording every request it got."""
+(status, headers, body[, delay seconds]) — e.g. a slow answer, then 500, then 200 — and recording every
+request it got."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from requests.structures import CaseInsensitiveDict
 
-Reply = tuple[int, dict[str, str], bytes]
+Reply = tuple[int, dict[str, str], bytes] | tuple[int, dict[str, str], bytes, float]
 OK: Reply = (200, {"Content-Type": "application/json"}, b'{"ok": true}')
 
 
@@ -48,9 +49,11 @@ class Receiver:
                     receiver.requests.append(
                         Captured(self.command, self.path, CaseInsensitiveDict(self.headers.items()), body, time.time())
                     )
-                    status, headers, content = receiver.script.pop(0) if receiver.script else receiver.default
-                if receiver.delay:
-                    time.sleep(receiver.delay)
+                    reply = receiver.script.pop(0) if receiver.script else receiver.default
+                status, headers, content = reply[:3]
+                delay = reply[3] if len(reply) > 3 else receiver.delay
+                if delay:
+                    time.sleep(delay)
                 try:
                     self.send_response(status)
                     for name, value in headers.items():

@@ -216,3 +216,22 @@ PAYLOADS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "alertmanager"
 def alertmanager_captures() -> dict[str, str]:
     """Real request bodies captured from Alertmanager 0.25 (copied from ../shared/reference/payloads)."""
     return {path.stem: path.read_text() for path in sorted(PAYLOADS_DIR.glob("*.json"))}
+
+
+@pytest.fixture
+def faults(aws, monkeypatch):
+    """Injected AWS failures (tests/integration/faults.py), removed at the end of the test."""
+    from tests.integration.faults import Faults
+
+    injector = Faults().install(monkeypatch)
+    Faults.track(aws, monkeypatch)
+    return injector
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """How many cases the fuzz tests tried (tests/integration/fuzzing.py)."""
+    from tests.integration.fuzzing import summary
+
+    line = summary()
+    if line:
+        terminalreporter.write_line(line)

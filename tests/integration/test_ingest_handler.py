@@ -153,3 +153,41 @@ def test_other_integrations_are_not_limited(aws, frozen_clock):
     assert aws.http("POST", ingest_path(limited), '{"a": 1}').status == 200
     assert aws.http("POST", ingest_path(limited), '{"a": 1}').status == 429
     assert [aws.http("POST", ingest_path(free), '{"a": 1}').status for _ in range(5)] == [200] * 5
+
+
+# ------------------------------------------------------------------------------------------ found by fuzzing
+def test_a_body_marked_base64_that_is_not_is_a_400(aws, integration):
+    from oncall_cli.local.front_door import build_event, match_route
+
+    path = ingest_path(integration)
+    route, params = match_route(aws.topology.http_routes, "POST", path)
+    event = build_event(route, "POST", path, "", {"content-type": "application/json"}, b"{}", params, "127.0.0.1")
+    event.update(body="not base64 ✗", isBase64Encoded=True)
+    response = aws.functions.invoke("IngestFunction", event)
+    assert response["statusCode"] == 400 and "base64" in json.loads(response["body"])["detail"]
+    assert _queued(aws) == []
+
+
+def test_a_multipart_field_in_an_unknown_charset_is_read_as_utf8(aws):
+    webhook = create_integration(aws, "webhook")
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="title"\r\nContent-Type: text/plain; charset=bogus\r\n\r\n'
+        b"Disk full\r\n--b--\r\n"
+    )
+    response = aws.http("POST", ingest_path(webhook), body, headers={"content-type": "multipart/form-data; boundary=b"})
+    assert response.status == 200
+    [message] = _queued(aws)
+    assert wiring.store().get_alert(json.loads(message["Body"])["alert_id"]).payload == {"title": "Disk full"}
+
+
+def test_a_body_that_outgrows_the_item_limit_once_stored_is_a_413_not_a_retry_forever(aws, integration):
+    # 200 KiB of control characters: under the body limit, but each is stored as a 6-byte JSON escape
+    response = aws.http("POST", ingest_path(integration), b"\x01" * 200 * 1024, headers={"content-type": "text/plain"})
+    assert response.status == 413 and "too large to store" in response.body["detail"]
+    assert _queued(aws) == []
+
+
+def test_a_token_too_long_to_be_one_is_a_403_without_a_lookup(aws, faults):
+    faults.add("dynamodb", "GetItem", code="ValidationException", times=None)  # what AWS says to a 5 KB key
+    response = aws.http("POST", "/integrations/v1/alertmanager/" + "A" * 5000 + "/", '{"a": 1}')
+    assert response.status == 403 and "not found" in response.body["detail"]

@@ -341,6 +341,16 @@ def test_saves_refuse_missing_references_and_write_nothing(any_store):
     assert missing_team.value.ids == ["TGONE"] and any_store.get_user("UBOB") is None
 
 
+@pytest.mark.parametrize("impossible", ["", "x" * 3000, "é" * 1000])
+def test_ids_no_item_can_have_are_not_found(any_store, impossible):
+    # user input ends up in keys: ids DynamoDB could not even look up are simply not there
+    assert any_store.get_integration(impossible) is None
+    assert any_store.get_group(impossible) is None and any_store.get_user(impossible) is None
+    with pytest.raises(MissingReferenceError) as missing:
+        any_store.save_user(_user("UBOB", "bob", team_ids=[impossible]))
+    assert missing.value.ids == [impossible] and any_store.get_user("UBOB") is None
+
+
 def test_delete_fails_when_a_reference_appeared_after_the_check(any_store):
     any_store.put_user(_user("UALICE", "alice"))
     epoch = any_store.reference_epoch("UALICE")

@@ -73,6 +73,19 @@ def test_redelivery_is_harmless(setup, store, escalations, deps):
     assert {name for name, _ in escalations.started} == {outcome.group_id}
 
 
+def test_redelivery_republishes_the_same_event_and_registers_once(setup, store, events, deps):
+    # given an alert that was grouped, but whose "registered" entry and event may have been lost in a crash
+    integration, _, process = setup
+    outcome, alert = process(builders.am_payload())
+    store.timeline.clear()
+    # when SQS delivers it again
+    process_alert(IngestMessage(alert_id=alert.id, integration_id=integration.id), deps=deps)
+    process_alert(IngestMessage(alert_id=alert.id, integration_id=integration.id), deps=deps)
+    # then the timeline says "registered" once, and every delivery published the same event (consumers dedupe)
+    assert [e.type for e in store.list_timeline(outcome.group_id)] == ["registered"]
+    assert [(e.type.value, e.id) for e in events.events] == [("alert group created", f"EV{alert.id}")] * 3
+
+
 def test_route_without_chain_never_escalates(store, clock, escalations, deps):
     integration, _ = builders.integration(store, clock)
     alert = builders.alert(store, clock, integration, builders.am_payload())

@@ -1,5 +1,4 @@
 import http.server
-import socket
 import threading
 from datetime import UTC, datetime
 
@@ -202,7 +201,7 @@ def test_garbage_is_a_feed_error(body):
 
 # ------------------------------------------------------------------------------------------ the fetcher
 def _resolver(*addresses):
-    return lambda host, port, type=0: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses]
+    return lambda host: list(addresses)
 
 
 @pytest.mark.parametrize(
@@ -210,22 +209,46 @@ def _resolver(*addresses):
     [
         ("http://calendar.example/f.ics", ["93.184.216.34"], "only https"),
         ("file:///etc/passwd", ["93.184.216.34"], "only https"),
-        ("https://calendar.example/f.ics", ["127.0.0.1"], "non-public"),
-        ("https://calendar.example/f.ics", ["10.1.2.3"], "non-public"),
-        ("https://calendar.example/f.ics", ["169.254.169.254"], "non-public"),
-        ("https://calendar.example/f.ics", ["93.184.216.34", "192.168.1.1"], "non-public"),
-        ("https://calendar.example/f.ics", ["::ffff:127.0.0.1"], "non-public"),
-        ("https://[::1]/f.ics", ["::1"], "non-public"),
+        ("https://calendar.example/f.ics", ["127.0.0.1"], "loopback"),
+        ("https://calendar.example/f.ics", ["10.1.2.3"], "private"),
+        ("https://calendar.example/f.ics", ["169.254.169.254"], "metadata"),
+        ("https://calendar.example/f.ics", ["93.184.216.34", "192.168.1.1"], "private"),
+        ("https://calendar.example/f.ics", ["::ffff:127.0.0.1"], "loopback"),
+        ("https://[::1]/f.ics", ["::1"], "loopback"),
+        # the SSRF guard's protections, which the fetcher's own checks lacked
+        ("https://calendar.example/f.ics", ["64:ff9b::a9fe:a9fe"], "metadata"),  # NAT64 of the metadata address
+        ("https://calendar.example/f.ics", ["2002:c0a8:101::"], "private"),  # 6to4 of 192.168.1.1
+        ("https://calendar.example/f.ics", ["fec0::1"], "private"),  # site-local
+        ("https://2130706433/f.ics", [], "loopback"),  # a decimal IP literal
+        ("https://0x7f.1/f.ics", [], "loopback"),
     ],
 )
 def test_fetch_refuses_what_could_reach_internal_services(url, addresses, message):
     with pytest.raises(FetchError, match=message):
-        fetch_feed(url, resolve=_resolver(*addresses))
+        fetch_feed(url, resolver=_resolver(*addresses))
+
+
+def test_metadata_is_refused_even_when_private_feeds_are_allowed():
+    with pytest.raises(FetchError, match="metadata"):
+        fetch_feed("https://calendar.example/f.ics", allow_private=True, resolver=_resolver("169.254.169.254"))
+    with pytest.raises(FetchError, match="metadata"):
+        fetch_feed("http://[fd00:ec2::254]/", allow_http=True, allow_private=True)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
+    seen_auth: list[bool] = []
+
     def do_GET(self):  # noqa: N802 - http.server's naming
-        if self.path == "/loop":
+        _Handler.seen_auth.append("Authorization" in self.headers)
+        if self.path == "/to-metadata":
+            self.send_response(302)
+            self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+            self.end_headers()
+        elif self.path.startswith("/to-localhost"):
+            self.send_response(302)  # another host name for the same server
+            self.send_header("Location", f"http://localhost:{self.path.rsplit('=', 1)[1]}/feed.ics")
+            self.end_headers()
+        elif self.path == "/loop":
             self.send_response(302)
             self.send_header("Location", "/loop")
             self.end_headers()
@@ -260,8 +283,18 @@ def test_fetch_size_cap_and_redirect_limit_on_a_loopback_server(loopback_server)
         fetch_feed(f"{loopback_server}/big", max_bytes=1000, **allowed)
     with pytest.raises(FetchError, match="redirects"):
         fetch_feed(f"{loopback_server}/loop", **allowed)
-    with pytest.raises(FetchError, match="non-public"):  # the defaults refuse the same server
+    with pytest.raises(FetchError, match="loopback"):  # the defaults refuse the same server
         fetch_feed(f"{loopback_server}/feed.ics".replace("http:", "https:"))
+
+
+def test_a_redirect_to_the_metadata_endpoint_is_refused_and_credentials_stay_with_their_host(loopback_server):
+    allowed = {"allow_http": True, "allow_private": True, "timeout": 3}
+    with pytest.raises(FetchError, match="metadata"):
+        fetch_feed(f"{loopback_server}/to-metadata", **allowed)
+    # the user:password of the feed URL is sent to its host, never to where that host redirects
+    port = loopback_server.rsplit(":", 1)[1]
+    assert fetch_feed(f"http://user:pw@127.0.0.1:{port}/to-localhost?port={port}", **allowed) == FEED
+    assert _Handler.seen_auth[-2:] == [True, False]
 
 
 def test_cached_only_view_never_fetches():

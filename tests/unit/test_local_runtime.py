@@ -72,3 +72,38 @@ def test_path_parameter_routes_match_one_segment():
     assert match_route(routes, "GET", "/actions/") is None
     assert match_route(routes, "GET", "/actions/a/b") is None
     assert match_route(routes, "DELETE", "/actions/abc") is None
+
+
+def test_functions_sharing_the_process_flush_metrics_without_racing(capsys):
+    import sys
+    import threading
+
+    from aws_lambda_powertools import Metrics
+
+    import oncall_cli.local.functions  # noqa: F401 - serializes Powertools' shared metrics buffer
+
+    # given two "functions" in two threads, adding and flushing metrics through the one shared buffer
+    errors: list[BaseException] = []
+
+    def function(name: str) -> None:
+        metrics = Metrics(namespace="RaceTest")
+        try:
+            for _ in range(1500):
+                metrics.add_metric(name=name, unit="Count", value=1)
+                metrics.flush_metrics()
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            errors.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: make the race likely
+    try:
+        threads = [threading.Thread(target=function, args=(n,)) for n in ("A", "B")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    capsys.readouterr()
+    # then no flush found the buffer emptied under it ("Must contain at least one metric")
+    assert errors == []

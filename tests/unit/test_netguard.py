@@ -55,10 +55,33 @@ PUBLIC = resolver_of({"hooks.example.com": ["93.184.216.34"]})
         "http://[::]/",
         "http://224.0.0.1/",  # multicast
         "http://240.0.0.1/",  # reserved
+        # added by the hardening review: more notations of the same places
+        "http://127.0.0.1./",  # trailing dot
+        "http://127.000.000.001/",  # zero-padded (octal to inet_aton)
+        "http://0177.0.0.1/",  # octal first byte
+        "http://0.0.0.0/",
+        "http://0.0.0.0:8080/",
+        "http://[0:0:0:0:0:ffff:7f00:1]/",  # IPv4-mapped, written out
+        "http://[::ffff:0.0.0.0]/",
+        "http://[::ffff:10.0.0.1]/",
+        "http://[::127.0.0.1]/",  # IPv4-compatible (deprecated)
+        "http://[::ffff:0:7f00:1]/",  # IPv4-translated (SIIT)
+        "http://[64:ff9b:1::a00:1]/",  # local-use NAT64
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",  # Teredo
+        "http://[fec0::1]/",  # site-local (deprecated, still routed by some)
+        "http://[fd12:3456::1]/",  # unique local
+        "http://[100::1]/",  # discard-only
+        "http://[2001:db8::1]/",  # documentation
+        "http://[ff02::1]/",  # multicast
+        "http://[::2]/",
+        "http://[fe80::1%25eth0]/",  # with a zone
+        "http://LOCALHOST.localdomain.invalid/",  # names are resolved whatever their case
     ],
 )
 def test_private_and_special_addresses_are_refused(url):
-    resolver = resolver_of({"localhost.localdomain.invalid": ["127.0.0.1"]})
+    resolver = resolver_of(
+        {"localhost.localdomain.invalid": ["127.0.0.1"], "LOCALHOST.localdomain.invalid": ["127.0.0.1"]}
+    )
     with pytest.raises(BlockedTargetError):
         check_url(url, allow_private=False, resolver=resolver)
 
@@ -72,6 +95,13 @@ def test_private_and_special_addresses_are_refused(url):
         "http://2852039166/",  # decimal 169.254.169.254
         "http://[::ffff:169.254.169.254]/",
         "http://100.100.100.200/",
+        "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254
+        "http://[2002:a9fe:a9fe::]/",  # 6to4 of 169.254.169.254
+        "http://[::ffff:a9fe:a9fe]/",
+        "http://0xa9fea9fe/",
+        "http://169.254.169.254./",
+        "http://[fd00:ec2::254]:80/",
+        "http://192.0.0.192/",
     ],
 )
 def test_metadata_endpoints_are_refused_even_when_private_targets_are_allowed(url):
@@ -223,3 +253,187 @@ def test_a_refused_connection_is_a_retryable_transport_error():
         GuardedHttpClient(allow_private=True).request(
             "GET", f"http://127.0.0.1:{port}/", headers={}, body=None, timeout=1
         )
+
+
+# ------------------------------------------------------------------------------------------ hardening review
+def test_localhost_through_the_system_resolver_is_refused():
+    with pytest.raises(BlockedTargetError, match="loopback"):
+        check_url("http://localhost:8080/", allow_private=False)
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "//127.0.0.1/admin",  # scheme-relative
+        "http://[::ffff:127.0.0.1]/",
+        "http://2130706433/",
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:25/",
+        "http://0.0.0.0:1/",
+    ],
+)
+def test_redirects_to_private_or_other_schemes_are_refused_before_connecting(location):
+    client = ScriptedClient([(302, {"location": location}, b"")], resolver=PUBLIC)
+    with pytest.raises(BlockedTargetError):
+        client.request("GET", "https://hooks.example.com/x", headers={}, body=None, timeout=1)
+    assert [c[0] for c in client.connected] == ["hooks.example.com"]
+
+
+def test_a_real_redirect_to_the_unspecified_address_is_refused_even_with_private_targets_allowed():
+    # 0.0.0.0 reaches this machine on Linux: it is refused whatever the setting
+    with (
+        Receiver() as inner,
+        Receiver(script=[(302, {"Location": f"http://0.0.0.0:{inner.port}/"}, b"")]) as outer,
+        pytest.raises(BlockedTargetError, match="unspecified"),
+    ):
+        GuardedHttpClient(allow_private=True).request("GET", outer.url, headers={}, body=None, timeout=2)
+    assert len(outer.requests) == 1 and inner.requests == []
+
+
+def test_rebinding_between_check_and_connect_cannot_move_a_real_connection(monkeypatch):
+    # given DNS that answers the check with the receiver's address, and anything later with another one
+    import socket
+
+    looked_up: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def rebinding_dns(host, *args, **kwargs):
+        looked_up.append(str(host))
+        if host == "rebind.invalid":
+            return real_getaddrinfo("10.255.255.1", *args, **kwargs)  # what the attacker answers at connect time
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    with Receiver() as receiver:
+        client = GuardedHttpClient(allow_private=True, resolver=resolver_of({"rebind.invalid": ["127.0.0.1"]}))
+        result = client.request("GET", f"http://rebind.invalid:{receiver.port}/", headers={}, body=None, timeout=2)
+    # then the connection went to the checked address and the name was never looked up again
+    assert result.status == 200 and len(receiver.requests) == 1
+    assert "rebind.invalid" not in looked_up
+
+
+def test_a_target_trickling_its_answer_is_cut_off_at_the_timeout():
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    stop = threading.Event()
+
+    def trickle():
+        connection, _ = server.accept()
+        connection.recv(65536)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        while not stop.is_set():  # one byte every 0.1 s: each read is quick, the answer never ends
+            try:
+                connection.sendall(b"x")
+            except OSError:
+                break
+            time.sleep(0.1)
+        connection.close()
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(TransportError, match="timed out"):
+            GuardedHttpClient(allow_private=True).request(
+                "GET", f"http://127.0.0.1:{server.getsockname()[1]}/", headers={}, body=None, timeout=1
+            )
+    finally:
+        stop.set()
+        server.close()
+    assert time.monotonic() - started < 3
+
+
+# ------------------------------------------------------------------------------------------ Apprise channels
+def _notification(channel: str):
+    from oncall.models import Notification
+
+    return Notification(
+        group_id="I1",
+        group_number=1,
+        integration_name="prod",
+        channel=channel,
+        title="Disk full",
+        message="disk is full",
+        idempotency_key="k",
+    )
+
+
+def test_apprise_follows_no_redirect_to_the_metadata_endpoint():
+    from oncall.channels import ChannelError, ChannelNotifier
+
+    metadata = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+    with (
+        Receiver(script=[(302, {"Location": metadata}, b"")]) as receiver,
+        pytest.raises(ChannelError, match="target refused.*metadata"),
+    ):
+        ChannelNotifier(None, allow_private=True).deliver(_notification(f"json://127.0.0.1:{receiver.port}/"))
+    assert len(receiver.requests) == 1
+
+
+def test_apprise_follows_no_redirect_to_the_unspecified_address():
+    from oncall.channels import ChannelError, ChannelNotifier
+
+    with (
+        Receiver() as inner,
+        Receiver(script=[(307, {"Location": f"http://0.0.0.0:{inner.port}/"}, b"")]) as outer,
+        pytest.raises(ChannelError, match="target refused"),
+    ):
+        ChannelNotifier(None, allow_private=True).deliver(_notification(f"json://127.0.0.1:{outer.port}/"))
+    assert inner.requests == []
+
+
+def test_apprise_cannot_be_rebound_to_a_private_address_after_the_check(monkeypatch):
+    import socket
+
+    from oncall.channels import ChannelError, ChannelNotifier
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    def rebinding_dns(host, *args, **kwargs):  # the connect-time answer: this machine
+        return real_getaddrinfo("127.0.0.1" if host == "hooks.example.com" else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    with Receiver() as receiver:
+        # the check sees a public address; Apprise, connecting later, is answered 127.0.0.1
+        notifier = ChannelNotifier(None, allow_private=False, resolver=lambda host: ["93.184.216.34"])
+        with pytest.raises(ChannelError, match="target refused.*loopback"):
+            notifier.deliver(_notification(f"json://hooks.example.com:{receiver.port}/"))
+    assert receiver.requests == []
+
+
+@pytest.mark.parametrize(
+    "channel",
+    [
+        "apprise://127.0.0.1:{port}/token",  # custom-host schemes beyond the checked list
+        "rocket://user:pass@127.0.0.1:{port}/room",
+        "mailto://user:pass@127.0.0.1:{port}/?to=a@example.com",
+    ],
+)
+def test_apprise_schemes_with_their_own_host_cannot_reach_private_addresses(channel):
+    from oncall.channels import ChannelError, ChannelNotifier
+
+    with Receiver() as receiver, pytest.raises(ChannelError):
+        ChannelNotifier(None, allow_private=False).deliver(_notification(channel.format(port=receiver.port)))
+    assert receiver.requests == []
+
+
+def test_the_guard_applies_only_while_active_and_only_to_its_thread():
+    import socket
+    import threading
+
+    from oncall.netguard import guarded_resolution
+
+    with guarded_resolution(allow_private=False) as guard:
+        with pytest.raises(socket.gaierror):
+            socket.getaddrinfo("127.0.0.1", 80)
+        other: list = []
+        thread = threading.Thread(target=lambda: other.append(socket.getaddrinfo("127.0.0.1", 80)))
+        thread.start()
+        thread.join()
+    assert other and socket.getaddrinfo("127.0.0.1", 80)
+    assert guard.refused == ["127.0.0.1 is a loopback address"]

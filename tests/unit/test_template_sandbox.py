@@ -80,6 +80,39 @@ PAYLOADS = {
     "center filter bomb": "{{ 'x'|center(10**9) }}",
     "lipsum bomb": "{{ lipsum(10**7)|length > 10**6 }}",
     "recursion": "{% macro r() %}{{ r() }}{% endmacro %}{{ r() }}",
+    # added by the hardening review: indirect routes to the same internals
+    "subclass index read": "{{ ''.__class__.__base__.__subclasses__()[40]('/etc/passwd').read() }}",
+    "int class base": "{{ (1).__class__.__base__.__subclasses__() }}",
+    "bases tuple": "{{ ().__class__.__bases__[0].__subclasses__() }}",
+    "mro last": "{{ ''.__class__.__mro__[-1].__subclasses__() }}",
+    "getattribute": "{{ payload.__getattribute__('__class__') }}",
+    "str.format globals": "{{ ''.format.__globals__ }}{{ ''.format.__self__.__class__ }}",
+    "list method self": "{{ [].pop.__self__.__class__.__base__ }}",
+    "cycler builtins open": "{{ cycler.__init__.__globals__.__builtins__.open('/etc/passwd').read() }}",
+    "lipsum builtins import": "{{ lipsum.__globals__.__builtins__.__import__('os').system('id') }}",
+    "attr built by concat": "{{ payload|attr('_' ~ '_class_' ~ '_') }}",
+    "attr built by join": "{{ payload|attr(['__cla', 'ss__']|join)|attr(['__ba', 'se__']|join) }}",
+    "attr unicode escapes": "{{ payload|attr('\\u005f\\u005fclass\\u005f\\u005f') }}",
+    "attr chain to subclasses call": "{{ (''|attr('__class__')|attr('__base__')|attr('__subclasses__'))() }}",
+    "set then use": "{% set c = ''.__class__ %}{{ c.__mro__ }}",
+    "with block": "{% with a = ''.__class__ %}{{ a.__base__ }}{% endwith %}",
+    "map attribute": "{{ [payload]|map(attribute='__class__')|list }}",
+    "selectattr": "{{ [payload]|selectattr('__class__')|list }}{{ [payload]|rejectattr('__init__')|list }}",
+    "sort by dunder": "{{ [payload, payload]|sort(attribute='__class__.__name__') }}",
+    "groupby dunder": "{{ [payload]|groupby('__class__') }}",
+    "sum attribute": "{{ [payload]|sum(attribute='__class__') }}",
+    "caller globals": (
+        "{% macro m() %}{{ caller.__globals__ }}{{ caller._func }}{% endmacro %}{% call m() %}{% endcall %}"
+    ),
+    "loop cycle globals": "{% for x in [1] %}{{ loop.cycle.__globals__ }}{{ loop.__init__ }}{% endfor %}",
+    "time() class": "{{ time().__class__.__subclasses__() }}{{ time().tzinfo.__class__.__module__ }}",
+    "macro internals": "{% macro m() %}{% endmacro %}{{ m._func.__globals__ }}{{ m.__call__.__globals__ }}",
+    "extends": "{% extends '/etc/passwd' %}",
+    "debug extension": "{% debug %}",
+    "dict global": "{{ dict.__init__.__globals__ }}{{ dict(a=1).__class__.__subclasses__() }}",
+    "namespace class": "{% set ns = namespace() %}{{ ns.__class__.__init__.__globals__ }}",
+    "b64decode to dunder": "{{ payload|attr('X19jbGFzc19f'|b64decode) }}",
+    "parse_json object": "{{ ('{\"a\": 1}'|parse_json).__class__.__base__.__subclasses__() }}",
 }
 
 
@@ -152,3 +185,142 @@ def test_catastrophic_regex_times_out_within_the_bound():
     assert result.text == "None"
     assert REGEX_TIMEOUT_SECONDS * 0.9 <= cpu < REGEX_TIMEOUT_SECONDS + 1.0
     assert time.monotonic() - started < 60
+
+
+# ------------------------------------------------------------------------------------------ denial of service
+# A template may be written carelessly (or by someone who means harm) and a payload may be large: every render
+# has a budget of work and CPU, and output is collected only up to the limit (templating.py).
+DOS_CONTEXT = {"payload": {"xs": list(range(1000)), "big": "y" * 1000, "text": "a" * 30 + "b"}}
+DOS_PAYLOADS = {
+    "three nested loops (10^9 iterations)": (
+        "{% for a in payload.xs %}{% for b in payload.xs %}{% for c in payload.xs %}{% endfor %}{% endfor %}"
+        "{% endfor %}done"
+    ),
+    "nested loops printing (1 GB of output)": (
+        "{% for a in payload.xs %}{% for b in payload.xs %}{{ payload.big }}{% endfor %}{% endfor %}"
+    ),
+    "the same into a {% set %} block": (
+        "{% set x %}{% for a in payload.xs %}{% for b in payload.xs %}{{ payload.big }}{% endfor %}{% endfor %}"
+        "{% endset %}{{ x|length }}"
+    ),
+    "constant text in nested loops": "{% for a in payload.xs %}{% for b in payload.xs %}"
+    + "z" * 500
+    + "{% endfor %}{% endfor %}",
+    "a string doubled by ~ (2^40)": (
+        "{% set ns = namespace(s='x') %}{% for i in payload.xs[:40] %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}"
+        "{{ ns.s|length }}"
+    ),
+    "a string doubled by +": (
+        "{% set ns = namespace(s='x') %}{% for i in payload.xs[:40] %}{% set ns.s = ns.s + ns.s %}{% endfor %}"
+        "{{ ns.s|length }}"
+    ),
+    "a list doubled by extend": (
+        "{% set l = [1] %}{% for i in payload.xs[:40] %}{{ l.extend(l) }}{% endfor %}{{ l|length }}"
+    ),
+    "a dict grown by update": (
+        "{% set d = {} %}{% for i in payload.xs %}{% for j in payload.xs %}{{ d.update({i * 1000 + j: payload.big}) }}"
+        "{% endfor %}{% endfor %}{{ d|length }}"
+    ),
+    "slices copied in a loop": (
+        "{% set l = [] %}{% for i in payload.xs %}{% for j in payload.xs %}{{ l.append(payload.big[:]) }}"
+        "{% endfor %}{% endfor %}{{ l|length }}"
+    ),
+    "an int squared in a loop": (
+        "{% set ns = namespace(n=3) %}{% for i in payload.xs[:40] %}{% set ns.n = ns.n * ns.n %}{% endfor %}"
+        "{{ ns.n > 1 }}"
+    ),
+    "join with a big separator": "{{ (payload.xs * 1000)|join(payload.big)|length }}",
+    "str.join with a big separator": "{{ payload.big.join(payload.xs * 1000)|length }}",
+    "replace filter bomb": "{{ ('x' * 100000)|replace('', 'y' * 1000)|length }}",
+    "translate bomb": "{{ ('x' * 100000).translate({120: 'y' * 100000})|length }}",
+    "batch filled to a billion": "{{ [1]|batch(10**9, 'x')|list|length }}",
+    "a billion slices": "{{ [1]|slice(10**9)|list|length }}",
+    "macro fan-out": "{% macro r(n) %}{% for i in [1, 2] %}{{ r(n) }}{% endfor %}{% endmacro %}{{ r(1) }}",
+    "macro called in nested loops": (
+        "{% macro m() %}{{ payload.big }}{% endmacro %}{% for a in payload.xs %}{% for b in payload.xs %}{{ m() }}"
+        "{% endfor %}{% endfor %}"
+    ),
+    "catastrophic regex in a loop": "{% for i in payload.xs %}{{ payload.text|regex_search('(a|aa)+$') }}{% endfor %}",
+    "regex_replace in a loop": "{% for i in payload.xs %}{{ payload.text|regex_replace('(a|aa)+$', 'z') }}{% endfor %}",
+    "tojson of a growing list": (
+        "{% set l = [payload.xs] %}{% for i in payload.xs %}{{ l.append(l[-1] + payload.xs) }}{% endfor %}"
+        "{{ l|tojson|length }}"
+    ),
+}
+
+
+@pytest.fixture
+def cpu_budget(monkeypatch):
+    """A 0.5 s CPU budget keeps the tier fast; the mechanism is the same as with the default 4 s."""
+    from oncall.settings import get_settings
+
+    monkeypatch.setenv("JINJA_RENDER_CPU_SECONDS", "0.5")
+    get_settings.cache_clear()
+    yield get_settings().jinja_render_cpu_seconds
+    monkeypatch.delenv("JINJA_RENDER_CPU_SECONDS")
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("template", DOS_PAYLOADS.values(), ids=DOS_PAYLOADS.keys())
+def test_denial_of_service_is_bounded_in_time_memory_and_output(template, cpu_budget):
+    import tracemalloc
+
+    # given a template that would run for hours or build gigabytes, over a 1000-item payload
+    tracemalloc.start()
+    cpu_started = time.process_time()
+    try:
+        result = render(template, DOS_CONTEXT)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    cpu = time.process_time() - cpu_started
+    # then the render ends within its CPU budget (plus the slack of one slow step), under 256 MB, and either
+    # refused ("Template Error: rendering needs more than …") or returned output cut at the limit
+    assert cpu < cpu_budget + 2.0, cpu
+    assert peak < 256 * 1024 * 1024, peak
+    shown = result.text if result.text is not None else result.error
+    assert len(shown) <= 50_002
+    assert result.error is None or result.error.startswith("Template Error: "), result.error
+
+
+def test_output_is_cut_while_rendering_not_after():
+    # 10^6 x 1000 characters would be a gigabyte: the render stops once the limit is passed
+    started = time.process_time()
+    result = render(DOS_PAYLOADS["nested loops printing (1 GB of output)"], DOS_CONTEXT)
+    assert time.process_time() - started < 1.0
+    assert result.text == "y" * 50_000 + ".."
+
+
+def test_real_templates_stay_well_within_the_budget():
+    # a large Alertmanager notification (1000 alerts, each with labels and annotations), rendered in full
+    alerts = [
+        {
+            "status": "firing",
+            "labels": {"alertname": f"A{n}", "instance": f"host-{n}:9100", "severity": "page"},
+            "annotations": {"summary": "x" * 100},
+            "startsAt": "2026-01-01T00:00:00Z",
+        }
+        for n in range(1000)
+    ]
+    template = (
+        "{% for alert in payload.alerts %}{{ alert.labels.alertname }} on {{ alert.labels.instance }}: "
+        "{{ alert.annotations.summary | truncate(80) }} ({{ alert.startsAt | iso8601_to_time | datetimeformat }})\n"
+        "{% for k, v in alert.labels.items() %}{{ k }}={{ v }} {% endfor %}\n{% endfor %}"
+        "{{ payload | tojson_pretty | length }}"
+    )
+    result = render(template, {"payload": {"alerts": alerts}}, max_length=10**7)
+    assert result.error is None and result.text.count("\n") == 2000
+
+
+def test_the_budget_follows_the_settings(monkeypatch):
+    from oncall.settings import get_settings
+
+    monkeypatch.setenv("JINJA_RENDER_MAX_WORK", "1000")
+    get_settings.cache_clear()
+    try:
+        small = render("{% for i in payload.xs %}{{ i }}{% endfor %}", DOS_CONTEXT)
+    finally:
+        monkeypatch.delenv("JINJA_RENDER_MAX_WORK")
+        get_settings.cache_clear()
+    assert small.error.startswith("Template Error: rendering needs more than 1,000 units of work")
+    assert render("{% for i in payload.xs %}{{ i }}{% endfor %}", DOS_CONTEXT).ok

@@ -10,9 +10,32 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
 from oncall_cli.local.template import REPO_ROOT
 
 FUNCTIONS_DIR = REPO_ROOT / "functions"
+
+# Each Lambda has a process of its own; here all functions share one, and Powertools keeps one metrics buffer per
+# process (per namespace). A flush in one function's thread could clear the buffer between another flush's
+# "is it empty?" and its serialization ("Must contain at least one metric": that invocation failed). Adding,
+# flushing and clearing are serialized; a flush may print another function's metrics, which is harmless here.
+_metrics_lock = threading.RLock()
+
+
+def _serialized(method: Any) -> Any:
+    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _metrics_lock:
+            return method(self, *args, **kwargs)
+
+    locked.__wrapped__ = method  # type: ignore[attr-defined]
+    return locked
+
+
+for _name in ("add_metric", "flush_metrics", "serialize_metric_set", "clear_metrics"):
+    _method = getattr(AmazonCloudWatchEMFProvider, _name)
+    if not hasattr(_method, "__wrapped__"):
+        setattr(AmazonCloudWatchEMFProvider, _name, _serialized(_method))
 
 
 @dataclass

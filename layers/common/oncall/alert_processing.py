@@ -65,7 +65,8 @@ def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome
     )
     group = placement.group
     created = placement.created and first_delivery
-    if created:
+    # A redelivery may follow a crash between grouping and what comes after it: write what may be missing.
+    if placement.created and (first_delivery or not _registered(group.id, deps)):
         store.add_timeline(
             timeline.entry(
                 group.id,
@@ -75,8 +76,9 @@ def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome
                 route_id=route.id,
             )
         )
-    if first_delivery:
-        _publish(deps, GroupEventType.CREATED if placement.created else GroupEventType.ALERT_ADDED, group, alert)
+    # Published on every delivery under an id derived from the alert: consumers drop the repeat (webhook
+    # deliveries are claimed per event id), and a crash before the first publish loses nothing.
+    _publish(deps, GroupEventType.CREATED if placement.created else GroupEventType.ALERT_ADDED, group, alert)
 
     resolving = signals.is_resolve and integration.allow_source_based_resolving and not group.resolved
     if placement.created:
@@ -117,6 +119,10 @@ def _existing_placement(alert: Alert, deps: ActionDeps) -> Placement | None:
     return Placement(group, created=group.first_alert_id == alert.id) if group else None
 
 
+def _registered(group_id: str, deps: ActionDeps) -> bool:
+    return any(e.type == timeline.REGISTERED for e in deps.store.list_timeline(group_id))
+
+
 def _new_group(
     alert: Alert,
     integration: Integration,
@@ -149,6 +155,11 @@ def _new_group(
 def _publish(deps: ActionDeps, kind: GroupEventType, group: AlertGroup, alert: Alert) -> None:
     deps.events.publish(
         GroupEvent(
-            type=kind, group_id=group.id, integration_id=group.integration_id, at=deps.clock.now(), alert_id=alert.id
+            id=f"{ids.PREFIX_EVENT}{alert.id}",  # one event per alert, whichever delivery publishes it
+            type=kind,
+            group_id=group.id,
+            integration_id=group.integration_id,
+            at=deps.clock.now(),
+            alert_id=alert.id,
         )
     )

@@ -25,7 +25,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from oncall.aws import client
 from oncall.masking import mask_url, scrub
 from oncall.models import Notification
-from oncall.netguard import BlockedTargetError, Resolver, TransportError, check_url, system_resolver
+from oncall.netguard import (
+    BlockedTargetError,
+    Resolver,
+    TransportError,
+    check_url,
+    guarded_resolution,
+    system_resolver,
+)
 
 OUTBOX_SCHEME = "outbox://"
 SES_SCHEME = "ses://"
@@ -230,15 +237,20 @@ class ChannelNotifier:
         service = apprise.Apprise(asset=_asset())
         service.add(instance)
         problems: list[str] = []
-        result = service.notify(
-            body=chat_body(notification, markdown=markdown),
-            title=notification.title,
-            notify_type=apprise.NotifyType.FAILURE if notification.important else apprise.NotifyType.WARNING,
-            body_format=apprise.NotifyFormat.MARKDOWN if markdown else apprise.NotifyFormat.TEXT,
-            timeout=_APPRISE_TIMEOUT_SECONDS,
-            log_callback=lambda entry, _plugin: problems.append(entry.message),
-            log_level=logging.WARNING,
-        )
+        # Apprise connects by itself (and follows redirects): every address it resolves is checked as it
+        # connects, so no plugin, redirect or rebinding DNS answer reaches a private or metadata address.
+        with guarded_resolution(allow_private=self._allow_private) as guard:
+            result = service.notify(
+                body=chat_body(notification, markdown=markdown),
+                title=notification.title,
+                notify_type=apprise.NotifyType.FAILURE if notification.important else apprise.NotifyType.WARNING,
+                body_format=apprise.NotifyFormat.MARKDOWN if markdown else apprise.NotifyFormat.TEXT,
+                timeout=_APPRISE_TIMEOUT_SECONDS,
+                log_callback=lambda entry, _plugin: problems.append(entry.message),
+                log_level=logging.WARNING,
+            )
+        if not result and guard.refused:
+            raise ChannelError(f"{label}: target refused: {scrub(guard.refused[-1], channel)}")
         if not result:
             reason = scrub(problems[-1], channel) if problems else "the service refused the message"
             raise ChannelError(f"{label}: delivery failed: {reason}", retryable=True)
@@ -266,5 +278,6 @@ def _asset() -> Any:
     if _ASSET is None:
         import apprise
 
-        _ASSET = apprise.AppriseAsset(app_id="Serverless OnCall", app_desc="Alert escalation")
+        # async_mode off: a notification is sent in the calling thread, where guarded_resolution applies.
+        _ASSET = apprise.AppriseAsset(app_id="Serverless OnCall", app_desc="Alert escalation", async_mode=False)
     return _ASSET

@@ -85,7 +85,6 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 _CLAIM_TTL_SECONDS = 7 * 86400
 _RESPONSE_TTL_SECONDS = 30 * 86400
-_MAX_PK_BYTES, _MAX_SK_BYTES = 2048, 1024
 _KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "hb_shard", "hb_due", "mw_shard", "mw_due")
 # One partition of each sparse index: the sweep reads it with one Query. (A GSI partition takes ~1000 writes/s;
 # beyond that many pings per second, shard by a hash of the integration id and query each shard.)
@@ -129,13 +128,22 @@ def _load(cls: type[M], item: dict[str, Any] | None) -> M | None:
     return cls.model_validate(data)
 
 
-def _valid_key(pk: str, sk: str) -> bool:
-    """Whether DynamoDB accepts this key at all (ids from requests can be anything)."""
-    return 0 < len(pk.encode()) <= _MAX_PK_BYTES and 0 < len(sk.encode()) <= _MAX_SK_BYTES
-
-
 def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+# DynamoDB's key limits: a partition key of 1 to 2048 bytes, a sort key of 1 to 1024 bytes.
+_MAX_PARTITION_KEY_BYTES = 2048
+_MAX_SORT_KEY_BYTES = 1024
+
+
+def _possible_key(pk: str, sk: str) -> bool:
+    """Whether an item could have this key (user-supplied ids end up in keys: "", 5 KB, lone surrogates)."""
+    try:
+        pk_bytes, sk_bytes = len(pk.encode("utf-8")), len(sk.encode("utf-8"))
+    except UnicodeEncodeError:
+        return False
+    return 0 < pk_bytes <= _MAX_PARTITION_KEY_BYTES and 0 < sk_bytes <= _MAX_SORT_KEY_BYTES
 
 
 def _cancellation_codes(error: ClientError) -> list[str]:
@@ -152,8 +160,8 @@ class DynamoStore:
 
     # ------------------------------------------------------------------------------------- helpers
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        if not _valid_key(pk, sk):
-            return None  # no item can have this key (DynamoDB would refuse the request)
+        if not _possible_key(pk, sk):
+            return None  # no item has it, and DynamoDB would refuse the request (a 5xx for a bad id)
         return self._ddb.get_item(TableName=self._table, Key=_key(pk, sk), ConsistentRead=True).get("Item")
 
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
@@ -374,6 +382,9 @@ class DynamoStore:
 
     def _save_referencing(self, kind: str, model: BaseModel, item_id: str, references: list[tuple[str, str]]) -> None:
         """One transaction: put the item, check each referenced (kind, id) exists and move its epoch."""
+        impossible = [ref_id for ref_kind, ref_id in references if not _possible_key(f"REFS#{ref_id}", ref_kind)]
+        if impossible:  # no item has such an id (and DynamoDB would refuse the whole transaction)
+            raise MissingReferenceError(impossible)
         items: list[dict[str, Any]] = [
             {"Put": {"TableName": self._table, "Item": _model_item(model, {"pk": f"CFG#{kind}", "sk": item_id})}}
         ]
@@ -529,7 +540,7 @@ class DynamoStore:
 
     def get_alerts(self, alert_ids: list[str]) -> dict[str, Alert]:
         found: dict[str, Alert] = {}
-        unique = [i for i in dict.fromkeys(alert_ids) if _valid_key(f"ALERT#{i}", "ALERT")]
+        unique = [i for i in dict.fromkeys(alert_ids) if _possible_key(f"ALERT#{i}", "ALERT")]
         for start in range(0, len(unique), 100):
             keys = [_key(f"ALERT#{alert_id}", "ALERT") for alert_id in unique[start : start + 100]]
             pending: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}

@@ -38,7 +38,14 @@ class IngestRequest:
     request_id: str
 
 
+# Our tokens are 25 characters (OnCall's too); anything much longer is not one, and looking it up would be a
+# DynamoDB ValidationException (keys are at most 2048 bytes), i.e. a 5xx for a typo.
+MAX_TOKEN_LENGTH = 200
+
+
 def find_integration(url_slug: str, token: str, config: ConfigCache) -> Integration:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise IntegrationTokenError("Integration key was not found. Permission denied.")
     integration = config.integration_by_token(token)
     if integration is None:
         raise IntegrationTokenError("Integration key was not found. Permission denied.")
@@ -89,10 +96,19 @@ def _multipart_payload(body: bytes, content_type: str) -> dict[str, Any]:
             raise ValidationError("File uploads are not allowed.")
         name = part.get_param("name", header="content-disposition")
         if name:
-            payload[str(name)] = part.get_content() if part.get_content_maintype() == "text" else ""
+            payload[str(name)] = _text_part(part) if part.get_content_maintype() == "text" else ""
     if not payload:
         raise ValidationError("Payload is required.")
     return payload
+
+
+def _text_part(part) -> str:
+    """A text field in its declared charset; an unknown charset is read as UTF-8 (never an error)."""
+    raw = part.get_payload(decode=True) or b""
+    try:
+        return raw.decode(part.get_content_charset() or "utf-8", errors="replace")
+    except LookupError:
+        return raw.decode("utf-8", errors="replace")
 
 
 def normalize_payload(integration: Integration, payload: dict[str, Any]) -> dict[str, Any]:
@@ -130,6 +146,13 @@ def accept_alert(
     try:
         store.put_alert(alert)
     except (ClientError, BotoCoreError) as error:
+        if _item_too_large(error):
+            # A body under the limit can still grow past DynamoDB's 400 KB item limit once stored (non-ASCII
+            # text and control characters are escaped): refused for good, not "retry" forever.
+            raise PayloadTooLargeError(
+                "The alert is too large to store once encoded (DynamoDB's 400 KB item limit); "
+                "send a smaller body (non-ASCII text and control characters take up to 6 bytes each)."
+            ) from error
         raise StorageUnavailableError("Could not store the alert; please retry.") from error
     try:
         queue.send(IngestMessage(alert_id=alert.id, integration_id=integration.id), deduplication_id=request_id)
@@ -137,6 +160,13 @@ def accept_alert(
         _forget(store, alert)
         raise StorageUnavailableError("Could not enqueue the alert; please retry.") from error
     return alert
+
+
+def _item_too_large(error: Exception) -> bool:
+    if not isinstance(error, ClientError):
+        return False
+    details = error.response.get("Error", {})
+    return details.get("Code") == "ValidationException" and "size" in str(details.get("Message", "")).lower()
 
 
 def _forget(store: Store, alert: Alert) -> None:

@@ -9,17 +9,27 @@ local stack, off in a deployed stack); multicast, reserved and unspecified addre
 The connection is pinned to the address that was checked (we connect to that IP and send the original host
 name as Host header and TLS SNI, verifying the certificate against it), so DNS cannot answer "public" to the
 check and "private" to the connect. Redirects are followed by hand, up to `max_redirects`, and every hop is
-checked again the same way.
+checked again the same way. `timeout` bounds the whole request, redirects and body included (a target that
+trickles its answer is cut off). The iCal fetcher uses the same client (https only).
+
+Clients we do not control (Apprise, for channel URLs) run inside `guarded_resolution()`: every name this
+thread resolves while it is active — redirect targets, SMTP servers, IP literals, all of them — is checked
+the same way at the moment the connection is made, so neither a redirect nor a rebinding DNS answer can
+lead them to a private or metadata address.
 """
 
 from __future__ import annotations
 
+import contextvars
 import re
 import socket
 import ssl
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address, IPv6Network, ip_address
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -59,6 +69,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PRIVATE_REASONS = frozenset(
     {"a loopback address", "a link-local address", "a private address", "a non-public address"}
 )
+_WEB_SCHEMES = ("http", "https")
+PRIVATE_HINT = "ONCALL_ALLOW_PRIVATE_TARGETS allows private targets"
+_CHUNK = 64 * 1024
 
 
 class TargetError(Exception):
@@ -138,6 +151,8 @@ def refusal(address: IPAddress, *, allow_private: bool) -> str | None:
             continue
         if candidate.is_link_local:
             return "a link-local address"
+        if isinstance(candidate, IPv6Address) and candidate.is_site_local:
+            return "a private address"  # fec0::/10: deprecated, still routed inside some networks
         if candidate.is_private:
             return "a private address"
         if not candidate.is_global:
@@ -164,15 +179,22 @@ class Target:
         return name if self.port == _DEFAULT_PORTS[self.scheme] else f"{name}:{self.port}"
 
 
-def check_url(url: str, *, allow_private: bool, resolver: Resolver = system_resolver) -> Target:
+def check_url(
+    url: str,
+    *,
+    allow_private: bool,
+    resolver: Resolver = system_resolver,
+    schemes: tuple[str, ...] = _WEB_SCHEMES,
+    private_hint: str = PRIVATE_HINT,
+) -> Target:
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError as error:
         raise BlockedTargetError(f"invalid URL: {error}") from error
     scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS:
-        raise BlockedTargetError("only http:// and https:// targets are allowed")
+    if scheme not in _DEFAULT_PORTS or scheme not in schemes:
+        raise BlockedTargetError(f"only {' and '.join(s + '://' for s in schemes)} targets are allowed")
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise BlockedTargetError("the URL has no host")
@@ -192,7 +214,7 @@ def check_url(url: str, *, allow_private: bool, resolver: Resolver = system_reso
         reason = refusal(address, allow_private=allow_private)
         if reason:
             where = host if literal is not None else f"{host} (resolves to {address})"
-            hint = " (ONCALL_ALLOW_PRIVATE_TARGETS allows private targets)" if reason in _PRIVATE_REASONS else ""
+            hint = f" ({private_hint})" if reason in _PRIVATE_REASONS and private_hint else ""
             raise BlockedTargetError(f"{where} is {reason}{hint}")
     path = parts.path or "/"
     if parts.query:
@@ -237,16 +259,29 @@ class GuardedHttpClient:
     # URLs on these origins (scheme + host + port) are refused too: our own base URL, so that a webhook
     # cannot call this deployment in a loop.
     refused_origins: tuple[str, ...] = field(default_factory=tuple)
+    schemes: tuple[str, ...] = _WEB_SCHEMES  # the iCal fetcher allows https only
+    private_hint: str = PRIVATE_HINT  # the setting that lets private targets through, named in refusals
 
     def request(
         self, method: str, url: str, *, headers: dict[str, str], body: bytes | None, timeout: float
     ) -> HttpResult:
+        """`timeout` bounds the whole request: every hop, and reading every answer."""
         method = method.upper()
         headers = dict(headers)
+        deadline = time.monotonic() + timeout
         for hop in range(self.max_redirects + 1):
             self._refuse_own(url)
-            target = check_url(url, allow_private=self.allow_private, resolver=self.resolver)
-            status, response_headers, content = self._send(target, method, headers, body, timeout)
+            target = check_url(
+                url,
+                allow_private=self.allow_private,
+                resolver=self.resolver,
+                schemes=self.schemes,
+                private_hint=self.private_hint,
+            )
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TransportError(f"timed out after {timeout:g} s")
+            status, response_headers, content = self._send(target, method, headers, body, left)
             location = response_headers.get("location")
             if status not in _REDIRECTS or not location:
                 return HttpResult(status, response_headers, content, url, hop)
@@ -259,6 +294,19 @@ class GuardedHttpClient:
                 headers = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")}
             url = next_url
         raise BlockedTargetError(f"more than {self.max_redirects} redirects")
+
+    def _read(self, response: urllib3.BaseHTTPResponse, deadline: float, timeout: float) -> bytes:
+        """At most max_body_bytes, before the deadline: a target trickling its body is cut off."""
+        content = bytearray()
+        while len(content) < self.max_body_bytes:
+            # read1: what has arrived (up to the chunk), so the deadline is checked between slow reads
+            chunk = response.read1(min(_CHUNK, self.max_body_bytes - len(content)))
+            if not chunk:
+                break
+            content += chunk
+            if time.monotonic() > deadline:
+                raise TransportError(f"timed out after {timeout:g} s (the answer was too slow)")
+        return bytes(content)
 
     def _refuse_own(self, url: str) -> None:
         origin = _origin(url)
@@ -298,10 +346,10 @@ class GuardedHttpClient:
                 assert_same_host=False,
             )
             try:
-                content = response.read(self.max_body_bytes)
+                content = self._read(response, time.monotonic() + timeout, timeout)
             finally:
                 response.release_conn()
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, content or b""
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, content
         except NewConnectionError as error:  # (a subclass of ConnectTimeoutError in urllib3 2)
             raise TransportError(f"cannot connect to {target.host}:{target.port}") from error
         except (ConnectTimeoutError, ReadTimeoutError) as error:
@@ -314,3 +362,49 @@ class GuardedHttpClient:
             raise TransportError(f"connection to {target.host} failed ({type(error).__name__})") from error
         finally:
             pool.close()
+
+
+# ------------------------------------------------------------------------------------------ other clients
+# A context variable, not a thread-local: Apprise runs a notification with a deadline in a worker thread, and
+# submits it with a copy of the caller's context.
+_guard: contextvars.ContextVar[ResolutionGuard | None] = contextvars.ContextVar("resolution_guard", default=None)
+
+
+@dataclass
+class ResolutionGuard:
+    allow_private: bool
+    refused: list[str] = field(default_factory=list)
+
+
+def _guarding(getaddrinfo: Callable[..., list]) -> Callable[..., list]:
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> list:
+        infos = getaddrinfo(host, *args, **kwargs)
+        policy = _guard.get()
+        if policy is not None:
+            for info in infos:
+                address = ip_address(str(info[4][0]).split("%", 1)[0])
+                reason = refusal(address, allow_private=policy.allow_private)
+                if reason:
+                    name = host.decode() if isinstance(host, bytes) else str(host)
+                    shown = name if name == str(address) else f"{name} (resolves to {address})"
+                    policy.refused.append(f"{shown} is {reason}")
+                    raise socket.gaierror(socket.EAI_FAIL, f"{shown} is {reason}: refused by the SSRF guard")
+        return infos
+
+    guarded.oncall_guard = True  # type: ignore[attr-defined]
+    return guarded
+
+
+@contextmanager
+def guarded_resolution(*, allow_private: bool) -> Iterator[ResolutionGuard]:
+    """While active, every address this thread resolves is checked like a webhook target at the moment a
+    connection is made (redirects and rebinding included); a refused one fails that lookup. What was refused
+    is in the yielded guard's `refused`. For third-party clients that connect by themselves (Apprise)."""
+    if not getattr(socket.getaddrinfo, "oncall_guard", False):
+        socket.getaddrinfo = _guarding(socket.getaddrinfo)
+    guard = ResolutionGuard(allow_private)
+    token = _guard.set(guard)
+    try:
+        yield guard
+    finally:
+        _guard.reset(token)

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     jinja_template_max_length: int = Field(default=50_000, validation_alias="JINJA_TEMPLATE_MAX_LENGTH")
     jinja_result_max_length: int = Field(default=50_000, validation_alias="JINJA_RESULT_MAX_LENGTH")
     jinja_result_title_max_length: int = Field(default=500, validation_alias="JINJA_RESULT_TITLE_MAX_LENGTH")
+    # The budget of one render (templating.py): units of work (loop iterations, output, values built) and CPU.
+    jinja_render_max_work: int = Field(default=5_000_000, validation_alias="JINJA_RENDER_MAX_WORK")
+    jinja_render_cpu_seconds: float = Field(default=4.0, validation_alias="JINJA_RENDER_CPU_SECONDS")
 
 
 @lru_cache(maxsize=1)

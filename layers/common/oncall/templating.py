@@ -10,8 +10,16 @@
   unexpected) or "Template Warning: …" (TypeError/KeyError/ValueError/undefined chaining). Callers decide what
   an error means: appearance slots show the text, grouping makes the alert ungroupable, conditions are false.
 - Beyond OnCall (harmless for real templates): expressions that would build huge values in one step
-  ('x' * 10**10, 9 ** 9 ** 9, '%999999999d' % 1, 'x'.ljust(10**9), |center(10**9), …) are refused, and
-  `lipsum()` is bounded.
+  ('x' * 10**10, 9 ** 9 ** 9, '%999999999d' % 1, 'x'.ljust(10**9), |center(10**9), |replace, |join, …) are
+  refused, and `lipsum()` is bounded.
+- Every render has a budget (denial of service by template: nested loops over a large payload, a string
+  doubled in a loop, a slow regex in a loop). Work is metered as the template runs: every loop iteration,
+  every character or item a value built by the template holds (operators, concatenation, slices, calls,
+  filters) and every character of output count against JINJA_RENDER_MAX_WORK (5 000 000), and the render
+  stops after JINJA_RENDER_CPU_SECONDS (4 s) of CPU; regex timeouts (2 s each) are cut to what is left. The top-level
+  output is collected only up to the result limit (never built in full, then cut). A render over its
+  budget is a "Template Error". Metering is compiled into the template (loops, output and concatenations
+  are wrapped in counting filters), so an unmetered path needs a new Jinja construct, not a new payload.
 
 The validator is the renderer: the API's template checks call the same functions as `route`.
 """
@@ -20,10 +28,13 @@ from __future__ import annotations
 
 import base64
 import builtins
+import contextvars
+import functools
 import json
 import math
 import re
 import string
+import time as _time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
@@ -31,10 +42,19 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import regex
-from jinja2 import BaseLoader, TemplateAssertionError, TemplateSyntaxError, UndefinedError
+from jinja2 import (
+    BaseLoader,
+    TemplateAssertionError,
+    TemplateSyntaxError,
+    UndefinedError,
+    nodes,
+    pass_context,
+    pass_eval_context,
+)
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import generate_lorem_ipsum
+from jinja2.visitor import NodeTransformer
 
 from oncall.clock import default_clock
 from oncall.settings import get_settings
@@ -51,6 +71,10 @@ COMPILED_CACHE_SIZE = 2048
 MAX_REPEAT_ITEMS = 1_000_000
 MAX_POWER_BITS = 100_000
 MAX_LIPSUM_PARAGRAPHS = 100
+# The render budget (settings JINJA_RENDER_MAX_WORK, JINJA_RENDER_CPU_SECONDS): see the module docstring.
+MAX_RENDER_WORK = 5_000_000
+RENDER_CPU_SECONDS = 4.0
+_CLOCK_EVERY = 64  # read the CPU clock every this many charges (and on every large one)
 _DEFAULT_TIME_FORMAT = "%H:%M / %d-%m-%Y"
 _TIMEDELTA_RE = re.compile(r"^([-+]?\d+)([smhdwMQy])$")
 _TIMEDELTA_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -162,20 +186,26 @@ def timestamp_to_datetime(value: int | float) -> datetime:
     return datetime.fromtimestamp(value, tz=UTC).replace(tzinfo=None)
 
 
+def _regex_timeout() -> float:
+    """REGEX_TIMEOUT_SECONDS, or less when the render's CPU budget has less left."""
+    budget = _BUDGET.get()
+    return REGEX_TIMEOUT_SECONDS if budget is None else min(REGEX_TIMEOUT_SECONDS, budget.seconds_left())
+
+
 @_quiet
 def regex_replace(value: str, find: str, replace: str) -> str:
-    return regex.sub(find, replace, value, timeout=REGEX_TIMEOUT_SECONDS)
+    return regex.sub(find, replace, value, timeout=_regex_timeout())
 
 
 @_quiet
 def regex_match(value: str, pattern: str) -> bool:
     """Anchored at the start of the value (re.match)."""
-    return bool(regex.match(pattern, value, timeout=REGEX_TIMEOUT_SECONDS))
+    return bool(regex.match(pattern, value, timeout=_regex_timeout()))
 
 
 @_quiet
 def regex_search(value: str, pattern: str) -> bool:
-    return bool(regex.search(pattern, value, timeout=REGEX_TIMEOUT_SECONDS))
+    return bool(regex.search(pattern, value, timeout=_regex_timeout()))
 
 
 @_quiet
@@ -203,6 +233,141 @@ FILTERS = {
     "b64decode": b64decode,
     "parse_json": parse_json,
 }
+
+
+# ------------------------------------------------------------------------------------------ render budget
+class _Budget:
+    """What one render may still spend: units of work and CPU time (of this thread)."""
+
+    __slots__ = ("clock_in", "deadline", "left", "seconds", "work")
+
+    def __init__(self, work: int, seconds: float) -> None:
+        self.work, self.left, self.seconds = work, work, seconds
+        # The clock is first read at the first check (most renders never get there): what runs before it is a
+        # few dozen cheap steps at most.
+        self.deadline: float | None = None
+        self.clock_in = _CLOCK_EVERY
+
+    def _past_deadline(self) -> bool:
+        now = _time.thread_time()
+        if self.deadline is None:
+            self.deadline = now + self.seconds
+        return now > self.deadline
+
+    def charge(self, units: int) -> None:
+        self.left -= units
+        if self.left < 0:  # stays negative: every later charge raises too
+            raise SecurityError(
+                f"rendering needs more than {self.work:,} units of work (loop iterations, output, values built)"
+            )
+        self.clock_in -= 1
+        if (self.clock_in <= 0 or units > 10_000) and self._past_deadline():
+            self.left = -1
+            raise SecurityError(f"rendering needs more than {self.seconds:g} s of CPU")
+        if self.clock_in <= 0:
+            self.clock_in = _CLOCK_EVERY
+
+    def seconds_left(self) -> float:
+        self.clock_in = 1  # a slow call (a regex) follows: look at the clock on the next charge
+        self._past_deadline()
+        return max(0.01, self.deadline - _time.thread_time())
+
+
+_BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("template_budget", default=None)
+_SIZED = (str, bytes, list, tuple, dict, set, frozenset)
+_GROWING = (list, dict, set)
+
+
+def _charge(units: int) -> None:
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.charge(units)
+
+
+def _charge_size(value: Any) -> None:
+    """Charge what a value built by the template holds: characters, items, or machine words of an int."""
+    if isinstance(value, _SIZED):
+        _charge(len(value) + 1)
+    elif isinstance(value, int):
+        _charge(value.bit_length() // 64 + 1)
+    else:
+        _charge(1)
+
+
+def _counting(iterable: Any, budget: _Budget) -> Any:
+    for item in iterable:
+        budget.charge(1)
+        yield item
+
+
+@pass_context
+def _metered_iter(_context: Any, iterable: Any) -> Any:
+    """What a {% for %} iterates: one unit per iteration."""
+    budget = _BUDGET.get()
+    return iterable if budget is None else _counting(iterable, budget)
+
+
+@pass_context
+def _metered_output(_context: Any, value: Any, static: int = 0) -> str:
+    """Every piece of output (also inside macros, {% set %} blocks and filter blocks): its characters, plus
+    `static`, the constant text around it."""
+    text = value if isinstance(value, str) else str(value)
+    _charge(len(text) + static + 1)
+    return text
+
+
+@pass_context
+def _metered_value(_context: Any, value: Any) -> Any:
+    """A value built where the sandbox has no hook (`~` concatenation, slices)."""
+    _charge_size(value)
+    return value
+
+
+METER_ITER, METER_OUTPUT, METER_VALUE = "oncall_metered_iter", "oncall_metered_output", "oncall_metered_value"
+
+
+def _metered(node: nodes.Expr, name: str) -> nodes.Filter:
+    return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
+
+
+class _Metering(NodeTransformer):
+    """Compiles the budget into the template: loops, output, concatenations and slices are wrapped in the
+    counting filters above (context-passing, so Jinja never folds them into constants at compile time)."""
+
+    def visit_For(self, node: nodes.For) -> nodes.For:
+        self.generic_visit(node)
+        node.iter = _metered(node.iter, METER_ITER)
+        return node
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Output:
+        """Each expression is charged for what it prints; the constant text of the node is charged with the
+        first one (or by one call when there is only constant text), so constants stay folded."""
+        self.generic_visit(node)
+        static = sum(len(child.data) for child in node.nodes if isinstance(child, nodes.TemplateData))
+        children: list[nodes.Node] = []
+        for child in node.nodes:
+            if isinstance(child, nodes.TemplateData):
+                children.append(child)
+                continue
+            children.append(
+                nodes.Filter(child, METER_OUTPUT, [nodes.Const(static)], [], None, None, lineno=child.lineno)
+            )
+            static = 0
+        if static:
+            constant = nodes.Const("", lineno=node.lineno)
+            children.insert(
+                0, nodes.Filter(constant, METER_OUTPUT, [nodes.Const(static)], [], None, None, lineno=node.lineno)
+            )
+        node.nodes = children
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Filter:
+        self.generic_visit(node)
+        return _metered(node, METER_VALUE)
+
+    def visit_Getitem(self, node: nodes.Getitem) -> nodes.Expr:
+        self.generic_visit(node)
+        return _metered(node, METER_VALUE) if isinstance(node.arg, nodes.Slice) else node
 
 
 # ------------------------------------------------------------------------------------------ environment
@@ -257,11 +422,24 @@ def _check_str_method(owner: str, name: str, args: tuple[Any, ...]) -> None:
     elif name == "expandtabs" and isinstance(first, int) and first * (owner.count("\t") + 1) > MAX_REPEAT_ITEMS:
         _refuse("str.expandtabs")
     elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
-        hits = len(owner) + 1 if args[0] == "" else owner.count(args[0])
-        if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
-            hits = builtins.min(hits, args[2])
-        if len(owner) + hits * len(args[1]) > MAX_REPEAT_ITEMS:
-            _refuse("str.replace")
+        count = args[2] if len(args) > 2 and isinstance(args[2], int) else None
+        _check_replace(owner, args[0], args[1], count, "str.replace")
+    elif name == "join" and isinstance(first, list | tuple):
+        texts = sum(len(item) for item in first if isinstance(item, str))
+        if texts + len(owner) * builtins.max(0, len(first) - 1) > MAX_REPEAT_ITEMS:
+            _refuse("str.join")
+    elif name == "translate" and isinstance(first, dict):
+        widest = builtins.max((len(v) for v in first.values() if isinstance(v, str)), default=1)
+        if widest * len(owner) > MAX_REPEAT_ITEMS:
+            _refuse("str.translate")
+
+
+def _check_replace(text: str, old: str, new: str, count: int | None, what: str) -> None:
+    hits = len(text) + 1 if old == "" else text.count(old)
+    if count is not None and count >= 0:
+        hits = builtins.min(hits, count)
+    if len(text) + hits * len(new) > MAX_REPEAT_ITEMS:
+        _refuse(what)
 
 
 class _Sandbox(SandboxedEnvironment):
@@ -269,7 +447,12 @@ class _Sandbox(SandboxedEnvironment):
     ('x' * 10**10, 9 ** 9 ** 9, '%999999999d' % 1, '{:>999999999}'.format(1), 'x'.ljust(10**9), …). Such
     results are refused with a SecurityError ("Template Error: …"); ordinary templates never get near."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = _Metering().visit(super()._parse(source, name, filename))
+        tree.set_environment(self)
+        return tree
 
     def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
@@ -277,13 +460,21 @@ class _Sandbox(SandboxedEnvironment):
                 sequence = isinstance(items, str | bytes | list | tuple) and isinstance(times, int)
                 if sequence and len(items) * times > MAX_REPEAT_ITEMS:
                     _refuse("'*'")
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and left.bit_length() + right.bit_length() > MAX_POWER_BITS
+            ):
+                _refuse("'*'")
         elif operator == "**":
             huge = isinstance(left, int) and isinstance(right, int) and abs(left) > 1
             if huge and right * math.log2(abs(left)) > MAX_POWER_BITS:
                 _refuse("'**'")
         elif operator == "%" and isinstance(left, str):
             _check_percent_format(left)
-        return super().call_binop(context, operator, left, right)
+        result = super().call_binop(context, operator, left, right)
+        _charge_size(result)
+        return result
 
     def wrap_str_format(self, value: Any) -> Any:
         wrapped = super().wrap_str_format(value)
@@ -301,7 +492,12 @@ class _Sandbox(SandboxedEnvironment):
         owner = getattr(obj, "__self__", None)
         if isinstance(owner, str):
             _check_str_method(owner, getattr(obj, "__name__", ""), args)
-        return super().call(context, obj, *args, **kwargs)
+        size_before = len(owner) if isinstance(owner, _GROWING) else None
+        result = super().call(context, obj, *args, **kwargs)
+        if size_before is not None:  # list.extend(…), dict.update(…): what the container grew by
+            _charge(builtins.max(0, len(owner) - size_before))
+        _charge_size(result)
+        return result
 
 
 def _guarded_filters(env: SandboxedEnvironment) -> dict[str, Any]:
@@ -324,13 +520,60 @@ def _guarded_filters(env: SandboxedEnvironment) -> dict[str, Any]:
             _refuse("indent")
         return do_indent(value, width, first, blank)
 
-    return {"format": format_, "center": center, "indent": indent}
+    do_replace, do_join, do_batch, do_slice = (env.filters[n] for n in ("replace", "join", "batch", "slice"))
+
+    @pass_eval_context
+    def replace(eval_ctx: Any, value: Any, old: Any, new: Any, count: int | None = None) -> str:
+        if isinstance(old, str) and isinstance(new, str):
+            _check_replace(str(value), old, new, count if isinstance(count, int) else None, "replace")
+        return do_replace(eval_ctx, value, old, new, count)
+
+    @pass_eval_context
+    def join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> str:
+        items = list(value)
+        for item in items:  # each part is charged before the join builds them all at once
+            _charge((len(item) if isinstance(item, str) else len(str(item))) + len(str(d)))
+        return do_join(eval_ctx, items, d, attribute)
+
+    def batch(value: Any, linecount: int, fill_with: Any = None) -> Any:
+        if fill_with is not None and isinstance(linecount, int) and linecount > MAX_REPEAT_ITEMS:
+            _refuse("batch")
+        return do_batch(value, linecount, fill_with)
+
+    def slice_(value: Any, slices: int, fill_with: Any = None) -> Any:
+        if isinstance(slices, int) and slices > MAX_REPEAT_ITEMS:
+            _refuse("slice")
+        return do_slice(value, slices, fill_with)
+
+    return {
+        "format": format_,
+        "center": center,
+        "indent": indent,
+        "replace": replace,
+        "join": join,
+        "batch": batch,
+        "slice": slice_,
+    }
+
+
+def _metered_filter(fn: Any) -> Any:
+    """A filter whose result is charged to the render budget (generators are charged as they are consumed)."""
+
+    @functools.wraps(fn)  # keeps jinja_pass_arg (pass_context / pass_eval_context)
+    def metered(*args: Any, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        _charge_size(result)
+        return result
+
+    return metered
 
 
 def _build_environment() -> SandboxedEnvironment:
     env = _Sandbox(loader=BaseLoader())
     env.filters.update(_guarded_filters(env))
     env.filters.update(FILTERS)
+    env.filters = {name: _metered_filter(fn) for name, fn in env.filters.items()}
+    env.filters.update({METER_ITER: _metered_iter, METER_OUTPUT: _metered_output, METER_VALUE: _metered_value})
     env.globals.update(time=_now, range=_restricted_range, lipsum=_lipsum)
     return env
 
@@ -394,17 +637,36 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + TRUNCATION_SUFFIX
 
 
+def _generate(template: Any, context: dict[str, Any], limit: int) -> str:
+    """The output, collected only until it is longer than `limit` (the rest is never rendered)."""
+    parts: list[str] = []
+    size = 0
+    for chunk in template.generate(**context):
+        parts.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return "".join(parts)
+
+
 def render(text: str, context: dict[str, Any], *, max_length: int | None = None) -> Rendered:
     compiled = _checked(text)
     if compiled.error:
         return Rendered(text=None, error=compiled.error)
+    settings = get_settings()
+    limit = max_length or settings.jinja_result_max_length
+    budget = _BUDGET.set(_Budget(settings.jinja_render_max_work, settings.jinja_render_cpu_seconds))
     try:
-        output = compiled.template.render(**context)
+        output = _generate(compiled.template, context, limit)
     except (TypeError, KeyError, ValueError, UndefinedError) as exc:
         return Rendered(text=None, error=f"Template Warning: {exc}")
+    except MemoryError:
+        return Rendered(text=None, error="Template Error: out of memory")
     except Exception as exc:  # noqa: BLE001 - a user template must never break ingestion
         return Rendered(text=None, error=f"Template Error: {exc}")
-    return Rendered(text=_truncate(output, max_length or get_settings().jinja_result_max_length))
+    finally:
+        _BUDGET.reset(budget)
+    return Rendered(text=_truncate(output, limit))
 
 
 def render_title(text: str, context: dict[str, Any]) -> Rendered:

@@ -14,6 +14,7 @@ NOTIFIED = "notified"
 NOTIFICATION_FAILED = "notification_failed"
 ESCALATION_FINISHED = "escalation_finished"
 ESCALATION_FAILED = "escalation_failed"
+ESCALATION_ATTEMPT_FAILED = "escalation_attempt_failed"  # one run of the task failed; Step Functions retries it
 RESOLVED = "resolved"
 UNRESOLVED = "unresolved"
 ACKNOWLEDGED = "acknowledged"

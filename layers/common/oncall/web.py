@@ -11,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from oncall import errors
 
@@ -72,6 +73,19 @@ def register_error_map(app: APIGatewayHttpResolver, logger: Logger) -> None:
             logger.exception("request failed on AWS", extra={"status": int(status)})
         return json_response(status, error_body(error), headers=error.headers() or None)
 
+    @app.exception_handler([ClientError, BotoCoreError])
+    def _aws_unavailable(error: Exception) -> Response:
+        # An AWS call failed outside the places that expect it (a throttled lookup, a timeout): the caller
+        # retries a 503 (senders do), where an unhandled error would be a bare 500 with a stack trace.
+        logger.exception("request failed on AWS", extra={"status": int(HTTPStatus.SERVICE_UNAVAILABLE)})
+        return json_response(
+            HTTPStatus.SERVICE_UNAVAILABLE, {"detail": "The service is temporarily unavailable; please retry."}
+        )
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_utf8(_: UnicodeDecodeError) -> Response:
+        return json_response(HTTPStatus.BAD_REQUEST, {"detail": "The request body is not valid UTF-8."})
+
     @app.exception_handler(json.JSONDecodeError)
     def _bad_json(error: json.JSONDecodeError) -> Response:
         return json_response(HTTPStatus.BAD_REQUEST, {"detail": f"Malformed JSON body: {error.msg}."})
@@ -108,9 +122,13 @@ def request_body(event: dict[str, Any]) -> bytes:
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
         import base64
+        import binascii
 
-        return base64.b64decode(body)
-    return body.encode("utf-8")
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as error:  # ValueError: non-ASCII text
+            raise errors.ValidationError("The request body is marked base64 but is not valid base64.") from error
+    return body.encode("utf-8", errors="surrogatepass")
 
 
 def header(event: dict[str, Any], name: str) -> str:

@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, Field, TypeAdapter
 
 from oncall import ids, timeline
@@ -510,7 +511,19 @@ def deliver(message: DeliveryMessage, deps: DeliveryDeps) -> Report:
         delay = backoff_seconds(attempt, deps.retry_base_seconds)
         response = response.model_copy(update={"outcome": "retrying", "next_attempt_in_seconds": delay})
         # Enqueue before settling: if settling fails, the next attempt may still claim (sending → n + 1).
-        deps.queue.send(DeliveryMessage(event=event, webhook_id=webhook.id, attempt=attempt + 1), delay)
+        try:
+            deps.queue.send(DeliveryMessage(event=event, webhook_id=webhook.id, attempt=attempt + 1), delay)
+        except (BotoCoreError, ClientError) as error:
+            # A redelivery of this message would find the attempt claimed and drop it: rather than losing the
+            # delivery silently, it ends here as a final failure (logged, on the timeline).
+            code = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
+            response = response.model_copy(
+                update={
+                    "outcome": "failed",
+                    "next_attempt_in_seconds": None,
+                    "error": f"{response.error}; the retry could not be scheduled ({code})",
+                }
+            )
     deps.store.settle_webhook_attempt(webhook.id, event.id, attempt, response.outcome)
     deps.store.add_webhook_response(response)
     if group_id and _on_timeline(response, event):
