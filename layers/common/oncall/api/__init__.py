@@ -3,6 +3,8 @@ together by `build_app`. The `api` function's handler only wraps the app with Po
 
 from __future__ import annotations
 
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
 from oncall.api import (
     actions,
     alert_groups,
@@ -18,7 +20,7 @@ from oncall.api import (
     webhooks,
 )
 from oncall.api.common import authorize
-from oncall.web import HttpResolver, register_error_map, register_validation_errors
+from oncall.web import register_error_map, register_validation_errors
 
 ROUTERS = (
     integrations.router,
@@ -35,6 +37,14 @@ ROUTERS = (
 )
 # Routers outside /api/v1 (their own authentication).
 PUBLIC_ROUTERS = (actions.router,)
+
+
+class HttpResolver(APIGatewayHttpResolver):
+    """HTTP API v2 resolver whose routes also match with a trailing slash."""
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = "^{}/*$"):
+        return APIGatewayHttpResolver._compile_regex(rule.rstrip("/") or "/", base_regex)
 
 
 def build_app(logger) -> HttpResolver:
