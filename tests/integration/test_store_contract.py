@@ -103,7 +103,7 @@ def test_alert_cannot_be_grouped_twice(any_store):
     group = _group(integration, route, a1, "K", clock)
     any_store.create_group(group, a1)
     with pytest.raises(AlertAlreadyGroupedError):
-        any_store.add_alert_to_group(group, a1, must_be_open=True)
+        any_store.add_alert_to_group(group.id, a1, must_be_open=True)
     assert any_store.get_group(group.id).alerts_count == 1
 
 
@@ -124,8 +124,8 @@ def test_resolve_closes_the_key_once(any_store):
     assert any_store.get_group_key("K").open_group_id is None
     assert any_store.get_group_key("K").last_resolved_group_id == group.id
     with pytest.raises(GroupClosedError):
-        any_store.add_alert_to_group(group, a2, must_be_open=True)
-    any_store.add_alert_to_group(group, a2, must_be_open=False)
+        any_store.add_alert_to_group(group.id, a2, must_be_open=True)
+    any_store.add_alert_to_group(group.id, a2, must_be_open=False)
     stored = any_store.get_group(group.id)
     assert stored.alerts_count == 2 and stored.state == "resolved"
     assert [a.id for a in any_store.list_alerts(group.id)] == [a1.id, a2.id]
@@ -253,7 +253,7 @@ def test_update_group_keeps_concurrent_alert_appends(any_store):
     a2 = builders.alert(any_store, clock, integration, {"n": 2})
     group = _group(integration, route, a1, "K", clock)
     any_store.create_group(group, a1)
-    any_store.add_alert_to_group(group, a2, must_be_open=True)  # does not change the version
+    any_store.add_alert_to_group(group.id, a2, must_be_open=True)  # does not change the version
     any_store.update_group(group, {"acknowledged": True, "silenced_until": None})
     stored = any_store.get_group(group.id)
     assert (stored.alerts_count, stored.acknowledged, stored.version) == (2, True, 1)
@@ -532,7 +532,7 @@ def test_alert_ids_since(any_store):
     any_store.create_group(group, a1)
     clock.advance(minutes=5)
     a2 = builders.alert(any_store, clock, integration, {"n": 2})
-    any_store.add_alert_to_group(group, a2, must_be_open=True)
+    any_store.add_alert_to_group(group.id, a2, must_be_open=True)
     assert sorted(any_store.alert_ids_since(group.id, a1.received_at)) == sorted([a1.id, a2.id])
     assert any_store.alert_ids_since(group.id, a2.received_at) == [a2.id]
     assert any_store.alert_ids_since("INOPE", a1.received_at) == []

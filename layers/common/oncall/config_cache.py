@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from oncall.models import DeploymentSettings, EscalationStep, Heartbeat, Integration, Route, Webhook
+from oncall.models import DeploymentSettings, EscalationStep, Heartbeat, Integration, Maintenance, Route, Webhook
 from oncall.store import Store
 
 
@@ -26,6 +26,7 @@ class ConfigCache:
         self._ttl = ttl_seconds
         self._monotonic = monotonic
         self._entries: dict[str, _Entry] = {}
+        self._open_groups: dict[str, _Entry] = {}
         self._lock = threading.Lock()
 
     def _cached(self, key: str, load: Callable[[], Any]) -> Any:
@@ -42,6 +43,7 @@ class ConfigCache:
     def invalidate(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._open_groups.clear()
 
     def integration_by_token(self, token: str) -> Integration | None:
         """Positive and negative answers are both cached, as OnCall does."""
@@ -65,5 +67,30 @@ class ConfigCache:
         """The heartbeat's settings as the ping path uses them (its state in this copy may be stale)."""
         return self._cached(f"heartbeat:{integration_id}", lambda: self._store.get_heartbeat(integration_id))
 
+    def maintenance(self, integration_id: str) -> Maintenance | None:
+        """The integration's maintenance as last read: act on "none" only; re-read one that is present."""
+        return self._cached(f"maintenance:{integration_id}", lambda: self._store.get_maintenance(integration_id))
+
     def deployment_settings(self) -> DeploymentSettings:
         return self._cached("settings", self._store.get_deployment_settings)
+
+    # Grouping keys' open groups as this container last saw them (grouping.OpenGroupHints): not
+    # configuration, but a hint kept as long. Joining a group re-checks in its write that it is still open.
+    _MAX_OPEN_GROUP_HINTS = 10_000
+
+    def open_group(self, key: str) -> str | None:
+        with self._lock:
+            entry = self._open_groups.get(key)
+            if entry is None or self._monotonic() - entry.loaded_at >= self._ttl:
+                return None
+            return entry.value
+
+    def remember_open_group(self, key: str, group_id: str) -> None:
+        with self._lock:
+            if len(self._open_groups) >= self._MAX_OPEN_GROUP_HINTS:
+                self._open_groups.clear()
+            self._open_groups[key] = _Entry(group_id, self._monotonic())
+
+    def forget_open_group(self, key: str) -> None:
+        with self._lock:
+            self._open_groups.pop(key, None)
