@@ -165,11 +165,11 @@ class InProcessBench:
         tasks = sum(1 for e in events if e["type"] in ("TaskScheduled", "LambdaFunctionScheduled"))
         return entered, tasks
 
-    def first_item(self, prefix: str) -> dict:
+    def first_item(self, prefix: str, sort_key: str) -> dict:
         return self.ddb.scan(
             TableName=self.topology.table_name,
-            FilterExpression="begins_with(pk, :p)",
-            ExpressionAttributeValues={":p": {"S": prefix}},
+            FilterExpression="begins_with(pk, :p) AND sk = :s",
+            ExpressionAttributeValues={":p": {"S": prefix}, ":s": {"S": sort_key}},
         )["Items"][0]
 
 
