@@ -30,7 +30,6 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-import regex
 from jinja2 import BaseLoader, TemplateAssertionError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
@@ -164,17 +163,23 @@ def timestamp_to_datetime(value: int | float) -> datetime:
 
 @_quiet
 def regex_replace(value: str, find: str, replace: str) -> str:
+    import regex  # the `regex` package (timeouts) loads when a template first uses a regex filter
+
     return regex.sub(find, replace, value, timeout=REGEX_TIMEOUT_SECONDS)
 
 
 @_quiet
 def regex_match(value: str, pattern: str) -> bool:
     """Anchored at the start of the value (re.match)."""
+    import regex
+
     return bool(regex.match(pattern, value, timeout=REGEX_TIMEOUT_SECONDS))
 
 
 @_quiet
 def regex_search(value: str, pattern: str) -> bool:
+    import regex
+
     return bool(regex.search(pattern, value, timeout=REGEX_TIMEOUT_SECONDS))
 
 
