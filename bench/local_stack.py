@@ -91,25 +91,30 @@ def storm(
     bodies = [json.dumps(_payload(f"Storm{n % groups}")) for n in range(alerts)]
     sessions = [requests.Session() for _ in range(senders)]
 
+    retries: list[str] = []
+
     def send(index: int) -> int:
         session = sessions[index % senders]
         for _attempt in range(5):  # a sender retries 5xx, as Alertmanager does
             response = session.post(url, data=bodies[index], headers={"Content-Type": "application/json"}, timeout=60)
             if response.status_code < 500:
                 return response.status_code
+            retries.append(f"{response.status_code} {response.text[:200]}")
         return response.status_code
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=senders) as pool:
         statuses = list(pool.map(send, range(alerts)))
     send_seconds = time.monotonic() - started
+    if retries:
+        print(f"{len(retries)} retried 5xx, e.g. {retries[:3]}")
     counted = 0
     while time.monotonic() - started < timeout:
         found = _groups(stack, integration["id"])
         counted = sum(g["alerts_count"] for g in found)
         if counted >= alerts:
             break
-        time.sleep(1)
+        time.sleep(2)  # listing every group costs the stack too
     processed_seconds = time.monotonic() - started
     found = _groups(stack, integration["id"])
     group_ids = {g["id"] for g in found}
