@@ -368,6 +368,12 @@ def _measure(output: _CountingStream, alerts: int, groups: int) -> WarmCost:
     )
 
 
+def load(data: dict[str, Any]) -> WarmCost:
+    """A WarmCost from its as_dict() form (bench/run.py runs the measurement in a fresh process)."""
+    phases = {name: Phase(**phase) for name, phase in data["phases"].items()}
+    return WarmCost(**{**data, "phases": phases})
+
+
 if __name__ == "__main__":
     result = measure(int(os.environ.get("BENCH_ALERTS", "200")))
-    print(json.dumps(result.as_dict(), indent=2))
+    print(json.dumps(result.as_dict()))

@@ -8,6 +8,7 @@ from oncall import wiring
 from oncall.models import (
     AlertGroup,
     DeploymentSettings,
+    EscalationPause,
     EscalationSnapshot,
     Heartbeat,
     HeartbeatSignal,
@@ -547,3 +548,74 @@ def test_rotation_picks_go_with_the_group(any_store):
     any_store.record_rotation_pick("E1", RotationState(), "UALICE", group.id, "k")
     any_store.delete_group(group.id)
     assert any_store.get_rotation_pick(group.id, "k") is None
+
+
+# ------------------------------------------------------------------------------------------ joins (the hot path)
+def test_get_alerts_reads_a_batch_with_their_groups(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1 = builders.alert(any_store, clock, integration, {"n": 1})
+    a2 = builders.alert(any_store, clock, integration, {"n": 2})
+    any_store.create_group(_group(integration, route, a1, "K", clock), a1)
+    found = any_store.get_alerts([a1.id, a2.id, "ANOPE"])
+    assert set(found) == {a1.id, a2.id}
+    assert found[a1.id].group_id == "IGROUP1" and found[a2.id].group_id is None
+    assert found[a2.id].payload == {"n": 2}
+
+
+def test_joining_tells_whether_the_escalation_is_paused(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1, a2, a3 = (builders.alert(any_store, clock, integration, {"n": n}) for n in range(3))
+    group = _group(integration, route, a1, "K", clock)
+    any_store.create_group(group, a1)
+    assert not any_store.add_alert_to_group(group.id, a2, must_be_open=True).paused
+    pause = EscalationPause(step=1, at=clock.now())
+    paused = any_store.update_group(any_store.get_group(group.id), {"escalation_pause": pause})
+    assert any_store.add_alert_to_group(group.id, a3, must_be_open=True).paused
+    any_store.update_group(paused, {"escalation_pause": None})
+    a4 = builders.alert(any_store, clock, integration, {"n": 4})
+    assert not any_store.add_alert_to_group(group.id, a4, must_be_open=True).paused
+    stored = any_store.get_group(group.id)
+    assert (stored.alerts_count, stored.last_alert_id) == (4, a4.id)
+
+
+def test_a_redelivered_alert_leaves_the_count_and_last_alert_as_they_were(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1, a2, a3 = (builders.alert(any_store, clock, integration, {"n": n}) for n in range(3))
+    group = _group(integration, route, a1, "K", clock)
+    any_store.create_group(group, a1)
+    any_store.add_alert_to_group(group.id, a2, must_be_open=True)
+    any_store.add_alert_to_group(group.id, a3, must_be_open=True)
+    with pytest.raises(AlertAlreadyGroupedError):  # a2 again, after a3
+        any_store.add_alert_to_group(group.id, a2, must_be_open=True)
+    stored = any_store.get_group(group.id)
+    assert (stored.alerts_count, stored.last_alert_id) == (3, a3.id)
+    assert sorted(a.id for a in any_store.list_alerts(group.id)) == sorted([a1.id, a2.id, a3.id])
+
+
+def test_an_alert_cannot_join_a_missing_or_closed_group(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1, a2 = (builders.alert(any_store, clock, integration, {"n": n}) for n in range(2))
+    with pytest.raises(GroupClosedError):
+        any_store.add_alert_to_group("INOPE", a1, must_be_open=True)
+    ungrouped = _group(integration, route, a1, None, clock)  # no grouping key: never open for joins
+    any_store.create_group(ungrouped, a1)
+    with pytest.raises(GroupClosedError):
+        any_store.add_alert_to_group(ungrouped.id, a2, must_be_open=True)
+    assert any_store.get_alert(a2.id).group_id is None
+    assert any_store.get_group(ungrouped.id).alerts_count == 1
+
+
+def test_deleting_a_group_deletes_its_alerts_and_their_membership(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1, a2 = (builders.alert(any_store, clock, integration, {"n": n}) for n in range(2))
+    group = _group(integration, route, a1, "K", clock)
+    any_store.create_group(group, a1)
+    any_store.add_alert_to_group(group.id, a2, must_be_open=True)
+    any_store.delete_group(group.id)
+    assert any_store.get_alerts([a1.id, a2.id]) == {}
+    assert any_store.list_alerts(group.id) == [] and any_store.alert_ids_since(group.id, a1.received_at) == []

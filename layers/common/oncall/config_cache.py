@@ -45,6 +45,20 @@ class ConfigCache:
             self._entries.clear()
             self._open_groups.clear()
 
+    def _older_than(self, key: str, marker: str) -> bool:
+        """Was `key` loaded before `marker` was last set (or `marker` expired)? Sets `marker` if so: a list
+        is re-read for something it misses at most once per TTL."""
+        if self._ttl <= 0:
+            return False  # nothing is kept: the list was just read
+        now = self._monotonic()
+        with self._lock:
+            entry, mark = self._entries.get(key), self._entries.get(marker)
+            if entry is None or (mark is not None and now - mark.loaded_at < self._ttl):
+                return False
+            self._entries[marker] = _Entry(True, now)
+            self._entries.pop(key, None)
+            return True
+
     def integration_by_token(self, token: str) -> Integration | None:
         """Positive and negative answers are both cached, as OnCall does."""
         return self._cached(f"token:{token}", lambda: self._store.find_integration_by_token(token))
@@ -53,12 +67,20 @@ class ConfigCache:
         return self._cached(f"integration:{integration_id}", lambda: self._store.get_integration(integration_id))
 
     def routes_of(self, integration_id: str) -> list[Route]:
-        routes = self._cached("routes", self._store.list_routes)
-        return [r for r in routes if r.integration_id == integration_id]
+        """Every integration has a default route: a cached list without one for this integration predates
+        the integration, and is read again (a new integration's first alerts must not fail for 5 s)."""
+        routes = [r for r in self._cached("routes", self._store.list_routes) if r.integration_id == integration_id]
+        if not any(r.is_default for r in routes) and self._older_than("routes", f"routes-miss:{integration_id}"):
+            return self.routes_of(integration_id)
+        return routes
 
     def steps_of(self, chain_id: str) -> list[EscalationStep]:
-        steps = self._cached("steps", self._store.list_steps)
-        return sorted((s for s in steps if s.escalation_chain_id == chain_id), key=lambda s: (s.position, s.id))
+        """A chain missing from the cached steps may be newer than the list: read it again once (a group
+        created just after its chain must not snapshot an empty chain and page no one)."""
+        steps = [s for s in self._cached("steps", self._store.list_steps) if s.escalation_chain_id == chain_id]
+        if not steps and self._older_than("steps", f"steps-miss:{chain_id}"):
+            return self.steps_of(chain_id)
+        return sorted(steps, key=lambda s: (s.position, s.id))
 
     def webhooks(self) -> list[Webhook]:
         return self._cached("webhooks", self._store.list_webhooks)
