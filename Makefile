@@ -23,7 +23,8 @@ integration: $(VENV)/.dev-deps
 e2e: $(VENV)/.dev-deps alertmanager
 	$(BIN)/pytest tests/e2e
 
-bench: bench-route ## Benchmark reports (not tests): CPU time of the hot paths
+bench: $(VENV)/.dev-deps ## Benchmark report (not tests): cold start, warm cost, cost model, storm, latency, route logic
+	$(BIN)/python bench/run.py
 
 bench-route: $(VENV)/.dev-deps ## Route logic per alert, warm: cached templates vs compiling on every render
 	$(BIN)/python bench/route_logic.py

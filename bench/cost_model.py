@@ -76,13 +76,18 @@ def _logs_dollars(phase: Phase, invocations: float) -> float:
 class Scenario:
     new_group_share: float
     webhook_on_alert_added: bool = False
+    uncached: bool = False  # every configuration read misses the 5 s cache (sparse traffic, fresh containers)
 
 
 def per_alert(work: WarmCost, scenario: Scenario) -> dict[str, float]:
     """Dollars per alert, by service."""
     p = scenario.new_group_share
-    ingest = work.phases["ingest"]
-    join = work.phases["route_join_webhook" if scenario.webhook_on_alert_added else "route_join"]
+    ingest = work.phases["ingest_uncached" if scenario.uncached else "ingest"]
+    join = work.phases[
+        "route_join_uncached"
+        if scenario.uncached
+        else ("route_join_webhook" if scenario.webhook_on_alert_added else "route_join")
+    ]
     new = work.phases["route_new"]
     escalation = work.phases["escalation"]
     ingest_calls = {k: v for k, v in ingest.calls.items()}

@@ -8,6 +8,7 @@ and Lambda invocations. Phases:
 - ingest: one POST per alert;
 - route, joining an open group (the common case in a storm);
 - route, joining, with one webhook subscribed to "alert added to group" (each alert then publishes an event);
+- ingest and route again with nothing cached (every configuration read misses: an idle or fresh container);
 - route, each alert opening a new group (a three-step chain: notify, wait 5 min, notify);
 - the escalation of those groups: Step Functions state transitions (from the execution history), escalate
   invocations, and the AWS calls of every thread while they run;
@@ -294,6 +295,32 @@ def measure(alerts: int = 200, groups: int = 25) -> WarmCost:
         moto_patches.uninstall()
 
 
+def _webhook_and_uncached_phases(bench: InProcessBench, integration: dict, phases: dict[str, Phase]) -> None:
+    webhook = bench.api(
+        "POST",
+        "webhooks",
+        {"name": "bench", "url": "https://example.com/hook", "trigger_type": "alert added to group"},
+    )
+    bench.ingest(integration, [PAYLOAD] * 50)
+    with _PhaseMeter(bench) as meter:
+        cpu, joined = bench.route_all()
+    phases["route_join_webhook"] = meter.phase("route, joins, a webhook wants 'alert added'", joined, cpu)
+    bench.api("DELETE", f"webhooks/{webhook['id']}")
+    from oncall import wiring
+
+    # Every configuration read missing the cache (a container idle for more than its 5 s, or a fresh one).
+    os.environ["ONCALL_CONFIG_CACHE_SECONDS"] = "0"
+    wiring.reset()
+    with _PhaseMeter(bench) as meter:
+        cpu = bench.ingest(integration, [PAYLOAD] * 50)
+    phases["ingest_uncached"] = meter.phase("ingest, configuration not cached", 50, cpu)
+    with _PhaseMeter(bench) as meter:
+        cpu, joined = bench.route_all()
+    phases["route_join_uncached"] = meter.phase("route, joins, configuration not cached", joined, cpu)
+    os.environ["ONCALL_CONFIG_CACHE_SECONDS"] = "300"
+    wiring.reset()
+
+
 def _measure(output: _CountingStream, alerts: int, groups: int) -> WarmCost:
     counter = install_counter(meter=True)
     bench = InProcessBench(counter, output)
@@ -311,19 +338,7 @@ def _measure(output: _CountingStream, alerts: int, groups: int) -> WarmCost:
         cpu, joined = bench.route_all()
     phases["route_join"] = meter.phase("route, joins an open group", joined, cpu)
 
-    webhook = bench.api(
-        "POST",
-        "webhooks",
-        {"name": "bench", "url": "https://example.com/hook", "trigger_type": "alert added to group"},
-    )
-    bench.ingest(integration, [PAYLOAD] * 50)
-    with _PhaseMeter(bench) as meter:
-        cpu, joined = bench.route_all()
-    phases["route_join_webhook"] = meter.phase("route, joins, a webhook wants 'alert added'", joined, cpu)
-    bench.api("DELETE", f"webhooks/{webhook['id']}")
-    from oncall import wiring
-
-    wiring.config().invalidate()
+    _webhook_and_uncached_phases(bench, integration, phases)
 
     names = [f"Bench{uuid.uuid4().hex[:8]}" for _ in range(groups)]
     bench.ingest(integration, [_named(n) for n in names])
