@@ -7,24 +7,35 @@ CHECKOV_VENV := .venv-checkov
 # sam validate runs offline, but the SAM CLI wants a region and credentials to exist.
 SAM_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0
 
-.PHONY: run test lint unit integration e2e alertmanager clean bench bench-route openapi
+.PHONY: run test deps lint unit integration e2e alertmanager clean bench bench-route openapi
 
 run: $(VENV)/.local-deps ## Start the local stack (Ctrl-C stops it)
 	$(BIN)/oncall local
 
-test: lint alertmanager $(VENV)/.dev-deps ## Lint, then the unit, integration and end-to-end tests
-	$(BIN)/pytest
+# pytest-xdist: one worker per core. The end-to-end tests run after the others: their local stacks are real
+# processes with real-time waits, and sharing the cores with moto-heavy integration tests slows both.
+PYTEST_WORKERS ?= auto
+
+test: deps ## Lint, then the unit, integration and end-to-end tests
+	$(MAKE) --no-print-directory lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit tests/integration
+	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/e2e
+
+# Everything `make test` needs, installed in parallel (pip, npm and apt mostly wait on the network).
+deps:
+	$(MAKE) --no-print-directory -j4 $(VENV)/.dev-deps $(SAM_VENV)/.deps $(CHECKOV_VENV)/.deps node_modules/.deps alertmanager
 
 unit: $(VENV)/.dev-deps
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit
 
 integration: $(VENV)/.dev-deps
-	$(BIN)/pytest tests/integration
+	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/integration
 
 e2e: $(VENV)/.dev-deps alertmanager
-	$(BIN)/pytest tests/e2e
+	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/e2e
 
-bench: bench-route ## Benchmark reports (not tests): CPU time of the hot paths
+bench: $(VENV)/.dev-deps ## Benchmark report (not tests): cold start, warm cost, cost model, storm, latency, route logic
+	$(BIN)/python bench/run.py
 
 bench-route: $(VENV)/.dev-deps ## Route logic per alert, warm: cached templates vs compiling on every render
 	$(BIN)/python bench/route_logic.py

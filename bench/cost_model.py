@@ -1,128 +1,149 @@
-"""Dollar cost per million alerts and the idle monthly cost, from measured call counts and item sizes and
-published list prices. Every assumption is a named constant below, so the model can be argued with."""
+"""Dollar cost per million alerts and the idle monthly cost, from what bench/warm_cost.py measured (AWS calls,
+DynamoDB request units from real item sizes, CPU, log bytes, Step Functions transitions) and published list
+prices. Every assumption is a named constant below, so the model can be argued with."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-# Published list prices, us-east-1, no free tier. Recorded 2026-11-27 from the AWS pricing pages as last
-# known to us (the machine that ran this had no internet access to re-check them).
+from bench.warm_cost import Phase, WarmCost
+
+# Published list prices, us-east-1, on-demand, without free tiers: as last known to us on PRICES_AS_OF (this
+# machine has no internet access to re-check them; see aws.amazon.com/<service>/pricing).
 PRICES_AS_OF = "2026-11-27"
-HTTP_API_PER_MILLION = 1.00  # API Gateway HTTP API requests (first 300 M/month)
+HTTP_API_PER_MILLION = 1.00  # API Gateway HTTP API, first 300 M requests a month (each 512 KB metered as one)
 LAMBDA_REQUEST_PER_MILLION = 0.20
-LAMBDA_ARM_GB_SECOND = 0.0000133334  # arm64
-SQS_FIFO_PER_MILLION = 0.50  # per 64 KB chunk
+LAMBDA_ARM_GB_SECOND = 0.0000133334  # arm64, first 7.5 B GB-s a month
+SQS_FIFO_PER_MILLION = 0.50  # per 64 KB chunk of a request
 SQS_STANDARD_PER_MILLION = 0.40
-DDB_WRITE_UNIT_PER_MILLION = 0.625  # on-demand write request units
+DDB_WRITE_UNIT_PER_MILLION = 0.625  # on-demand write request units (after the November 2024 price cut)
 DDB_READ_UNIT_PER_MILLION = 0.125  # on-demand read request units
-SFN_STANDARD_TRANSITION = 0.000025  # per state transition
+DDB_STORAGE_GB_MONTH = 0.25
+DDB_PITR_GB_MONTH = 0.20  # point-in-time recovery is on (template.yaml)
+SFN_STANDARD_TRANSITION = 0.000025  # Step Functions Standard, per state transition
 SCHEDULER_PER_MILLION = 1.00  # EventBridge Scheduler invocations
-CW_ALARM_MONTH = 0.10  # standard-resolution alarm
-SECRET_MONTH = 0.40  # Secrets Manager secret
+LOGS_INGESTED_GB = 0.50  # CloudWatch Logs, standard class, ingestion
+CW_ALARM_MONTH = 0.10  # standard-resolution metric alarm
+CW_CUSTOM_METRIC_MONTH = 0.30  # per metric name+dimensions, pro rata per hour in which it is published
+SECRET_MONTH = 0.40  # Secrets Manager, per secret
 
-# Assumptions about the runtime.
-LAMBDA_MEMORY_MB = 512
-LAMBDA_VCPU_AT_MEMORY = LAMBDA_MEMORY_MB / 1769  # Lambda gives one full vCPU at 1,769 MB
-LATENCY_MS = {"dynamodb": 6.0, "sqs": 10.0, "stepfunctions": 20.0, "secretsmanager": 15.0, "ses": 40.0, "sns": 40.0}
-ROUTE_BATCH = 10
+# Assumptions (not measured here).
+LAMBDA_MEMORY_MB = 512  # template.yaml Globals
+LAMBDA_VCPU_SHARE = LAMBDA_MEMORY_MB / 1769  # Lambda gives a full vCPU at 1,769 MB; CPU time scales up by 1/share
+# In-region request latency per call (ms), p50 as commonly observed; the function waits for it (billed).
+LATENCY_MS = {
+    "dynamodb.GetItem": 4.0,
+    "dynamodb.Query": 5.0,
+    "dynamodb.BatchGetItem": 6.0,
+    "dynamodb.PutItem": 6.0,
+    "dynamodb.UpdateItem": 6.0,
+    "dynamodb.TransactWriteItems": 12.0,
+    "sqs.SendMessage": 8.0,
+    "stepfunctions.StartExecution": 25.0,
+}
+DEFAULT_LATENCY_MS = 8.0
+LAMBDA_PLATFORM_LOG_BYTES = 330  # the START, END and REPORT lines Lambda writes for every invocation
+ROUTE_BATCH = 10  # template.yaml: the ingest queue's batch size
 MINUTES_PER_MONTH = 30 * 24 * 60
-ESM_EMPTY_RECEIVES_PER_MINUTE = 15  # Lambda's SQS pollers long-poll (20 s) each queue; ~5 pollers at idle
-
-
-@dataclass(frozen=True)
-class Workload:
-    ingest_calls: dict[str, float]
-    ingest_cpu_ms: float
-    route_join_calls: dict[str, float]
-    route_join_cpu_ms: float
-    route_new_calls: dict[str, float]
-    route_new_cpu_ms: float
-    alert_item_bytes: int
-    group_item_bytes: int
-    transitions_per_group: float  # Step Functions transitions of a three-step chain (measured)
-    escalate_invocations_per_group: float
-    escalate_cpu_ms: float
-    sweep_cpu_ms: float
-    sweep_calls: dict[str, float]
-
-
-def _units(size_bytes: int, unit: int) -> int:
-    return max(1, math.ceil(size_bytes / unit))
+# Lambda's SQS event source mapping long-polls an idle queue (20 s waits) with ~5 pollers: ~15 empty receives
+# a minute per mapped queue (AWS documentation describes the pollers; the count is our estimate).
+ESM_EMPTY_RECEIVES_PER_MINUTE = 15
 
 
 def _lambda_dollars(cpu_ms: float, calls: dict[str, float], invocations: float) -> float:
-    wall_ms = cpu_ms / LAMBDA_VCPU_AT_MEMORY + sum(
-        count * LATENCY_MS.get(name.split(".")[0], 10.0) for name, count in calls.items()
+    """Compute (GB-s) for the wall time the work takes at this memory size, plus requests."""
+    wall_ms = cpu_ms / LAMBDA_VCPU_SHARE + sum(
+        n * LATENCY_MS.get(name, DEFAULT_LATENCY_MS) for name, n in calls.items()
     )
-    gb_seconds = math.ceil(wall_ms) / 1000 * LAMBDA_MEMORY_MB / 1024
+    gb_seconds = wall_ms / 1000 * LAMBDA_MEMORY_MB / 1024
     return gb_seconds * LAMBDA_ARM_GB_SECOND + invocations * LAMBDA_REQUEST_PER_MILLION / 1e6
 
 
-def _dynamodb_dollars(calls: dict[str, float], item_bytes: dict[str, int]) -> float:
-    """Writes cost 1 unit per KB of the item (transactions twice that); strongly consistent reads 1 per 4 KB."""
-    alert_wu = _units(item_bytes["alert"], 1024)
-    group_wu = _units(item_bytes["group"], 1024)
-    read_units = 0.0
-    write_units = 0.0
-    for name, count in calls.items():
-        if not name.startswith("dynamodb."):
-            continue
-        operation = name.split(".")[1]
-        if operation == "GetItem":
-            read_units += count * _units(max(item_bytes.values()), 4096)
-        elif operation in ("Query", "BatchGetItem"):
-            read_units += count * 2
-        elif operation == "PutItem":
-            write_units += count * alert_wu
-        elif operation == "UpdateItem":
-            write_units += count * 1
-        elif operation == "TransactWriteItems":
-            write_units += count * 2 * (alert_wu + group_wu)
-    return write_units * DDB_WRITE_UNIT_PER_MILLION / 1e6 + read_units * DDB_READ_UNIT_PER_MILLION / 1e6
+def _dynamodb_dollars(phase: Phase) -> float:
+    return phase.wru * DDB_WRITE_UNIT_PER_MILLION / 1e6 + phase.rru * DDB_READ_UNIT_PER_MILLION / 1e6
 
 
-def _sqs_dollars(calls: dict[str, float]) -> float:
-    return sum(count for name, count in calls.items() if name.startswith("sqs.")) * SQS_FIFO_PER_MILLION / 1e6
+def _events_queue_dollars(phase: Phase) -> float:
+    return phase.calls.get("sqs.SendMessage", 0) * SQS_STANDARD_PER_MILLION / 1e6
 
 
-def per_alert(work: Workload, new_group_share: float) -> dict[str, float]:
+def _logs_dollars(phase: Phase, invocations: float) -> float:
+    return (phase.log_bytes + invocations * LAMBDA_PLATFORM_LOG_BYTES) / 1e9 * LOGS_INGESTED_GB
+
+
+@dataclass(frozen=True)
+class Scenario:
+    new_group_share: float
+    webhook_on_alert_added: bool = False
+    uncached: bool = False  # every configuration read misses the 5 s cache (sparse traffic, fresh containers)
+
+
+def per_alert(work: WarmCost, scenario: Scenario) -> dict[str, float]:
     """Dollars per alert, by service."""
-    sizes = {"alert": work.alert_item_bytes, "group": work.group_item_bytes}
-    route_calls = {
-        name: (1 - new_group_share) * work.route_join_calls.get(name, 0)
-        + new_group_share * work.route_new_calls.get(name, 0)
-        for name in {*work.route_join_calls, *work.route_new_calls}
-    }
-    route_cpu = (1 - new_group_share) * work.route_join_cpu_ms + new_group_share * work.route_new_cpu_ms
-    # route is invoked per batch: per-alert latency overlaps little, so count it fully, and 1/10 invocation
+    p = scenario.new_group_share
+    ingest = work.phases["ingest_uncached" if scenario.uncached else "ingest"]
+    join = work.phases[
+        "route_join_uncached"
+        if scenario.uncached
+        else ("route_join_webhook" if scenario.webhook_on_alert_added else "route_join")
+    ]
+    new = work.phases["route_new"]
+    escalation = work.phases["escalation"]
+    ingest_calls = {k: v for k, v in ingest.calls.items()}
+    route_cost = (1 - p) * _lambda_dollars(join.cpu_ms, join.calls, 1 / ROUTE_BATCH) + p * _lambda_dollars(
+        new.cpu_ms, new.calls, 1 / ROUTE_BATCH
+    )
+    escalate_invocations = work.escalate_invocations_per_group
+    escalate_cost = _lambda_dollars(work.escalate_cpu_ms * escalate_invocations, escalation.calls, escalate_invocations)
     return {
-        "API Gateway": HTTP_API_PER_MILLION / 1e6,
-        "Lambda ingest": _lambda_dollars(work.ingest_cpu_ms, work.ingest_calls, 1),
-        "Lambda route": _lambda_dollars(route_cpu, route_calls, 1 / ROUTE_BATCH),
-        "SQS": _sqs_dollars(work.ingest_calls) + 2 / ROUTE_BATCH * SQS_FIFO_PER_MILLION / 1e6,
-        "DynamoDB": _dynamodb_dollars(work.ingest_calls, sizes) + _dynamodb_dollars(route_calls, sizes),
-        "Step Functions": new_group_share * work.transitions_per_group * SFN_STANDARD_TRANSITION,
-        "Lambda escalate": new_group_share
-        * _lambda_dollars(work.escalate_cpu_ms, {"dynamodb.x": 4}, work.escalate_invocations_per_group),
+        "API Gateway (HTTP API)": HTTP_API_PER_MILLION / 1e6,
+        "Lambda ingest": _lambda_dollars(ingest.cpu_ms, ingest_calls, 1),
+        "SQS FIFO ingest queue (send + receive/delete per batch)": (1 + 2 / ROUTE_BATCH) * SQS_FIFO_PER_MILLION / 1e6,
+        "Lambda route": route_cost,
+        "SQS events queue": (1 - p) * _events_queue_dollars(join) + p * _events_queue_dollars(new),
+        "DynamoDB": _dynamodb_dollars(ingest)
+        + (1 - p) * _dynamodb_dollars(join)
+        + p * (_dynamodb_dollars(new) + _dynamodb_dollars(escalation)),
+        "Step Functions (transitions)": p * work.transitions_per_group * SFN_STANDARD_TRANSITION,
+        "Lambda escalate": p * escalate_cost,
+        "CloudWatch Logs": _logs_dollars(ingest, 1)
+        + (1 - p) * _logs_dollars(join, 1 / ROUTE_BATCH)
+        + p * _logs_dollars(new, 1 / ROUTE_BATCH + escalate_invocations),
     }
 
 
-def per_million(work: Workload, new_group_share: float) -> dict[str, float]:
-    return {service: dollars * 1e6 for service, dollars in per_alert(work, new_group_share).items()}
+def per_million(work: WarmCost, scenario: Scenario) -> dict[str, float]:
+    return {service: dollars * 1e6 for service, dollars in per_alert(work, scenario).items()}
 
 
-def idle_month(work: Workload, alarms: int, secrets: int, polled_queues: int) -> dict[str, float]:
+def storage_per_million(work: WarmCost) -> dict[str, float]:
+    """What keeping a million alerts costs a month (they are never expired)."""
+    per_alert_bytes = work.item_bytes.get("alert", 0) + work.item_bytes.get("alert membership", 0)
+    # the membership item is also in gsi1 (projection ALL); DynamoDB adds ~100 bytes of overhead per item
+    per_alert_bytes += work.item_bytes.get("alert membership", 0) + 3 * 100
+    gb = per_alert_bytes * 1e6 / 1024**3
+    return {"GB per million alerts": gb, "storage + PITR per month": gb * (DDB_STORAGE_GB_MONTH + DDB_PITR_GB_MONTH)}
+
+
+def idle_month(work: WarmCost, *, alarms: int, secrets: int, polled_queues: dict[str, str]) -> dict[str, float]:
+    sweep = work.phases["sweep"]
     sweeps = MINUTES_PER_MONTH
+    polls = ESM_EMPTY_RECEIVES_PER_MINUTE * MINUTES_PER_MONTH
+    queue_price = {"fifo": SQS_FIFO_PER_MILLION, "standard": SQS_STANDARD_PER_MILLION}
     return {
-        "Scheduler (1/min sweep)": sweeps * SCHEDULER_PER_MILLION / 1e6,
-        "Lambda sweep": sweeps * _lambda_dollars(work.sweep_cpu_ms, work.sweep_calls, 1),
-        "DynamoDB sweep queries": sweeps * sum(work.sweep_calls.values()) * 1 * DDB_READ_UNIT_PER_MILLION / 1e6,
-        "SQS long polls (event source mappings)": polled_queues
-        * ESM_EMPTY_RECEIVES_PER_MINUTE
-        * MINUTES_PER_MONTH
-        * SQS_STANDARD_PER_MILLION
-        / 1e6,
+        "EventBridge Scheduler (1/min sweep)": sweeps * SCHEDULER_PER_MILLION / 1e6,
+        "Lambda sweep": sweeps * _lambda_dollars(sweep.cpu_ms, sweep.calls, 1),
+        "DynamoDB sweep reads": sweeps * _dynamodb_dollars(sweep),
+        "CloudWatch Logs of the sweep": sweeps * _logs_dollars(sweep, 1),
+        "SQS long polls of the event source mappings": sum(
+            polls * queue_price[kind] / 1e6 for kind in polled_queues.values()
+        ),
         "CloudWatch alarms": alarms * CW_ALARM_MONTH,
         "Secrets Manager": secrets * SECRET_MONTH,
+        "Custom metrics (none published when idle)": 0.0,
     }
+
+
+def round_up_cents(value: float) -> float:
+    return math.ceil(value * 100) / 100

@@ -103,11 +103,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=20_000, help="alerts measured with the cache")
     parser.add_argument("--uncached-iterations", type=int, default=1_000, help="alerts measured without it")
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON (for bench/run.py)")
     args = parser.parse_args()
 
     cached = measure(args.iterations, warmup=2_000)
     uncached = with_compile_per_render(lambda: measure(args.uncached_iterations, warmup=50))
     ratio = uncached / cached
+    if args.json:
+        print(json.dumps({"cached_ms": cached * 1e3, "uncached_ms": uncached * 1e3, "speedup": ratio}))
+        return 0
     print("route logic per alert (Alertmanager defaults; templates, labels, route, grouping key; no storage)")
     print(f"  cached templates (deployed):   {cached * 1e3:8.3f} ms CPU  ({args.iterations} alerts)")
     print(f"  compile on every render:       {uncached * 1e3:8.3f} ms CPU  ({args.uncached_iterations} alerts)")

@@ -35,6 +35,7 @@ from oncall.store import (
     AlertAlreadyGroupedError,
     GroupChangedError,
     GroupClosedError,
+    GroupJoin,
     GroupKeyPointer,
     GroupKeyTakenError,
     ItemChangedError,
@@ -323,16 +324,19 @@ class InMemoryStore:
                 pointer = self.get_group_key(group.grouping_key)
                 self.keys[group.grouping_key] = GroupKeyPointer(group.id, pointer.last_resolved_group_id)
 
-    def add_alert_to_group(self, group: AlertGroup, alert: Alert, *, must_be_open: bool) -> None:
+    def add_alert_to_group(self, group_id: str, alert: Alert, *, must_be_open: bool) -> GroupJoin:
         with self._lock:
-            self._assign(alert, group.id)
-            if must_be_open and self.get_group_key(group.grouping_key or "").open_group_id != group.id:
-                raise GroupClosedError(group.id)
-            stored = self.groups[group.id]
-            self.groups[group.id] = stored.model_copy(
+            stored = self.groups.get(group_id)
+            if stored is None or (
+                must_be_open and self.get_group_key(stored.grouping_key or "").open_group_id != group_id
+            ):
+                raise GroupClosedError(group_id)
+            self._assign(alert, group_id)
+            self.groups[group_id] = stored.model_copy(
                 update={"alerts_count": stored.alerts_count + 1, "last_alert_id": alert.id}
             )
-            self.alerts[alert.id] = self.alerts[alert.id].model_copy(update={"group_id": group.id})
+            self.alerts[alert.id] = self.alerts[alert.id].model_copy(update={"group_id": group_id})
+            return GroupJoin(paused=stored.escalation_pause is not None)
 
     def get_group(self, group_id: str) -> AlertGroup | None:
         return self.groups.get(group_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -18,8 +19,20 @@ from rich.table import Table
 
 from oncall_cli.client import ApiError, ConfigurationError, OnCallClient
 
-console = Console()
-errors = Console(stderr=True)
+PIPED_WIDTH = 200
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A terminal gets its own width; piped output (grep, a file, a test) is not cut at Rich's default 80
+    columns, so ids and URLs in tables stay whole (scripts should still prefer --json)."""
+    result = Console(stderr=stderr)
+    if not result.is_terminal and not os.environ.get("COLUMNS"):
+        result.width = PIPED_WIDTH
+    return result
+
+
+console = _console()
+errors = _console(stderr=True)
 
 EXIT_OK = 0
 EXIT_API_ERROR = 1

@@ -30,7 +30,8 @@ def handler(event: dict, context: LambdaContext) -> dict:
         "SweepItemsFailed": len(report.heartbeats.failed) + len(report.maintenance.failed),
     }
     for name, value in counts.items():
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        if value:  # a zero sent every minute would make each name a billed custom metric in an idle deployment
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     if any(counts.values()):
         logger.info("sweep", extra=report.as_dict())
     return report.as_dict()

@@ -1,29 +1,28 @@
 """POST /integrations/v1/{type}/{token}/ — accept an alert; GET — how to connect; …/heartbeat/ — a ping
-(…/heartbeat/start: a run started; …/heartbeat/fail or …/heartbeat/<non-zero exit status>: a run failed)."""
+(…/heartbeat/start: a run started; …/heartbeat/fail or …/heartbeat/<non-zero exit status>: a run failed).
+
+Cold start is this function's hot path: heartbeat and Amazon SNS modules are imported by their routes, and
+routing uses the small `oncall.web.Router` instead of Powertools' event handler (see oncall/web.py)."""
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oncall import sns, wiring
+from oncall import wiring
 from oncall.errors import RateLimitedError
-from oncall.heartbeat import receive_signal, signal_from_path
 from oncall.ingest import IngestRequest, accept_alert, find_integration, parse_payload
-from oncall.ingest_guide import how_to_connect
-from oncall.integration_types import get_type
-from oncall.models import HeartbeatSignal
+from oncall.integration_types import SNS_URL_SLUG
 from oncall.rate_limit import check_ingest_rate
 from oncall.settings import get_settings
-from oncall.web import HttpResolver, base_url, header, json_response, register_error_map, request_body
+from oncall.web import HttpResponse, Router, base_url, header, json_result, request_body, request_id
 
 logger = Logger()
 metrics = Metrics()
-app = HttpResolver()
-register_error_map(app, logger)
+app = Router(logger)
 
 _INTEGRATION = "/integrations/v1/<integration_type>/<token>"
+_OK = json_result(200, "Ok.")
 
 
 def _check_rate(integration) -> None:
@@ -36,16 +35,17 @@ def _check_rate(integration) -> None:
 
 
 # Registered before the generic route, so it wins for amazon_sns URLs.
-@app.post(f"/integrations/v1/{sns.URL_SLUG}/<token>")
-def receive_sns(token: str) -> Response:
-    event = app.current_event.raw_event
-    integration = find_integration(sns.URL_SLUG, token, wiring.config())
+@app.post(f"/integrations/v1/{SNS_URL_SLUG}/<token>")
+def receive_sns(event: dict, token: str) -> HttpResponse:
+    from oncall import sns
+
+    integration = find_integration(SNS_URL_SLUG, token, wiring.config())
     _check_rate(integration)
     delivery = sns.SnsDelivery(
         body=request_body(event),
         message_type=header(event, "x-amz-sns-message-type"),
         raw_delivery=header(event, "x-amz-sns-rawdelivery").lower() == "true",
-        request_id=app.current_event.request_context.request_id,
+        request_id=request_id(event),
     )
     outcome = sns.receive_delivery(
         integration,
@@ -67,18 +67,17 @@ def receive_sns(token: str) -> Response:
     metrics.add_metric(name=f"Sns{outcome.message_type}s", unit=MetricUnit.Count, value=1)
     if outcome.alert_id:
         metrics.add_metric(name="AlertsAccepted", unit=MetricUnit.Count, value=1)
-    return json_response(200, "Ok.")
+    return _OK
 
 
 @app.post(_INTEGRATION)
-def receive_alert(integration_type: str, token: str) -> Response:
-    event = app.current_event.raw_event
+def receive_alert(event: dict, integration_type: str, token: str) -> HttpResponse:
     request = IngestRequest(
         url_slug=integration_type,
         token=token,
         body=request_body(event),
         content_type=header(event, "content-type"),
-        request_id=app.current_event.request_context.request_id,
+        request_id=request_id(event),
     )
     integration = find_integration(request.url_slug, request.token, wiring.config())
     payload = parse_payload(request.body, request.content_type, get_settings().max_body_bytes)
@@ -93,38 +92,41 @@ def receive_alert(integration_type: str, token: str) -> Response:
     )
     logger.info("alert accepted", extra={"alert_id": alert.id, "integration_id": integration.id})
     metrics.add_metric(name="AlertsAccepted", unit=MetricUnit.Count, value=1)
-    return json_response(200, "Ok.")
+    return _OK
 
 
 @app.get(_INTEGRATION)
-def connect_instructions(integration_type: str, token: str) -> Response:
+def connect_instructions(event: dict, integration_type: str, token: str) -> HttpResponse:
+    from oncall.ingest_guide import how_to_connect
+    from oncall.integration_types import get_type
+
     integration = find_integration(integration_type, token, wiring.config())
-    url = (
-        f"{base_url(app.current_event.raw_event, get_settings().public_base_url)}"
-        f"/integrations/v1/{integration_type}/{token}/"
-    )
+    url = f"{base_url(event, get_settings().public_base_url)}/integrations/v1/{integration_type}/{token}/"
     text = how_to_connect(get_type(integration.type), url, integration.name)
-    return Response(status_code=200, content_type=content_types.TEXT_PLAIN, body=text)
+    return HttpResponse(200, text, content_type="text/plain")
 
 
-_SIGNAL_METRICS = {
-    HeartbeatSignal.PING: "HeartbeatPings",
-    HeartbeatSignal.START: "HeartbeatStarts",
-    HeartbeatSignal.FAIL: "HeartbeatFailures",
-}
-_HEARTBEAT_METHODS = ["GET", "POST", "HEAD"]
+_HEARTBEAT_METHODS = ("GET", "POST", "HEAD")
 
 
-def _heartbeat_signal(integration_type: str, token: str, kind: HeartbeatSignal) -> Response:
+def _heartbeat_signal(event: dict, integration_type: str, token: str, kind) -> HttpResponse:
+    from oncall.heartbeat import receive_signal
+    from oncall.models import HeartbeatSignal
+
     integration = find_integration(integration_type, token, wiring.config())
     result = receive_signal(
         integration,
         kind,
         deps=wiring.action_deps(),
         queue=wiring.alert_queue(),
-        method=app.current_event.http_method,
+        method=(event.get("requestContext") or {}).get("http", {}).get("method", ""),
     )
-    metrics.add_metric(name=_SIGNAL_METRICS[kind], unit=MetricUnit.Count, value=1)
+    signal_metrics = {
+        HeartbeatSignal.PING: "HeartbeatPings",
+        HeartbeatSignal.START: "HeartbeatStarts",
+        HeartbeatSignal.FAIL: "HeartbeatFailures",
+    }
+    metrics.add_metric(name=signal_metrics[kind], unit=MetricUnit.Count, value=1)
     if result.sent == "restored":
         metrics.add_metric(name="HeartbeatsRestored", unit=MetricUnit.Count, value=1)
     elif result.sent == "missing":
@@ -135,24 +137,28 @@ def _heartbeat_signal(integration_type: str, token: str, kind: HeartbeatSignal) 
             extra={"integration_id": integration.id},
             exc_info=result.error,
         )
-    return json_response(200, "Ok.")
+    return _OK
 
 
-@app.route(f"{_INTEGRATION}/heartbeat", method=_HEARTBEAT_METHODS)
-def heartbeat_ping(integration_type: str, token: str) -> Response:
-    return _heartbeat_signal(integration_type, token, HeartbeatSignal.PING)
+@app.route(f"{_INTEGRATION}/heartbeat", methods=_HEARTBEAT_METHODS)
+def heartbeat_ping(event: dict, integration_type: str, token: str) -> HttpResponse:
+    from oncall.models import HeartbeatSignal
+
+    return _heartbeat_signal(event, integration_type, token, HeartbeatSignal.PING)
 
 
-@app.route(f"{_INTEGRATION}/heartbeat/<signal>", method=_HEARTBEAT_METHODS)
-def heartbeat_run_signal(integration_type: str, token: str, signal: str) -> Response:
+@app.route(f"{_INTEGRATION}/heartbeat/<signal>", methods=_HEARTBEAT_METHODS)
+def heartbeat_run_signal(event: dict, integration_type: str, token: str, signal: str) -> HttpResponse:
+    from oncall.heartbeat import signal_from_path
+
     kind = signal_from_path(signal)
     if kind is None:
         detail = "Not found. Heartbeat signals: …/heartbeat/, …/start, …/fail, …/<exit status 0-255>."
-        return json_response(404, {"detail": detail})
-    return _heartbeat_signal(integration_type, token, kind)
+        return json_result(404, {"detail": detail})
+    return _heartbeat_signal(event, integration_type, token, kind)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    return app.resolve(event)

@@ -1,7 +1,8 @@
 """SQS batch from the FIFO ingest queue → group, route and escalate each alert.
 
 A failed alert also returns the later alerts of its integration in this batch (they must not overtake it);
-other integrations go on (SqsFifoPartialProcessor with skip_group_on_error).
+other integrations go on (SqsFifoPartialProcessor with skip_group_on_error). The batch's alerts are read
+with one request before the records are processed.
 """
 
 from aws_lambda_powertools import Logger, Metrics
@@ -9,19 +10,21 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from oncall import wiring
-from oncall.alert_processing import process_alert
-from oncall.models import IngestMessage
+from oncall.alert_processing import process_alert, read_alerts
+from oncall.models import Alert, IngestMessage
 
 logger = Logger()
 metrics = Metrics()
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+_batch: dict[str, Alert] = {}  # this invocation's alerts, read up front
 
 
 def handle_record(record: SQSRecord) -> None:
     message = IngestMessage.model_validate_json(record.body)
-    outcome = process_alert(message, deps=wiring.action_deps())
+    outcome = process_alert(message, deps=wiring.action_deps(), alert=_batch.pop(message.alert_id, None))
     if outcome.group_id:
         logger.set_correlation_id(outcome.group_id)
     logger.info(
@@ -44,7 +47,22 @@ def handle_record(record: SQSRecord) -> None:
         metrics.add_metric(name="AutoResolveTimersStarted", unit=MetricUnit.Count, value=1)
 
 
+def _messages(event: dict) -> list[IngestMessage]:
+    messages = []
+    for record in event.get("Records", []):
+        try:
+            messages.append(IngestMessage.model_validate_json(record["body"]))
+        except (ValidationError, KeyError):
+            continue  # handle_record fails this record on its own
+    return messages
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    _batch.clear()
+    _batch.update(read_alerts(_messages(event), wiring.store()))
+    try:
+        return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    finally:
+        _batch.clear()

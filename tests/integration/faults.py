@@ -139,20 +139,30 @@ class Faults:
             monkeypatch.setattr(module, "handler", tracked)
 
 
-def item_key_prefix(prefix: str) -> Callable[[dict[str, Any]], bool]:
-    """A predicate: the request writes or reads an item whose pk starts with `prefix` (any DynamoDB call)."""
+def item_key_prefix(prefix: str, sort_key: str | None = None) -> Callable[[dict[str, Any]], bool]:
+    """A predicate: the request writes or reads an item whose pk starts with `prefix` (and whose sk is
+    `sort_key`, if given): items and keys of any DynamoDB call, batch reads, and a Query's `:pk` value."""
 
-    def keys(params: dict[str, Any]) -> Iterable[str]:
+    def keys(params: dict[str, Any]) -> Iterable[dict[str, Any]]:
         for source in (params.get("Item"), params.get("Key")):
             if source and "pk" in source:
-                yield source["pk"].get("S", "")
+                yield source
         for entry in params.get("TransactItems", []):
             for operation in entry.values():
                 source = operation.get("Item") or operation.get("Key") or {}
                 if "pk" in source:
-                    yield source["pk"].get("S", "")
+                    yield source
+        for request in (params.get("RequestItems") or {}).values():
+            yield from request.get("Keys", [])
+        if ":pk" in (params.get("ExpressionAttributeValues") or {}) and "IndexName" not in params:
+            yield {"pk": params["ExpressionAttributeValues"][":pk"]}
 
-    return lambda params: any(key.startswith(prefix) for key in keys(params))
+    def matches(key: dict[str, Any]) -> bool:
+        if not key.get("pk", {}).get("S", "").startswith(prefix):
+            return False
+        return sort_key is None or key.get("sk", {}).get("S") == sort_key
+
+    return lambda params: any(matches(key) for key in keys(params))
 
 
 class Crash(BaseException):  # noqa: N818 - not an error the code may catch: the Lambda process dies

@@ -38,7 +38,7 @@ def _delivery_key(prefix: str):
 
 FAULTS = {
     "reading the group (throttled)": dict(
-        operations="GetItem", code="ProvisionedThroughputExceededException", when=item_key_prefix("GROUP#")
+        operations="Query", code="ProvisionedThroughputExceededException", when=item_key_prefix("GROUP#")
     ),
     "claiming the second delivery (throttled)": dict(
         operations="PutItem", code="ThrottlingException", when=_delivery_key("DELIVERY#"), skip=1

@@ -320,3 +320,14 @@ def test_a_ping_is_one_dynamodb_write_with_the_config_cached(aws, monkeypatch):
     elapsed = (time.perf_counter() - started) / 20
     assert calls == ["UpdateItem"] * 20
     print(f"warm heartbeat ping through the ingest handler on moto: {elapsed * 1000:.1f} ms")
+
+
+def test_an_idle_sweep_publishes_no_metrics(aws, monkeypatch):
+    # given nothing is due (a zero every minute would make each metric name a billed custom metric)
+    module = aws.functions.module("HeartbeatCheckFunction")
+    added = []
+    monkeypatch.setattr(module.metrics, "add_metric", lambda **kwargs: added.append(kwargs))
+    # when the sweep runs
+    report = _sweep(aws)
+    # then it reports zeros but publishes nothing
+    assert not any(report["heartbeats"].values()) and added == []

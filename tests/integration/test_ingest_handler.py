@@ -1,10 +1,12 @@
 import json
+import secrets
 from datetime import UTC, datetime
 
 import boto3
 import pytest
 
 from oncall import clock, wiring
+from oncall.settings import get_settings
 from tests.fakes import FixedClock
 from tests.integration.conftest import create_integration, ingest_path
 
@@ -180,11 +182,27 @@ def test_a_multipart_field_in_an_unknown_charset_is_read_as_utf8(aws):
     assert wiring.store().get_alert(json.loads(message["Body"])["alert_id"]).payload == {"title": "Disk full"}
 
 
-def test_a_body_that_outgrows_the_item_limit_once_stored_is_a_413_not_a_retry_forever(aws, integration):
-    # 200 KiB of control characters: under the body limit, but each is stored as a 6-byte JSON escape
-    response = aws.http("POST", ingest_path(integration), b"\x01" * 200 * 1024, headers={"content-type": "text/plain"})
+def test_a_body_that_outgrows_the_item_limit_once_stored_is_a_413_not_a_retry_forever(aws, integration, monkeypatch):
+    # given a deployment that raised the body limit past what one DynamoDB item holds
+    monkeypatch.setenv("ONCALL_MAX_BODY_BYTES", str(2 * 1024 * 1024))
+    get_settings.cache_clear()
+    try:
+        # when 1 MiB that does not compress arrives (random hex: the stored alert is compressed)
+        body = secrets.token_hex(512 * 1024).encode()
+        response = aws.http("POST", ingest_path(integration), body, headers={"content-type": "text/plain"})
+    finally:
+        get_settings.cache_clear()
+    # then the sender is told it is too large, rather than retrying forever, and nothing is queued
     assert response.status == 413 and "too large to store" in response.body["detail"]
     assert _queued(aws) == []
+
+
+def test_a_body_that_escapes_badly_is_stored_compressed(aws, integration):
+    # 200 KiB of control characters: under the body limit, each a 6-byte JSON escape (1.2 MB of JSON)
+    response = aws.http("POST", ingest_path(integration), b"\x01" * 200 * 1024, headers={"content-type": "text/plain"})
+    assert response.status == 200
+    [message] = _queued(aws)
+    assert wiring.store().get_alert(json.loads(message["Body"])["alert_id"]).payload["message"] == "\x01" * 200 * 1024
 
 
 def test_a_token_too_long_to_be_one_is_a_403_without_a_lookup(aws, faults):

@@ -253,3 +253,60 @@ def test_concurrent_conditional_transactions_cannot_undo_each_other(aws):
     item = ddb.get_item(TableName=table, Key={"pk": {"S": "RACE"}, "sk": {"S": "RACE"}})["Item"]
     assert item["n"]["N"] == str(winner)
     assert "Item" in ddb.get_item(TableName=table, Key={"pk": {"S": f"W#{winner}"}, "sk": {"S": "W"}})
+
+
+def test_moto_server_module_listing_is_computed_once(aws):
+    import moto.backends as moto_backends
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    # the dispatcher still recognises services through backends.list_of_moto_modules (our cached copy)
+    assert moto_backends.list_of_moto_modules is moto_patches._cached_list_of_moto_modules
+    assert "dynamodb" in moto_patches._cached_list_of_moto_modules()
+    assert tuple(moto_patches._original_list_of_moto_modules()) == moto_patches._cached_list_of_moto_modules()
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    assert dispatcher.get_backend_for_host("dynamodb") == "dynamodb"
+    calls = []
+    original = moto_patches._original_list_of_moto_modules
+    moto_patches._original_list_of_moto_modules = lambda: calls.append(1) or original()
+    try:
+        dispatcher.get_backend_for_host("sqs")
+    finally:
+        moto_patches._original_list_of_moto_modules = original
+    assert calls == []
+
+
+def test_in_process_transport_answers_from_the_servers_backend_without_a_socket():
+    # given a moto server in this process, and a client of this process pointed at it
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    from oncall_cli.local.process import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    credentials = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
+    session = boto3.session.Session()
+    transport = moto_patches.InProcessTransport(url)
+    session.events.register_first("before-send", transport)
+    try:
+        in_process = session.client("sqs", endpoint_url=url, **credentials)
+        over_http = boto3.session.Session().client("sqs", endpoint_url=url, **credentials)
+        connects = []
+        original_connect = socket.socket.connect
+        socket.socket.connect = lambda self, address: connects.append(address) or original_connect(self, address)
+        try:
+            queue = in_process.create_queue(QueueName="in-process")["QueueUrl"]
+            in_process.send_message(QueueUrl=queue, MessageBody="hello")
+        finally:
+            socket.socket.connect = original_connect
+        # then no connection was opened, and a client over HTTP sees the same queue and message
+        assert connects == []
+        [message] = over_http.receive_message(QueueUrl=queue)["Messages"]
+        assert message["Body"] == "hello"
+        # and requests for other URLs are left to botocore
+        assert transport(type("Request", (), {"url": "https://sqs.us-east-1.amazonaws.com/"})()) is None
+    finally:
+        server.stop()

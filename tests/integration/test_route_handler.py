@@ -1,6 +1,7 @@
 import json
 
 import boto3
+import pytest
 
 from oncall import wiring
 from oncall_cli.local.workers import sqs_event
@@ -119,3 +120,84 @@ def test_two_route_workers_racing_on_a_new_key_make_one_group(aws, monkeypatch):
     assert group["alerts_count"] == 2
     assert aws.execution_status(group["id"], timeout=0.5) == "RUNNING"
     assert len(aws.api("GET", "alerts", query=f"alert_group_id={group['id']}").body["results"]) == 2
+
+
+class _Calls:
+    """AWS calls made by this thread (botocore's before-call hook), except the poller's own SQS calls."""
+
+    def __init__(self) -> None:
+        import threading
+        from collections import Counter
+
+        self.counts: Counter[str] = Counter()
+        self._thread = threading.get_ident()
+        self._threading = threading
+
+    def __call__(self, model, **_kwargs) -> None:  # noqa: ANN001 - botocore's hook signature
+        name = f"{model.service_model.service_name}.{model.name}"
+        if self._threading.get_ident() == self._thread and name not in (
+            "sqs.ReceiveMessage",
+            "sqs.DeleteMessageBatch",
+        ):
+            self.counts[name] += 1
+
+
+def test_alerts_joining_an_open_group_cost_two_writes_and_a_tenth_of_a_read(aws, monkeypatch):
+    # given a warm route container (configuration cached, as deployed) and an open group
+    monkeypatch.setenv("ONCALL_CONFIG_CACHE_SECONDS", "300")
+    wiring.reset()
+    integration = create_integration(aws, chain_id=create_chain(aws, NOTIFY_THEN_WAIT)["id"])
+    aws.http("POST", ingest_path(integration), am_payload())
+    aws.drain()
+    for _ in range(10):
+        aws.http("POST", ingest_path(integration), am_payload())
+    # when a batch of ten alerts of that group is routed
+    from oncall.aws import client
+
+    calls = _Calls()
+    clients = [client(name) for name in ("dynamodb", "sqs", "stepfunctions")]  # the functions' clients
+    for each in clients:
+        each.meta.events.register("before-call.*.*", calls)
+    try:
+        assert aws.drain() == 10
+    finally:
+        for each in clients:
+            each.meta.events.unregister("before-call.*.*", calls)
+    # then each alert cost one conditional update and one conditional put; the batch one read
+    assert dict(calls.counts) == {"dynamodb.BatchGetItem": 1, "dynamodb.UpdateItem": 10, "dynamodb.PutItem": 10}
+    [group] = _groups(aws, integration["id"])
+    assert group["alerts_count"] == 11
+
+
+def test_a_crash_between_counting_and_joining_does_not_count_the_alert_twice(aws):
+    # given an open group, and an alert whose join dies after the counter was written
+    from botocore.exceptions import ClientError
+
+    from oncall.models import Alert
+
+    integration = create_integration(aws)
+    aws.http("POST", ingest_path(integration), am_payload())
+    aws.drain()
+    [group] = _groups(aws, integration["id"])
+    store = wiring.store()
+    alert = Alert(
+        id="ACRASH", integration_id=integration["id"], payload={}, received_at="2026-01-01T00:00:00Z", request_id="q"
+    )
+    store.put_alert(alert)
+
+    def crash(params, **_kwargs) -> None:
+        if params.get("Item", {}).get("sk", {}).get("S") == "MEMBER":
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "crash"}}, "PutItem")
+
+    store._ddb.meta.events.register("before-parameter-build.dynamodb.PutItem", crash)
+    try:
+        with pytest.raises(ClientError):
+            store.add_alert_to_group(group["id"], alert, must_be_open=True)
+    finally:
+        store._ddb.meta.events.unregister("before-parameter-build.dynamodb.PutItem", crash)
+    # when the alert is delivered again
+    store.add_alert_to_group(group["id"], alert, must_be_open=True)
+    # then it is in the group once, counted once
+    stored = store.get_group(group["id"])
+    assert (stored.alerts_count, stored.last_alert_id) == (2, "ACRASH")
+    assert store.get_alert("ACRASH").group_id == group["id"]

@@ -8,6 +8,7 @@ from oncall import wiring
 from oncall.models import (
     AlertGroup,
     DeploymentSettings,
+    EscalationPause,
     EscalationSnapshot,
     Heartbeat,
     HeartbeatSignal,
@@ -103,7 +104,7 @@ def test_alert_cannot_be_grouped_twice(any_store):
     group = _group(integration, route, a1, "K", clock)
     any_store.create_group(group, a1)
     with pytest.raises(AlertAlreadyGroupedError):
-        any_store.add_alert_to_group(group, a1, must_be_open=True)
+        any_store.add_alert_to_group(group.id, a1, must_be_open=True)
     assert any_store.get_group(group.id).alerts_count == 1
 
 
@@ -124,8 +125,8 @@ def test_resolve_closes_the_key_once(any_store):
     assert any_store.get_group_key("K").open_group_id is None
     assert any_store.get_group_key("K").last_resolved_group_id == group.id
     with pytest.raises(GroupClosedError):
-        any_store.add_alert_to_group(group, a2, must_be_open=True)
-    any_store.add_alert_to_group(group, a2, must_be_open=False)
+        any_store.add_alert_to_group(group.id, a2, must_be_open=True)
+    any_store.add_alert_to_group(group.id, a2, must_be_open=False)
     stored = any_store.get_group(group.id)
     assert stored.alerts_count == 2 and stored.state == "resolved"
     assert [a.id for a in any_store.list_alerts(group.id)] == [a1.id, a2.id]
@@ -253,7 +254,7 @@ def test_update_group_keeps_concurrent_alert_appends(any_store):
     a2 = builders.alert(any_store, clock, integration, {"n": 2})
     group = _group(integration, route, a1, "K", clock)
     any_store.create_group(group, a1)
-    any_store.add_alert_to_group(group, a2, must_be_open=True)  # does not change the version
+    any_store.add_alert_to_group(group.id, a2, must_be_open=True)  # does not change the version
     any_store.update_group(group, {"acknowledged": True, "silenced_until": None})
     stored = any_store.get_group(group.id)
     assert (stored.alerts_count, stored.acknowledged, stored.version) == (2, True, 1)
@@ -542,7 +543,7 @@ def test_alert_ids_since(any_store):
     any_store.create_group(group, a1)
     clock.advance(minutes=5)
     a2 = builders.alert(any_store, clock, integration, {"n": 2})
-    any_store.add_alert_to_group(group, a2, must_be_open=True)
+    any_store.add_alert_to_group(group.id, a2, must_be_open=True)
     assert sorted(any_store.alert_ids_since(group.id, a1.received_at)) == sorted([a1.id, a2.id])
     assert any_store.alert_ids_since(group.id, a2.received_at) == [a2.id]
     assert any_store.alert_ids_since("INOPE", a1.received_at) == []
@@ -606,3 +607,74 @@ def test_alerts_are_read_in_batches(any_store):
     found = any_store.get_alerts([a.id for a in stored] + ["ANOPE", stored[0].id])
 
     assert len(found) == 120 and found[stored[7].id].payload == {"n": 7}
+
+
+# ------------------------------------------------------------------------------------------ joins (the hot path)
+def test_get_alerts_reads_a_batch_with_their_groups(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1 = builders.alert(any_store, clock, integration, {"n": 1})
+    a2 = builders.alert(any_store, clock, integration, {"n": 2})
+    any_store.create_group(_group(integration, route, a1, "K", clock), a1)
+    found = any_store.get_alerts([a1.id, a2.id, "ANOPE"])
+    assert set(found) == {a1.id, a2.id}
+    assert found[a1.id].group_id == "IGROUP1" and found[a2.id].group_id is None
+    assert found[a2.id].payload == {"n": 2}
+
+
+def test_joining_tells_whether_the_escalation_is_paused(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1, a2, a3 = (builders.alert(any_store, clock, integration, {"n": n}) for n in range(3))
+    group = _group(integration, route, a1, "K", clock)
+    any_store.create_group(group, a1)
+    assert not any_store.add_alert_to_group(group.id, a2, must_be_open=True).paused
+    pause = EscalationPause(step=1, at=clock.now())
+    paused = any_store.update_group(any_store.get_group(group.id), {"escalation_pause": pause})
+    assert any_store.add_alert_to_group(group.id, a3, must_be_open=True).paused
+    any_store.update_group(paused, {"escalation_pause": None})
+    a4 = builders.alert(any_store, clock, integration, {"n": 4})
+    assert not any_store.add_alert_to_group(group.id, a4, must_be_open=True).paused
+    stored = any_store.get_group(group.id)
+    assert (stored.alerts_count, stored.last_alert_id) == (4, a4.id)
+
+
+def test_a_redelivered_alert_leaves_the_count_and_last_alert_as_they_were(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1, a2, a3 = (builders.alert(any_store, clock, integration, {"n": n}) for n in range(3))
+    group = _group(integration, route, a1, "K", clock)
+    any_store.create_group(group, a1)
+    any_store.add_alert_to_group(group.id, a2, must_be_open=True)
+    any_store.add_alert_to_group(group.id, a3, must_be_open=True)
+    with pytest.raises(AlertAlreadyGroupedError):  # a2 again, after a3
+        any_store.add_alert_to_group(group.id, a2, must_be_open=True)
+    stored = any_store.get_group(group.id)
+    assert (stored.alerts_count, stored.last_alert_id) == (3, a3.id)
+    assert sorted(a.id for a in any_store.list_alerts(group.id)) == sorted([a1.id, a2.id, a3.id])
+
+
+def test_an_alert_cannot_join_a_missing_or_closed_group(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1, a2 = (builders.alert(any_store, clock, integration, {"n": n}) for n in range(2))
+    with pytest.raises(GroupClosedError):
+        any_store.add_alert_to_group("INOPE", a1, must_be_open=True)
+    ungrouped = _group(integration, route, a1, None, clock)  # no grouping key: never open for joins
+    any_store.create_group(ungrouped, a1)
+    with pytest.raises(GroupClosedError):
+        any_store.add_alert_to_group(ungrouped.id, a2, must_be_open=True)
+    assert any_store.get_alert(a2.id).group_id is None
+    assert any_store.get_group(ungrouped.id).alerts_count == 1
+
+
+def test_deleting_a_group_deletes_its_alerts_and_their_membership(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1, a2 = (builders.alert(any_store, clock, integration, {"n": n}) for n in range(2))
+    group = _group(integration, route, a1, "K", clock)
+    any_store.create_group(group, a1)
+    any_store.add_alert_to_group(group.id, a2, must_be_open=True)
+    any_store.delete_group(group.id)
+    assert any_store.get_alerts([a1.id, a2.id]) == {}
+    assert any_store.list_alerts(group.id) == [] and any_store.alert_ids_since(group.id, a1.received_at) == []

@@ -479,7 +479,7 @@ def test_an_alert_that_arrives_while_pausing_resumes_it(make_group, run, store, 
         if "escalation_pause" in changes and changes["escalation_pause"] is not None:
             integration = store.get_integration(group.integration_id)
             alert = builders.alert(store, clock, integration, builders.am_payload())
-            store.add_alert_to_group(store.get_group(group.id), alert, must_be_open=True)
+            store.add_alert_to_group(group.id, alert, must_be_open=True)
         return original(target, changes, **kwargs)
 
     store.update_group = alert_arrives_first

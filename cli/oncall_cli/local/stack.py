@@ -106,6 +106,7 @@ class LocalStack:
         moto.start()
         self._parts.append(moto)
         requests.post(f"{self.moto_url}/moto-api/config", json=moto_patches.MOTO_CONFIG, timeout=5).raise_for_status()
+        moto_patches.serve_in_process(self.moto_url)  # this process's boto3 calls skip the socket
 
         # Imported only now: handlers read their settings from the environment prepared above.
         from oncall import clock

@@ -3,6 +3,10 @@ actions (acknowledge before resolve) → auto-resolve timer.
 
 At-least-once safe: a redelivered alert finds itself already grouped, nothing is appended twice, and the
 escalation start is idempotent by execution name.
+
+The common case, an alert joining its key's open group, costs two writes and no read but the batch's
+(`read_alerts`): the open group comes from the container's hint (grouping.OpenGroupHints), and the join's
+write says whether the escalation is paused. The group itself is read only for acknowledge signals.
 """
 
 from __future__ import annotations
@@ -10,15 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
+
 from oncall import actions, auto_resolve, ids, maintenance, timeline
 from oncall.actions import ActionDeps
-from oncall.escalation import can_pause, resume_if_paused
 from oncall.escalation_plan import plan_escalation
 from oncall.events import GroupEvent, GroupEventType
-from oncall.grouping import AlertSignals, Placement, evaluate_signals, place_alert
+from oncall.grouping import AlertSignals, Placement, evaluate_signals, existing_placement, place_alert
 from oncall.labels import alert_labels, group_labels
 from oncall.models import SOURCE, Alert, AlertGroup, IngestMessage, Integration, ResolvedBy, Route
 from oncall.routing import select_route
+from oncall.store import Store
+
+_logger = Logger(child=True)
 
 
 class AlertMissingError(Exception):
@@ -38,9 +47,19 @@ class ProcessOutcome:
     skipped_reason: str | None = None
 
 
-def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome:
+def read_alerts(messages: list[IngestMessage], store: Store) -> dict[str, Alert]:
+    """The batch's alerts in one read. Best effort: what this cannot read, process_alert reads itself."""
+    try:
+        return store.get_alerts([m.alert_id for m in messages])
+    except (BotoCoreError, ClientError):
+        _logger.warning("batch read of alerts failed; reading them one by one", exc_info=True)
+        return {}
+
+
+def process_alert(message: IngestMessage, *, deps: ActionDeps, alert: Alert | None = None) -> ProcessOutcome:
+    """`alert`: the stored alert if the caller read it already (read_alerts)."""
     store = deps.store
-    alert = store.get_alert(message.alert_id)
+    alert = alert or store.get_alert(message.alert_id)
     if alert is None:
         raise AlertMissingError(message.alert_id)
     integration = deps.config.integration(alert.integration_id)
@@ -50,7 +69,6 @@ def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome
     labels = alert_labels(integration, alert.payload)
     signals = evaluate_signals(integration, alert, labels)
     route = select_route(deps.config.routes_of(integration.id), alert.payload, labels)
-    first_delivery = alert.group_id is None
     placement = _existing_placement(alert, deps) or place_alert(
         alert,
         route,
@@ -62,11 +80,13 @@ def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome
         new_group=lambda key, now: maintenance.mark_new_group(
             _new_group(alert, integration, route, signals, labels, key, now, deps), deps
         ),
+        hints=deps.config,
     )
-    group = placement.group
+    group = placement.group  # None when the alert joined an open group without reading it
+    first_delivery = not placement.redelivered
     created = placement.created and first_delivery
     # A redelivery may follow a crash between grouping and what comes after it: write what may be missing.
-    if placement.created and (first_delivery or not _registered(group.id, deps)):
+    if placement.created and group is not None and (first_delivery or not _registered(group.id, deps)):
         store.add_timeline(
             timeline.entry(
                 group.id,
@@ -78,31 +98,37 @@ def process_alert(message: IngestMessage, *, deps: ActionDeps) -> ProcessOutcome
         )
     # Published on every delivery under an id derived from the alert: consumers drop the repeat (webhook
     # deliveries are claimed per event id), and a crash before the first publish loses nothing.
-    _publish(deps, GroupEventType.CREATED if placement.created else GroupEventType.ALERT_ADDED, group, alert)
+    _publish(deps, GroupEventType.CREATED if placement.created else GroupEventType.ALERT_ADDED, placement, alert)
 
-    resolving = signals.is_resolve and integration.allow_source_based_resolving and not group.resolved
-    if placement.created:
-        maintenance.collect(group, deps)  # maintenance hook: attach to the maintenance incident (if collected)
+    resolving = signals.is_resolve and integration.allow_source_based_resolving and not placement.resolved
     started = False
-    if placement.created and group.escalation is not None and not group.resolved and not resolving:
-        deps.escalations.start(group.escalation.execution_name, group.id)
-        started = True
+    if placement.created and group is not None:
+        maintenance.collect(group, deps)  # maintenance hook: attach to the maintenance incident (if collected)
+        if group.escalation is not None and not group.resolved and not resolving:
+            deps.escalations.start(group.escalation.execution_name, group.id)
+            started = True
 
     acknowledged = False
-    if signals.is_acknowledge and not group.acknowledged and not group.resolved:
-        acknowledged = actions.acknowledge(group.id, SOURCE, deps, strict=False).acknowledged
+    if signals.is_acknowledge and not placement.resolved:
+        current = group or store.get_group(placement.group_id)
+        if current is not None and not current.acknowledged and not current.resolved:
+            acknowledged = actions.acknowledge(current.id, SOURCE, deps, strict=False).acknowledged
     resolved = False
     if resolving:
-        resolved = actions.resolve(group.id, SOURCE, deps, strict=False, resolved_by=ResolvedBy.SOURCE).resolved
+        resolved = actions.resolve(
+            placement.group_id, SOURCE, deps, strict=False, resolved_by=ResolvedBy.SOURCE
+        ).resolved
     # Repeated on redelivery on purpose: the timer is named after the alert, so starting it again is harmless.
-    timer = not resolved and auto_resolve.schedule(integration, group, alert, deps)
-    if not placement.created and can_pause(group) and not resolved and not acknowledged:
+    timer = not resolved and auto_resolve.schedule(integration, placement.group_id, placement.resolved, alert, deps)
+    if not placement.created and placement.paused and not resolved and not acknowledged:
         # A "notify if X alerts in Y minutes" step paused the escalation: this alert resumes it (OnCall §5.4).
-        # Read again: the pause may have been written after this group was read (the escalation checks too).
-        started = resume_if_paused(group.id, deps)
+        # resume_if_paused reads the group again (the escalation checks too, after writing its pause).
+        from oncall.escalation import resume_if_paused
+
+        started = resume_if_paused(placement.group_id, deps)
     return ProcessOutcome(
         alert.id,
-        group.id,
+        placement.group_id,
         group_created=created,
         escalation_started=started,
         acknowledged=acknowledged,
@@ -116,7 +142,7 @@ def _existing_placement(alert: Alert, deps: ActionDeps) -> Placement | None:
     if not alert.group_id:
         return None
     group = deps.store.get_group(alert.group_id)
-    return Placement(group, created=group.first_alert_id == alert.id) if group else None
+    return existing_placement(alert.id, group) if group else None
 
 
 def _registered(group_id: str, deps: ActionDeps) -> bool:
@@ -152,13 +178,14 @@ def _new_group(
     )
 
 
-def _publish(deps: ActionDeps, kind: GroupEventType, group: AlertGroup, alert: Alert) -> None:
+def _publish(deps: ActionDeps, kind: GroupEventType, placement: Placement, alert: Alert) -> None:
+    integration_id = placement.group.integration_id if placement.group else alert.integration_id
     deps.events.publish(
         GroupEvent(
             id=f"{ids.PREFIX_EVENT}{alert.id}",  # one event per alert, whichever delivery publishes it
             type=kind,
-            group_id=group.id,
-            integration_id=group.integration_id,
+            group_id=placement.group_id,
+            integration_id=integration_id,
             at=deps.clock.now(),
             alert_id=alert.id,
         )

@@ -15,7 +15,7 @@ from typing import Any
 from oncall import actions
 from oncall.actions import ActionDeps
 from oncall.clock import iso
-from oncall.models import SYSTEM, Alert, AlertGroup, Integration, ResolvedBy
+from oncall.models import SYSTEM, Alert, Integration, ResolvedBy
 
 AUTO_RESOLVE_TIMER = "auto_resolve"
 
@@ -24,15 +24,15 @@ def timer_name(group_id: str, alert_id: str) -> str:
     return f"{group_id}-{AUTO_RESOLVE_TIMER.replace('_', '-')}-{alert_id}"
 
 
-def schedule(integration: Integration, group: AlertGroup, alert: Alert, deps: ActionDeps) -> bool:
-    """Start the timer for `alert` in `group` if the integration wants one. Safe to repeat."""
+def schedule(integration: Integration, group_id: str, group_resolved: bool, alert: Alert, deps: ActionDeps) -> bool:
+    """Start the timer for `alert` in its group if the integration wants one. Safe to repeat."""
     minutes = integration.auto_resolve_minutes
-    if not minutes or group.resolved:
+    if not minutes or group_resolved:
         return False
     fire_at = alert.received_at + timedelta(minutes=minutes)
     deps.escalations.start(
-        timer_name(group.id, alert.id),
-        group.id,
+        timer_name(group_id, alert.id),
+        group_id,
         AUTO_RESOLVE_TIMER,
         {"fire_at": iso(fire_at), "last_alert_id": alert.id},
     )

@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
-
+# croniter is imported where it is used: the functions that import this module (ingest, route) need it only
+# for heartbeats and maintenance windows with a cron schedule.
 _MAX_SKIPS = 64
 
 
@@ -23,6 +23,8 @@ def check_expression(expression: str) -> str | None:
     fields = expression.split()
     if len(fields) != 5:
         return "A cron expression has 5 fields: minute hour day-of-month month day-of-week (e.g. '*/15 * * * *')."
+    from croniter import croniter
+
     if not croniter.is_valid(expression):
         return f"'{expression}' is not a valid cron expression."
     return None
@@ -45,6 +47,8 @@ def _is_repeat_of_ambiguous_time(moment: datetime, zone: ZoneInfo) -> bool:
 
 def next_after(expression: str, timezone: str, after: datetime) -> datetime:
     """The first time of the schedule strictly after `after` (UTC)."""
+    from croniter import croniter
+
     zone = ZoneInfo(timezone)
     fixed_hour = not expression.split()[1].startswith("*")
     times = croniter(expression, after.astimezone(zone))

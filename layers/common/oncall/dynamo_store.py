@@ -6,8 +6,15 @@ Keys (pk / sk):
                                      and revoking by id query this one small partition), SETTINGS (sk = deployment)
   ROTATION#<step id> / ROTATION      round robin of a notify_person_next_each_time step: last_user_id, version
   TOKEN#<integration token> / TOKEN  -> integration_id (a consistent lookup for ingest)
-  ALERT#<id> / ALERT                 one received alert; gsi1 = ALERTS#<group> / <received_at>#<id> once grouped
+  ALERT#<id> / ALERT                 one received alert, written once by ingest and never updated by route; the
+                                     payload is zlib-compressed JSON (payload_z), so a typical alert is < 1 KB
+  ALERT#<id> / MEMBER                which group the alert joined (group_id); gsi1 = ALERTS#<group> /
+                                     <received_at>#<id>. Put only if absent: an alert joins one group, once
   GROUP#<id> / GROUP                 an alert group; gsi1 = GROUPS / <started_at>#<id>
+  GROUP#<id> / GROUP#COUNTS          its alert counter: alerts_count, last_alert_id, `open` (present while the
+                                     group is its grouping key's open group) and `paused` (present while a
+                                     "notify if X alerts" step paused its escalation). Joining an open group is
+                                     one conditional update of this ~100-byte item (see add_alert_to_group)
   GROUP#<id> / LOG#<at>#<n>          its timeline
   GROUP#<id> / DELIVERY#<key>        delivery claims (idempotency of notifications)
   GROUP#<id> / PICK#<key>            the user a round-robin step picked for this group (retries repeat it)
@@ -27,12 +34,18 @@ Keys (pk / sk):
   WEBHOOK#<id> / RESP#<response id>  the webhook's delivery log, ids sort by time (TTL 30 days)
   GROUP#<id> / WHRESP#<webhook id>   that webhook's latest response for the group (`responses` in events)
 Conditional writes and transactions, never read-then-write, keep one open group per grouping key.
+
+Why alerts and counters are small separate items (measured, see README "Performance and cost"): a join used
+to update the 1.5 KB alert and the 2.5 KB group (both projected into gsi1) in a transaction with a condition
+on the grouping key, ~17 write units per alert. Now it is one conditional update of the counter item (1 unit)
+and one conditional put of the membership item (1 unit + 1 for its index entry).
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import zlib
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -68,6 +81,7 @@ from oncall.store import (
     AlertAlreadyGroupedError,
     GroupChangedError,
     GroupClosedError,
+    GroupJoin,
     GroupKeyPointer,
     GroupKeyTakenError,
     ItemChangedError,
@@ -112,20 +126,49 @@ def _from_attrs(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items() if k not in _KEY_ATTRS}
 
 
+def _compressed_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    return {"B": zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 6)}
+
+
 def _model_item(model: BaseModel, keys: dict[str, str], **extra: Any) -> dict[str, Any]:
     data = model.model_dump(mode="json")
+    binary: dict[str, Any] = {}
     if isinstance(model, Alert):
-        data["payload_json"] = json.dumps(data.pop("payload"), separators=(",", ":"))
-    return {**_to_attrs({**data, **extra}), **{k: {"S": v} for k, v in keys.items()}}
+        binary["payload_z"] = _compressed_payload(data.pop("payload"))
+        data.pop("group_id")  # kept on the alert's MEMBER item
+    return {**_to_attrs({**data, **extra}), **binary, **{k: {"S": v} for k, v in keys.items()}}
 
 
 def _load(cls: type[M], item: dict[str, Any] | None) -> M | None:
     if not item:
         return None
     data = _from_attrs(item)
-    if "payload_json" in data:
+    if "payload_z" in data:
+        data["payload"] = json.loads(zlib.decompress(data.pop("payload_z").value))
+    elif "payload_json" in data:
         data["payload"] = json.loads(data.pop("payload_json"))
     return cls.model_validate(data)
+
+
+_GROUP_SK = "GROUP"
+_COUNTS_SK = "GROUP#COUNTS"
+_MEMBER_SK = "MEMBER"
+_COUNTS_ATTRS = ("alerts_count", "last_alert_id")
+
+
+def _with_member(alert_item: dict[str, Any] | None, member: dict[str, Any] | None) -> Alert | None:
+    alert = _load(Alert, alert_item)
+    if alert is not None and member:
+        alert = alert.model_copy(update={"group_id": member["group_id"]["S"]})
+    return alert
+
+
+def _with_counts(group_item: dict[str, Any] | None, counts: dict[str, Any] | None) -> AlertGroup | None:
+    if not group_item:
+        return None
+    if counts:
+        group_item = {**group_item, **{k: v for k, v in counts.items() if k in _COUNTS_ATTRS}}
+    return _load(AlertGroup, group_item)
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -172,6 +215,8 @@ class DynamoStore:
         return items
 
     def _query_partition(self, pk: str) -> list[dict[str, Any]]:
+        if not _possible_key(pk, "-"):
+            return []
         return self._query(
             KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": pk}}, ConsistentRead=True
         )
@@ -536,33 +581,36 @@ class DynamoStore:
         )
 
     def get_alert(self, alert_id: str) -> Alert | None:
-        return _load(Alert, self._get(f"ALERT#{alert_id}", "ALERT"))
+        items = {i["sk"]["S"]: i for i in self._query_partition(f"ALERT#{alert_id}")}  # the alert and its MEMBER
+        return _with_member(items.get("ALERT"), items.get(_MEMBER_SK))
 
     def get_alerts(self, alert_ids: list[str]) -> dict[str, Alert]:
-        found: dict[str, Alert] = {}
         unique = [i for i in dict.fromkeys(alert_ids) if _possible_key(f"ALERT#{i}", "ALERT")]
-        for start in range(0, len(unique), 100):
-            keys = [_key(f"ALERT#{alert_id}", "ALERT") for alert_id in unique[start : start + 100]]
-            pending: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
-            while pending:
-                answer = self._ddb.batch_get_item(RequestItems=pending)
-                for item in answer.get("Responses", {}).get(self._table, []):
-                    alert = _load(Alert, item)
-                    if alert is not None:
-                        found[alert.id] = alert
-                pending = answer.get("UnprocessedKeys") or {}
+        keys = [_key(f"ALERT#{i}", sk) for i in unique for sk in ("ALERT", _MEMBER_SK)]
+        items = {(i["pk"]["S"], i["sk"]["S"]): i for i in self._batch_get(keys)}
+        found = {}
+        for alert_id in alert_ids:
+            pk = f"ALERT#{alert_id}"
+            alert = _with_member(items.get((pk, "ALERT")), items.get((pk, _MEMBER_SK)))
+            if alert is not None:
+                found[alert_id] = alert
         return found
 
     def delete_alert(self, alert_id: str) -> None:
         self._ddb.delete_item(TableName=self._table, Key=_key(f"ALERT#{alert_id}", "ALERT"))
 
-    def list_alerts(self, group_id: str) -> list[Alert]:
-        items = self._query(
+    def _members(self, group_id: str) -> list[dict[str, Any]]:
+        return self._query(
             IndexName="gsi1",
             KeyConditionExpression="gsi1pk = :pk",
             ExpressionAttributeValues={":pk": {"S": f"ALERTS#{group_id}"}},
         )
-        return [a for a in (_load(Alert, i) for i in items) if a is not None]
+
+    def list_alerts(self, group_id: str) -> list[Alert]:
+        members = self._members(group_id)  # in gsi1 order: received_at, id
+        alerts = {i["pk"]["S"]: i for i in self._batch_get([_key(m["pk"]["S"], "ALERT") for m in members])}
+        loaded = (_with_member(alerts.get(m["pk"]["S"]), m) for m in members)
+        return [a for a in loaded if a is not None]
 
     def alert_ids_since(self, group_id: str, since: datetime) -> list[str]:
         items = self._query(
@@ -573,19 +621,12 @@ class DynamoStore:
         )
         return [item["gsi1sk"]["S"].rsplit("#", 1)[1] for item in items]
 
-    def _assign_alert(self, alert: Alert, group_id: str) -> dict[str, Any]:
+    def _member_item(self, alert: Alert, group_id: str) -> dict[str, Any]:
         return {
-            "Update": {
-                "TableName": self._table,
-                "Key": _key(f"ALERT#{alert.id}", "ALERT"),
-                "UpdateExpression": "SET group_id = :g, gsi1pk = :gpk, gsi1sk = :gsk",
-                "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(group_id)",
-                "ExpressionAttributeValues": {
-                    ":g": {"S": group_id},
-                    ":gpk": {"S": f"ALERTS#{group_id}"},
-                    ":gsk": {"S": f"{iso(alert.received_at)}#{alert.id}"},
-                },
-            }
+            **_key(f"ALERT#{alert.id}", _MEMBER_SK),
+            "group_id": {"S": group_id},
+            "gsi1pk": {"S": f"ALERTS#{group_id}"},
+            "gsi1sk": {"S": f"{iso(alert.received_at)}#{alert.id}"},
         }
 
     # ------------------------------------------------------------------------------------- groups
@@ -607,6 +648,14 @@ class DynamoStore:
         )
 
     def create_group(self, group: AlertGroup, alert: Alert) -> None:
+        group = group.model_copy(update={"alerts_count": 1, "last_alert_id": alert.id})
+        counts: dict[str, Any] = {
+            **_key(f"GROUP#{group.id}", _COUNTS_SK),
+            "alerts_count": {"N": "1"},
+            "last_alert_id": {"S": alert.id},
+        }
+        if group.grouping_key:
+            counts["open"] = {"BOOL": True}
         items: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -615,7 +664,7 @@ class DynamoStore:
                         group,
                         {
                             "pk": f"GROUP#{group.id}",
-                            "sk": "GROUP",
+                            "sk": _GROUP_SK,
                             "gsi1pk": "GROUPS",
                             "gsi1sk": f"{iso(group.started_at)}#{group.id}",
                         },
@@ -623,7 +672,14 @@ class DynamoStore:
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
-            self._assign_alert(alert, group.id),
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": self._member_item(alert, group.id),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {"Put": {"TableName": self._table, "Item": counts}},
         ]
         if group.grouping_key:
             items.append(
@@ -644,46 +700,83 @@ class DynamoStore:
             # A redelivered alert may also find its own group holding the key: report the redelivery.
             if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
                 raise AlertAlreadyGroupedError(alert.id) from error
-            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+            if len(codes) > 3 and codes[3] == "ConditionalCheckFailed":
                 raise GroupKeyTakenError(group.grouping_key) from error
             raise
 
-    def add_alert_to_group(self, group: AlertGroup, alert: Alert, *, must_be_open: bool) -> None:
-        items: list[dict[str, Any]] = [
-            self._assign_alert(alert, group.id),
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": _key(f"GROUP#{group.id}", "GROUP"),
-                    "UpdateExpression": "ADD alerts_count :one SET last_alert_id = :a",
-                    "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":a": {"S": alert.id}},
-                }
-            },
-        ]
-        if must_be_open:
-            items.append(
-                {
-                    "ConditionCheck": {
-                        "TableName": self._table,
-                        "Key": _key(f"GKEY#{group.grouping_key}", "GKEY"),
-                        "ConditionExpression": "open_group_id = :g",
-                        "ExpressionAttributeValues": {":g": {"S": group.id}},
-                    }
-                }
-            )
+    def add_alert_to_group(self, group_id: str, alert: Alert, *, must_be_open: bool) -> GroupJoin:
+        """Two conditional writes, no transaction (a transaction costs twice the write units): first the
+        counter, which is the moment the alert joins (only while the group is open, if `must_be_open`), then
+        the alert's MEMBER item, which exists at most once per alert. A redelivered alert finds its MEMBER
+        item and is not counted twice (the counter is put back); one that crashed between the two writes is
+        counted but not a member, so its redelivery skips the counter (its id is the counter's last alert)
+        and writes the MEMBER item. Nothing is lost either way: the count can only be one too high if the
+        group also received another alert before the redelivery."""
+        counts_key = _key(f"GROUP#{group_id}", _COUNTS_SK)
+        condition = "attribute_exists(#open)" if must_be_open else "attribute_exists(pk)"
+        previous: dict[str, Any] = {}
         try:
-            self._ddb.transact_write_items(TransactItems=items)
+            out = self._ddb.update_item(
+                TableName=self._table,
+                Key=counts_key,
+                UpdateExpression="ADD alerts_count :one SET last_alert_id = :a",
+                ConditionExpression=f"{condition} AND (attribute_not_exists(last_alert_id) OR last_alert_id <> :a)",
+                ExpressionAttributeNames={"#open": "open"} if must_be_open else {},
+                ExpressionAttributeValues={":one": {"N": "1"}, ":a": {"S": alert.id}},
+                ReturnValues="ALL_OLD",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+            previous = out.get("Attributes") or {}
+            counted = True
         except ClientError as error:
-            codes = _cancellation_codes(error)
-            if codes and codes[0] == "ConditionalCheckFailed":
-                raise AlertAlreadyGroupedError(alert.id) from error
-            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
-                raise GroupClosedError(group.id) from error
-            raise
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            current = error.response.get("Item") or {}
+            joinable = bool(current) and (not must_be_open or "open" in current)
+            if not joinable:
+                raise GroupClosedError(group_id) from error
+            counted = False  # this alert is the counter's last alert already (a crash after counting it)
+            previous = current
+        try:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item=self._member_item(alert, group_id),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            if counted:
+                self._uncount(counts_key, alert.id, previous.get("last_alert_id"))
+            raise AlertAlreadyGroupedError(alert.id) from error
+        return GroupJoin(paused="paused" in previous)
+
+    def _uncount(self, counts_key: dict[str, Any], alert_id: str, last_alert_id: dict[str, Any] | None) -> None:
+        """Put the counter back after counting a redelivered alert (unless another alert counted since)."""
+        restore = "SET last_alert_id = :prev" if last_alert_id else "REMOVE last_alert_id"
+        values: dict[str, Any] = {":minus": {"N": "-1"}, ":a": {"S": alert_id}}
+        if last_alert_id:
+            values[":prev"] = last_alert_id
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=counts_key,
+                UpdateExpression=f"ADD alerts_count :minus {restore}",
+                ConditionExpression="last_alert_id = :a",
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def get_group(self, group_id: str) -> AlertGroup | None:
-        return _load(AlertGroup, self._get(f"GROUP#{group_id}", "GROUP"))
+        items = self._query(  # the group and its counter, one read
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :group)",
+            ExpressionAttributeValues={":pk": {"S": f"GROUP#{group_id}"}, ":group": {"S": _GROUP_SK}},
+            ConsistentRead=True,
+        )
+        by_sk = {i["sk"]["S"]: i for i in items}
+        return _with_counts(by_sk.get(_GROUP_SK), by_sk.get(_COUNTS_SK))
 
     def list_groups(self) -> list[AlertGroup]:
         items = self._query(
@@ -692,7 +785,8 @@ class DynamoStore:
             ExpressionAttributeValues={":pk": {"S": "GROUPS"}},
             ScanIndexForward=False,
         )
-        return [g for g in (_load(AlertGroup, i) for i in items) if g is not None]
+        counts = {i["pk"]["S"]: i for i in self._batch_get([_key(i["pk"]["S"], _COUNTS_SK) for i in items])}
+        return [g for g in (_with_counts(i, counts.get(i["pk"]["S"])) for i in items) if g is not None]
 
     def update_group(
         self, group: AlertGroup, changes: dict[str, Any], *, close_grouping_key: bool = False
@@ -730,13 +824,37 @@ class DynamoStore:
             }
         }
         items = [update, close_key] if close_grouping_key and group.grouping_key else [update]
+        # The counter item mirrors what joins must see at the moment they join: whether the group is open,
+        # whether its escalation is paused.
+        mirror_sets, mirror_removes, mirror_names = [], [], {}
+        if close_grouping_key and group.grouping_key:
+            mirror_removes.append("#open")
+            mirror_names["#open"] = "open"
+        if "escalation_pause" in changes:
+            (mirror_removes if changes["escalation_pause"] is None else mirror_sets).append(
+                "#paused" if changes["escalation_pause"] is None else "#paused = :t"
+            )
+            mirror_names["#paused"] = "paused"
+        if mirror_names:
+            expression = ("SET " + ", ".join(mirror_sets) + " " if mirror_sets else "") + (
+                "REMOVE " + ", ".join(mirror_removes) if mirror_removes else ""
+            )
+            counts: dict[str, Any] = {
+                "TableName": self._table,
+                "Key": _key(f"GROUP#{group.id}", _COUNTS_SK),
+                "UpdateExpression": expression.strip(),
+                "ExpressionAttributeNames": mirror_names,
+            }
+            if mirror_sets:
+                counts["ExpressionAttributeValues"] = {":t": {"BOOL": True}}
+            items.append({"Update": counts})
         try:
             self._ddb.transact_write_items(TransactItems=items)
         except ClientError as error:
             codes = _cancellation_codes(error)
             if codes[:1] == ["ConditionalCheckFailed"]:
                 raise GroupChangedError(group.id) from error
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            if close_grouping_key and len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
                 # The key no longer points at this group (a late alert joined an already-resolved group).
                 return self.update_group(group, changes)
             raise
@@ -756,7 +874,8 @@ class DynamoStore:
                 raise
 
     def delete_group(self, group_id: str) -> None:
-        keys = [_key(f"ALERT#{a.id}", "ALERT") for a in self.list_alerts(group_id)]
+        members = self._members(group_id)
+        keys = [_key(m["pk"]["S"], sk) for m in members for sk in ("ALERT", _MEMBER_SK)]
         keys += [
             {"pk": item["pk"], "sk": item["sk"]}
             for item in self._query(
@@ -768,13 +887,13 @@ class DynamoStore:
         self._batch_delete(keys)
 
     def wipe_alerts(self, group_id: str, text: str) -> None:
-        wiped = json.dumps({"message": text})
-        for alert in self.list_alerts(group_id):
+        wiped = _compressed_payload({"message": text})
+        for member in self._members(group_id):
             self._ddb.update_item(
                 TableName=self._table,
-                Key=_key(f"ALERT#{alert.id}", "ALERT"),
-                UpdateExpression="SET payload_json = :p",
-                ExpressionAttributeValues={":p": {"S": wiped}},
+                Key=_key(member["pk"]["S"], "ALERT"),
+                UpdateExpression="SET payload_z = :p REMOVE payload_json",
+                ExpressionAttributeValues={":p": wiped},
             )
 
     # ------------------------------------------------------------------------------------- timeline

@@ -368,13 +368,6 @@ class _Run:
         raise ConflictError("The alert group is changing too fast; the step will be retried.")
 
 
-def can_pause(group: AlertGroup) -> bool:
-    """Does the group's escalation have a step that may pause it? (Only then is a new alert worth a look.)"""
-    return group.escalation is not None and any(
-        s.type == StepType.NOTIFY_IF_NUM_ALERTS_IN_WINDOW for s in group.escalation.steps
-    )
-
-
 def resume_if_paused(group_id: str, deps: ActionDeps) -> bool:
     """A new alert reached a group whose escalation is paused: resume it from the paused step with the same
     snapshot (OnCall §5.4), under a new execution name. Only one of concurrent alerts wins (optimistic lock)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from oncall.models import EscalationSnapshot, EscalationStep, Route
+from oncall.models import AlertGroup, EscalationSnapshot, EscalationStep, Route, StepType
 
 
 def plan_escalation(
@@ -16,4 +16,11 @@ def plan_escalation(
         return None
     return EscalationSnapshot(
         execution_name=execution_name, chain_id=route.escalation_chain_id, steps=steps, started_at=now
+    )
+
+
+def can_pause(group: AlertGroup) -> bool:
+    """Does the group's escalation have a step that may pause it? (Only then is a new alert worth a look.)"""
+    return group.escalation is not None and any(
+        s.type == StepType.NOTIFY_IF_NUM_ALERTS_IN_WINDOW for s in group.escalation.steps
     )

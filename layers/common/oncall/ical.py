@@ -28,8 +28,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import icalendar
-import recurring_ical_events
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -105,6 +103,9 @@ def _as_utc(value: date | datetime, zone: ZoneInfo) -> datetime:
 
 
 def parse_calendar(data: bytes) -> Any:
+    import icalendar  # with recurring_ical_events (and click, through x_wr_timezone): ~30 ms of imports that
+    # only a schedule with an iCal feed needs, so they load with the first feed, not at every cold start
+
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except Exception as error:  # noqa: BLE001 - any parser failure means "not a usable feed"
@@ -116,6 +117,8 @@ def parse_calendar(data: bytes) -> Any:
 
 def expand(calendar: Any, start: datetime, end: datetime, time_zone: str, directory: UserDirectory) -> list[IcalEvent]:
     """The occurrences overlapping [start, end), mapped to users (events that name no one are dropped)."""
+    import recurring_ical_events
+
     zone = ZoneInfo(time_zone)
     try:
         # A day of margin on both sides: all-day and floating events are placed in `zone` afterwards.

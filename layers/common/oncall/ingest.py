@@ -6,8 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 from dataclasses import dataclass
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -87,6 +85,9 @@ def _form_payload(body: bytes) -> dict[str, Any]:
 
 
 def _multipart_payload(body: bytes, content_type: str) -> dict[str, Any]:
+    from email.parser import BytesParser  # rare: imported when a multipart body arrives (cold start)
+    from email.policy import HTTP
+
     message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
     if not message.is_multipart():
         raise ValidationError("Malformed multipart body.")

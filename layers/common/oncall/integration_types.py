@@ -716,7 +716,8 @@ def get_type(slug: str) -> IntegrationType | None:
 
 # OnCall routes amazon_sns/{token}/ to its SNS endpoint whatever the integration's type (OSS has no amazon_sns
 # type: a webhook integration subscribed to SNS works), so the SNS URL accepts every type that has a URL.
-ANY_TYPE_URL_SLUGS = frozenset({"amazon_sns"})
+SNS_URL_SLUG = "amazon_sns"
+ANY_TYPE_URL_SLUGS = frozenset({SNS_URL_SLUG})
 
 
 def url_slug_accepts(url_slug: str, integration_type: str) -> bool:

@@ -23,10 +23,10 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from oncall import actions, cron, ids, timeline
 from oncall.actions import ActionDeps
-from oncall.channels import Notifier
 from oncall.clock import Clock, humanize_duration
 from oncall.errors import ConflictError, NotFoundError, ValidationError
 from oncall.models import (
@@ -47,6 +47,9 @@ from oncall.models import (
     WindowClaim,
 )
 from oncall.store import ItemChangedError, Store
+
+if TYPE_CHECKING:
+    from oncall.channels import Notifier
 
 MIN_DURATION_SECONDS = 60
 MAX_DURATION_SECONDS = 30 * 86400
@@ -295,8 +298,13 @@ def stop_for_incident(incident_id: str, actor: Actor, deps: ActionDeps) -> Alert
 # ------------------------------------------------------------------------------------------ alert processing
 def mark_new_group(group: AlertGroup, deps: ActionDeps) -> AlertGroup:
     """A group being created during maintenance: in `maintenance` mode it will not escalate (and is
-    attached to the incident by `collect`); in `debug` mode its escalation is a dry run."""
-    current = deps.store.get_maintenance(group.integration_id)
+    attached to the incident by `collect`); in `debug` mode its escalation is a dry run.
+
+    "No maintenance" is taken from the 5 s configuration cache (most integrations never have one, and a
+    storm opens many groups); a cached maintenance is read again, since it may have been stopped since."""
+    current = deps.config.maintenance(group.integration_id)
+    if current is not None:
+        current = deps.store.get_maintenance(group.integration_id)
     if current is None or not is_active(current, deps.clock.now()):
         return group
     if current.mode == MaintenanceMode.DEBUG:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import regex
-
 from oncall.grouping import behaviour_context
 from oncall.models import Route
 from oncall.templating import REGEX_TIMEOUT_SECONDS, render_condition
@@ -28,6 +26,8 @@ def route_matches(route: Route, payload: dict[str, Any], labels: dict[str, str])
     if route.routing_type == "jinja2":
         return render_condition(term, behaviour_context(payload, labels))
     if route.routing_type == "regex":
+        import regex  # loaded by the first regex route (most integrations route by default or labels)
+
         try:
             # OnCall searches the payload as json.dumps renders it with default settings.
             return regex.search(term, json.dumps(payload), timeout=REGEX_TIMEOUT_SECONDS) is not None
@@ -38,6 +38,8 @@ def route_matches(route: Route, payload: dict[str, Any], labels: dict[str, str])
 
 def compile_regex_term(term: str) -> str | None:
     """The error a regex route term has, or None: the same library and flags as the matcher."""
+    import regex
+
     try:
         regex.compile(term)
     except regex.error as error:

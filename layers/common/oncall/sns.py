@@ -38,11 +38,12 @@ from pydantic import ValidationError as PydanticValidationError
 from oncall.clock import Clock
 from oncall.errors import PayloadTooLargeError, SnsVerificationError, UpstreamError, ValidationError
 from oncall.ingest import accept_alert
+from oncall.integration_types import SNS_URL_SLUG
 from oncall.models import Integration
 from oncall.queue import AlertQueue
 from oncall.store import Store
 
-URL_SLUG = "amazon_sns"
+URL_SLUG = SNS_URL_SLUG
 MESSAGE_TYPES = ("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation")
 FETCH_TIMEOUT_SECONDS = 5.0
 MAX_CERTIFICATE_BYTES = 64 * 1024

@@ -82,6 +82,14 @@ class RotationState:
 
 
 @dataclass(frozen=True)
+class GroupJoin:
+    """What joining a group tells: whether its escalation was paused at that moment (the new alert may resume
+    it: see escalation.resume_if_paused)."""
+
+    paused: bool = False
+
+
+@dataclass(frozen=True)
 class GroupKeyPointer:
     open_group_id: str | None = None
     last_resolved_group_id: str | None = None
@@ -199,7 +207,7 @@ class Store(Protocol):
     def put_alert(self, alert: Alert) -> None: ...
     def get_alert(self, alert_id: str) -> Alert | None: ...
     def get_alerts(self, alert_ids: list[str]) -> dict[str, Alert]:
-        """The alerts that exist among `alert_ids` (batched reads), by id."""
+        """The alerts that exist among `alert_ids`, by id (one read for a whole batch)."""
         ...
 
     def delete_alert(self, alert_id: str) -> None: ...
@@ -215,9 +223,10 @@ class Store(Protocol):
         group. Raises GroupKeyTakenError or AlertAlreadyGroupedError; nothing is written then."""
         ...
 
-    def add_alert_to_group(self, group: AlertGroup, alert: Alert, *, must_be_open: bool) -> None:
-        """Append `alert` to `group`. With must_be_open, only while the group is its key's open group
-        (GroupClosedError otherwise). Raises AlertAlreadyGroupedError on redelivery."""
+    def add_alert_to_group(self, group_id: str, alert: Alert, *, must_be_open: bool) -> GroupJoin:
+        """Append `alert` to the group (alerts_count, last_alert_id). With must_be_open, only while the group is
+        its key's open group (GroupClosedError otherwise; also when the group does not exist). Raises
+        AlertAlreadyGroupedError on redelivery (the count is unchanged then)."""
         ...
 
     def get_group(self, group_id: str) -> AlertGroup | None: ...

@@ -41,7 +41,6 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-import regex
 from jinja2 import (
     BaseLoader,
     TemplateAssertionError,
@@ -194,17 +193,23 @@ def _regex_timeout() -> float:
 
 @_quiet
 def regex_replace(value: str, find: str, replace: str) -> str:
+    import regex  # the `regex` package (timeouts) loads when a template first uses a regex filter
+
     return regex.sub(find, replace, value, timeout=_regex_timeout())
 
 
 @_quiet
 def regex_match(value: str, pattern: str) -> bool:
     """Anchored at the start of the value (re.match)."""
+    import regex
+
     return bool(regex.match(pattern, value, timeout=_regex_timeout()))
 
 
 @_quiet
 def regex_search(value: str, pattern: str) -> bool:
+    import regex
+
     return bool(regex.search(pattern, value, timeout=_regex_timeout()))
 
 

@@ -1,19 +1,30 @@
-"""HTTP plumbing shared by the `ingest` and `api` handlers: a resolver that ignores trailing slashes (OnCall
-URLs end in "/", and Alertmanager users copy them both ways), JSON responses, and the one error map from
-domain exceptions to HTTP statuses."""
+"""HTTP plumbing shared by the `ingest` and `api` handlers: JSON responses, the one error map from domain
+exceptions to HTTP statuses, and `Router`, a small resolver for HTTP API v2 events.
+
+`ingest` answers with `Router` rather than Powertools' event handler: it has six routes and no request models,
+and importing Powertools' event handler (its OpenAPI machinery, AppSync resolvers, asyncio) cost its cold
+start ~30 ms. `api` keeps Powertools' resolver (validation, middlewares, routers); it is built in
+`oncall.api`, so nothing here imports the event handler until an api function asks for a response object.
+Routes of both match with or without a trailing slash (OnCall URLs end in "/", and Alertmanager users copy
+them both ways)."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
 from botocore.exceptions import BotoCoreError, ClientError
 
 from oncall import errors
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+    from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
 
 ERROR_STATUS: dict[type[errors.OnCallError], HTTPStatus] = {
     errors.ValidationError: HTTPStatus.BAD_REQUEST,
@@ -30,16 +41,16 @@ ERROR_STATUS: dict[type[errors.OnCallError], HTTPStatus] = {
     errors.UpstreamError: HTTPStatus.BAD_GATEWAY,
 }
 
-
-class HttpResolver(APIGatewayHttpResolver):
-    """HTTP API v2 resolver whose routes also match with a trailing slash."""
-
-    @staticmethod
-    def _compile_regex(rule: str, base_regex: str = "^{}/*$"):
-        return APIGatewayHttpResolver._compile_regex(rule.rstrip("/") or "/", base_regex)
+# An AWS call failed outside the places that expect it (a throttled lookup, a timeout): the caller retries a
+# 503 (senders do), where an unhandled error would be a bare 500 with a stack trace.
+_UNAVAILABLE = "The service is temporarily unavailable; please retry."
+_NOT_UTF8 = "The request body is not valid UTF-8."
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    """A Powertools response (the api's routers)."""
+    from aws_lambda_powertools.event_handler import Response, content_types
+
     return Response(
         status_code=int(status),
         content_type=content_types.APPLICATION_JSON,
@@ -49,6 +60,8 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 
 
 def no_content() -> Response:
+    from aws_lambda_powertools.event_handler import Response, content_types
+
     return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
 
 
@@ -63,35 +76,37 @@ def error_body(error: errors.OnCallError) -> dict[str, Any]:
     return {"detail": error.detail, **error.extra_body()}
 
 
+def _log_error(logger: Logger, error: errors.OnCallError, status: HTTPStatus) -> None:
+    if status == HTTPStatus.BAD_GATEWAY:
+        logger.warning("upstream failed", extra={"status": int(status), "detail": error.detail})
+    elif status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        logger.exception("request failed on AWS", extra={"status": int(status)})
+
+
 def register_error_map(app: APIGatewayHttpResolver, logger: Logger) -> None:
+    """The error map on a Powertools resolver (the api)."""
+
     @app.exception_handler(errors.OnCallError)
     def _domain_error(error: errors.OnCallError) -> Response:
         status = status_for(error)
-        if status == HTTPStatus.BAD_GATEWAY:
-            logger.warning("upstream failed", extra={"status": int(status), "detail": error.detail})
-        elif status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            logger.exception("request failed on AWS", extra={"status": int(status)})
+        _log_error(logger, error, status)
         return json_response(status, error_body(error), headers=error.headers() or None)
 
     @app.exception_handler([ClientError, BotoCoreError])
     def _aws_unavailable(error: Exception) -> Response:
-        # An AWS call failed outside the places that expect it (a throttled lookup, a timeout): the caller
-        # retries a 503 (senders do), where an unhandled error would be a bare 500 with a stack trace.
         logger.exception("request failed on AWS", extra={"status": int(HTTPStatus.SERVICE_UNAVAILABLE)})
-        return json_response(
-            HTTPStatus.SERVICE_UNAVAILABLE, {"detail": "The service is temporarily unavailable; please retry."}
-        )
+        return json_response(HTTPStatus.SERVICE_UNAVAILABLE, {"detail": _UNAVAILABLE})
 
     @app.exception_handler(UnicodeDecodeError)
     def _not_utf8(_: UnicodeDecodeError) -> Response:
-        return json_response(HTTPStatus.BAD_REQUEST, {"detail": "The request body is not valid UTF-8."})
+        return json_response(HTTPStatus.BAD_REQUEST, {"detail": _NOT_UTF8})
 
     @app.exception_handler(json.JSONDecodeError)
     def _bad_json(error: json.JSONDecodeError) -> Response:
         return json_response(HTTPStatus.BAD_REQUEST, {"detail": f"Malformed JSON body: {error.msg}."})
 
     @app.not_found
-    def _no_route(_: RouteNotFoundError) -> Response:
+    def _no_route(_: Exception) -> Response:
         return json_response(HTTPStatus.NOT_FOUND, {"detail": "Not found."})
 
 
@@ -116,6 +131,95 @@ def register_method_not_allowed(app: APIGatewayHttpResolver) -> None:
             {"detail": f'Method "{event.http_method.upper()}" not allowed.'},
             headers={"Allow": ", ".join(allowed)},
         )
+
+
+# ------------------------------------------------------------------------------------------ Router (ingest)
+@dataclass(frozen=True)
+class HttpResponse:
+    """What a `Router` route returns; `as_result()` is the HTTP API v2 Lambda result."""
+
+    status_code: int
+    body: str
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def as_result(self) -> dict[str, Any]:
+        return {
+            "statusCode": self.status_code,
+            "headers": {"Content-Type": self.content_type, **self.headers},
+            "body": self.body,
+            "isBase64Encoded": False,
+        }
+
+
+def json_result(status: int, body: Any, headers: dict[str, str] | None = None) -> HttpResponse:
+    return HttpResponse(int(status), json.dumps(body, ensure_ascii=False), headers=headers or {})
+
+
+# A path parameter: one segment (the characters Powertools' resolver accepts, i.e. anything but "/").
+_PARAMETER = re.compile(r"<(\w+)>")
+
+
+@dataclass(frozen=True)
+class _Route:
+    methods: frozenset[str]
+    pattern: re.Pattern[str]
+    handler: Callable[..., HttpResponse]
+
+
+class Router:
+    """Routes HTTP API v2 events to functions `handler(event, **path_parameters) -> HttpResponse`, first
+    registered match first. Paths match with or without a trailing slash; domain errors go through
+    ERROR_STATUS, malformed JSON is a 400 and an unknown route a JSON 404 (as the api's resolver answers)."""
+
+    def __init__(self, logger: Logger) -> None:
+        self._routes: list[_Route] = []
+        self._logger = logger
+
+    def route(self, rule: str, methods: tuple[str, ...]) -> Callable[[Callable[..., HttpResponse]], Any]:
+        parts = _PARAMETER.split(rule.rstrip("/") or "/")  # literal, name, literal, name, …, literal
+        regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>[^/]+)" for i, p in enumerate(parts))
+        pattern = re.compile(f"^{regex}/*$")
+
+        def register(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+            self._routes.append(_Route(frozenset(m.upper() for m in methods), pattern, handler))
+            return handler
+
+        return register
+
+    def get(self, rule: str):  # noqa: ANN201 - a decorator
+        return self.route(rule, ("GET",))
+
+    def post(self, rule: str):  # noqa: ANN201 - a decorator
+        return self.route(rule, ("POST",))
+
+    def resolve(self, event: dict[str, Any]) -> dict[str, Any]:
+        context = event.get("requestContext") or {}
+        method = (context.get("http") or {}).get("method", "").upper()
+        path = event.get("rawPath") or "/"
+        stage = context.get("stage", "$default")
+        if stage != "$default":  # a named stage prefixes the raw path (as Powertools strips it)
+            path = path[len("/" + stage) :]
+        for route in self._routes:
+            matched = route.pattern.match(path)
+            if matched and method in route.methods:
+                return self._call(route, event, matched.groupdict()).as_result()
+        return json_result(HTTPStatus.NOT_FOUND, {"detail": "Not found."}).as_result()
+
+    def _call(self, route: _Route, event: dict[str, Any], parameters: dict[str, str]) -> HttpResponse:
+        try:
+            return route.handler(event, **parameters)
+        except errors.OnCallError as error:
+            status = status_for(error)
+            _log_error(self._logger, error, status)
+            return json_result(status, error_body(error), headers=error.headers() or None)
+        except (ClientError, BotoCoreError):
+            self._logger.exception("request failed on AWS", extra={"status": int(HTTPStatus.SERVICE_UNAVAILABLE)})
+            return json_result(HTTPStatus.SERVICE_UNAVAILABLE, {"detail": _UNAVAILABLE})
+        except UnicodeDecodeError:
+            return json_result(HTTPStatus.BAD_REQUEST, {"detail": _NOT_UTF8})
+        except json.JSONDecodeError as error:
+            return json_result(HTTPStatus.BAD_REQUEST, {"detail": f"Malformed JSON body: {error.msg}."})
 
 
 def request_body(event: dict[str, Any]) -> bytes:
@@ -144,6 +248,10 @@ def base_url(event: dict[str, Any], configured: str = "") -> str:
     host = (event.get("requestContext") or {}).get("domainName") or header(event, "host") or "localhost"
     scheme = header(event, "x-forwarded-proto") or "https"
     return f"{scheme}://{host}"
+
+
+def request_id(event: dict[str, Any]) -> str:
+    return (event.get("requestContext") or {}).get("requestId", "")
 
 
 def register_validation_errors(app: APIGatewayHttpResolver) -> None:

@@ -35,7 +35,13 @@ from oncall import ids, timeline
 from oncall.api_schemas import SECRET_MASK, present_alert_group
 from oncall.clock import Clock, api_time
 from oncall.config_cache import ConfigCache
-from oncall.events import EventMessage, GroupEvent, GroupEventType
+from oncall.events import (
+    _EVENT_TRIGGERS,
+    EventMessage,
+    GroupEvent,
+    GroupEventType,
+    is_triggered,
+)
 from oncall.integration_types import get_type
 from oncall.models import (
     Actor,
@@ -60,28 +66,6 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 USER_AGENT = "Serverless-OnCall-Webhooks/1"
 
-STATUS_CHANGES = frozenset(
-    {
-        WebhookTrigger.ACKNOWLEDGE,
-        WebhookTrigger.UNACKNOWLEDGE,
-        WebhookTrigger.RESOLVE,
-        WebhookTrigger.UNRESOLVE,
-        WebhookTrigger.SILENCE,
-        WebhookTrigger.UNSILENCE,
-    }
-)
-_EVENT_TRIGGERS: dict[GroupEventType, WebhookTrigger] = {
-    GroupEventType.CREATED: WebhookTrigger.ALERT_GROUP_CREATED,
-    GroupEventType.ALERT_ADDED: WebhookTrigger.ALERT_ADDED,
-    GroupEventType.ACKNOWLEDGED: WebhookTrigger.ACKNOWLEDGE,
-    GroupEventType.UNACKNOWLEDGED: WebhookTrigger.UNACKNOWLEDGE,
-    GroupEventType.RESOLVED: WebhookTrigger.RESOLVE,
-    GroupEventType.UNRESOLVED: WebhookTrigger.UNRESOLVE,
-    GroupEventType.SILENCED: WebhookTrigger.SILENCE,
-    GroupEventType.UNSILENCED: WebhookTrigger.UNSILENCE,
-    GroupEventType.ESCALATION: WebhookTrigger.ESCALATION,
-    GroupEventType.PERSONAL_NOTIFICATION: WebhookTrigger.PERSONAL_NOTIFICATION,
-}
 # A test send pretends to be this event for each trigger type.
 SAMPLE_EVENT: dict[WebhookTrigger, GroupEventType] = {
     **{trigger: event for event, trigger in _EVENT_TRIGGERS.items()},
@@ -158,28 +142,6 @@ class Report:
 
 
 # ------------------------------------------------------------------------------------------ matching
-def trigger_of(event_type: GroupEventType) -> WebhookTrigger | None:
-    return _EVENT_TRIGGERS.get(event_type)
-
-
-def is_triggered(webhook: Webhook, event: GroupEvent) -> bool:
-    """Trigger type (status change = any of the six status actions) and integration filter. Events aimed
-    at one webhook (escalation steps, personal rules) trigger only that one."""
-    if not webhook.is_webhook_enabled:
-        return False
-    if webhook.integration_filter and event.integration_id not in webhook.integration_filter:
-        return False
-    target = event.data.get("webhook_id")
-    if target:
-        return webhook.id == target
-    trigger = trigger_of(event.type)
-    if trigger is None:
-        return False
-    return webhook.trigger_type == trigger or (
-        webhook.trigger_type == WebhookTrigger.STATUS_CHANGE and trigger in STATUS_CHANGES
-    )
-
-
 def trigger_template_allows(webhook: Webhook, data: dict[str, Any]) -> bool:
     """No template: run. Otherwise run only if the output lower-cased (not stripped) is "true" or "1"."""
     if not webhook.trigger_template:

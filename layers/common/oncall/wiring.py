@@ -1,8 +1,9 @@
 """The objects a container builds once and passes into logic: store, config cache, queue, escalations and
 notifier. Handlers ask for them here; tests call `reset()` between AWS fixtures.
 
-Heavy modules (channels → Apprise, webhook delivery → Jinja2, iCal) are imported inside their factories, so a
-function pays for them only if it uses them: ingest never imports Jinja2 (its cold start is the hot path).
+Modules are imported inside their factories, so a function pays only for what it uses: ingest (whose cold
+start is the hot path) never imports Jinja2, the actions and escalation modules or Powertools' parameters;
+channels (Apprise), webhook delivery and iCal load only in the functions that deliver.
 """
 
 from __future__ import annotations
@@ -10,24 +11,22 @@ from __future__ import annotations
 from functools import cache, partial
 from typing import TYPE_CHECKING
 
-from aws_lambda_powertools.utilities import parameters
-
 from oncall import aws, clock
-from oncall.actions import ActionDeps
 from oncall.config_cache import ConfigCache
 from oncall.dynamo_store import DynamoStore
-from oncall.events import EventSink, NullSink, SqsEventSink
 from oncall.queue import SqsAlertQueue
 from oncall.settings import get_settings
-from oncall.workflows import StepFunctionsEscalations
 
 if TYPE_CHECKING:
     from oncall.action_links import ActionLinks
+    from oncall.actions import ActionDeps
     from oncall.channels import ChannelNotifier
+    from oncall.events import EventSink
     from oncall.executions import Engine
     from oncall.ical import IcalFeeds
     from oncall.netguard import GuardedHttpClient
     from oncall.webhook_delivery import DeliveryDeps
+    from oncall.workflows import StepFunctionsEscalations
 
 
 @cache
@@ -47,6 +46,8 @@ def alert_queue() -> SqsAlertQueue:
 
 @cache
 def escalations() -> StepFunctionsEscalations:
+    from oncall.workflows import StepFunctionsEscalations
+
     return StepFunctionsEscalations(get_settings().escalation_state_machine_arn)
 
 
@@ -64,8 +65,12 @@ def notifier() -> ChannelNotifier:
 
 @cache
 def events() -> EventSink:
+    from oncall.events import NullSink, SqsEventSink, is_triggered
+
     queue_url = get_settings().events_queue_url
-    return SqsEventSink(queue_url) if queue_url else NullSink()
+    if not queue_url:
+        return NullSink()
+    return SqsEventSink(queue_url, wanted=lambda event: any(is_triggered(w, event) for w in config().webhooks()))
 
 
 @cache
@@ -120,10 +125,14 @@ def now_clock() -> clock.Clock:
 
 
 def action_deps() -> ActionDeps:
+    from oncall.actions import ActionDeps
+
     return ActionDeps(store=store(), escalations=escalations(), clock=now_clock(), config=config(), events=events())
 
 
 def _action_link_secret() -> str:
+    from aws_lambda_powertools.utilities import parameters
+
     arn = get_settings().action_link_secret_arn
     # Cached by Powertools for 5 minutes: one Secrets Manager call per container and period.
     return parameters.get_secret(arn, max_age=300) if arn else ""

@@ -3,8 +3,6 @@ together by `build_app`. The `api` function's handler only wraps the app with Po
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler.api_gateway import MiddlewareFrame
-
 from oncall.api import (
     actions,
     alert_groups,
@@ -22,8 +20,8 @@ from oncall.api import (
     users,
     webhooks,
 )
-from oncall.api.common import authorize
-from oncall.web import HttpResolver, register_error_map, register_method_not_allowed, register_validation_errors
+from oncall.api.resolver import ApiResolver, HttpResolver
+from oncall.web import register_error_map, register_method_not_allowed, register_validation_errors
 
 ROUTERS = (
     integrations.router,
@@ -42,21 +40,6 @@ ROUTERS = (
 )
 # Routers outside /api/v1 (their own authentication).
 PUBLIC_ROUTERS = (actions.router,)
-
-
-class ApiResolver(HttpResolver):
-    """Runs `authorize` (token, role, rate limit) before Powertools validates the request, so a request
-    without a valid token is a 401 whatever its body, and malformed requests count against their token's
-    limit. Powertools puts its request validation first in every route's middleware chain; we wrap it."""
-
-    def __init__(self) -> None:
-        super().__init__(enable_validation=True)
-        validate = self._request_validation_middleware
-
-        def authenticate_first(app, next_middleware):
-            return authorize(app, MiddlewareFrame(validate, next_middleware))
-
-        self._request_validation_middleware = authenticate_first
 
 
 def build_app(logger) -> HttpResolver:

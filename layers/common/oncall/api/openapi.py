@@ -19,9 +19,10 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, Server
 
 from oncall import VERSION
+from oncall.api.resolver import HttpResolver
 from oncall.api.shapes import Error
 from oncall.settings import get_settings
-from oncall.web import HttpResolver, base_url
+from oncall.web import base_url
 
 DOCUMENT_PATH = "/api/v1/openapi.json"
 DOCS_PATH = "/api/v1/docs"

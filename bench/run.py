@@ -1,0 +1,263 @@
+"""`make bench`: every measurement, one table, printed and written to bench/results.md.
+
+A report, not a test: targets are compared and marked, nothing fails. Each part runs in a fresh process.
+Knobs (environment): BENCH_BUDGET_SECONDS (480: the whole run, the storm gets what is left),
+BENCH_COLD_RUNS (10), BENCH_WARM_ALERTS (200), BENCH_STORM_ALERTS (10000), BENCH_STORM_GROUPS (50),
+BENCH_LATENCY_SAMPLES (50).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "layers" / "common"), str(REPO / "cli")]
+
+from bench import cold_start, cost_model, warm_cost  # noqa: E402
+from bench.cost_model import Scenario  # noqa: E402
+from oncall_cli.local.template import load_template, resources_of_type  # noqa: E402
+
+RESULTS = REPO / "bench" / "results.md"
+STORM_WRAP_UP_SECONDS = 45  # after the last send: processing, counting, stopping the stack
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _python(args: list[str], timeout: float) -> dict:
+    env = {**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'layers' / 'common'}:{REPO / 'cli'}"}
+    out = subprocess.run(
+        [sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if out.returncode:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _mark(met: bool | None) -> str:
+    return "" if met is None else ("met" if met else "**not met**")
+
+
+def _calls(calls: dict[str, float]) -> str:
+    total = sum(calls.values())
+    parts = ", ".join(f"{name.split('.', 1)[1]} {n:g}" for name, n in calls.items())
+    return f"{total:.1f} ({parts})"
+
+
+def _template_counts() -> tuple[int, int, dict[str, str]]:
+    template = load_template()
+    alarms = len(resources_of_type(template, "AWS::CloudWatch::Alarm"))
+    secrets = len(resources_of_type(template, "AWS::SecretsManager::Secret"))
+    polled = {}
+    for function in resources_of_type(template, "AWS::Serverless::Function").values():
+        for event in function.get("Properties", {}).get("Events", {}).values():
+            if event.get("Type") == "SQS":
+                queue = event["Properties"]["Queue"]["Fn::GetAtt"][0]
+                fifo = template["Resources"][queue]["Properties"].get("FifoQueue", False)
+                polled[queue] = "fifo" if fifo else "standard"
+    return alarms, secrets, polled
+
+
+def main() -> int:  # noqa: PLR0915 - one report, top to bottom
+    started = time.monotonic()
+    budget = _env_int("BENCH_BUDGET_SECONDS", 480)
+    load = os.getloadavg()
+    rows: list[tuple[str, str, str, str, str]] = []
+
+    def row(area: str, measure: str, result: str, target: str = "", met: bool | None = None) -> None:
+        rows.append((area, measure, result, target, _mark(met)))
+        print(f"  {area:12} {measure}: {result} {('[' + target + '] ' + _mark(met)) if target else ''}", flush=True)
+
+    print("cold start …", flush=True)
+    runs = _env_int("BENCH_COLD_RUNS", 10)
+    for result in cold_start.measure_all(runs):
+        first = f"; first request {result.first_request_ms:.0f} ms" if result.first_request_ms is not None else ""
+        row(
+            "1 cold start",
+            f"`{result.function}`: import + clients vs boto3 floor (median of {runs})",
+            f"{result.with_clients_ms:.0f} / {result.floor_ms:.0f} ms = **{result.ratio:.2f}×** "
+            f"({result.conventions_ratio:.2f}× the pydantic + Powertools floor of "
+            f"{result.conventions_floor_ms:.0f} ms){first}",
+            f"≤ {cold_start.TARGET_RATIO}×",
+            result.met,
+        )
+        if result.function == "ingest":
+            row(
+                "1 cold start",
+                "`ingest` imports no Jinja2 (heavy modules at import)",
+                ", ".join(result.heavy_modules) or "none",
+                "no Jinja2",
+                "jinja2" not in result.heavy_modules,
+            )
+
+    print("route logic …", flush=True)
+    logic = _python(["bench/route_logic.py", "--json"], timeout=300)
+    row(
+        "6 route logic",
+        "CPU per alert: templates, labels, route, grouping key (no storage)",
+        f"{logic['cached_ms']:.3f} ms cached; {logic['uncached_ms']:.2f} ms compiling on every render "
+        f"({logic['speedup']:.0f}×)",
+        "< 1 ms, ≥ 10×",
+        logic["cached_ms"] < 1 and logic["speedup"] >= 10,
+    )
+
+    print("warm cost …", flush=True)
+    os.environ["BENCH_ALERTS"] = str(_env_int("BENCH_WARM_ALERTS", 200))
+    work = warm_cost.load(_python(["bench/warm_cost.py"], timeout=600))
+    ph = work.phases
+    row("2 warm", "`ingest` CPU per alert", f"{ph['ingest'].cpu_ms:.2f} ms")
+    row("2 warm", "`ingest` AWS calls per alert", _calls(ph["ingest"].calls), "≤ 2", ph["ingest"].total_calls <= 2)
+    row("2 warm", "`route` CPU per alert joining a group (batches of 10)", f"{ph['route_join'].cpu_ms:.2f} ms")
+    row(
+        "2 warm",
+        "`route` AWS calls per alert joining a group",
+        _calls(ph["route_join"].calls),
+        "≤ 3",
+        ph["route_join"].total_calls <= 3,
+    )
+    row("2 warm", '… with a webhook on "alert added to group"', _calls(ph["route_join_webhook"].calls))
+    row(
+        "2 warm",
+        "`route` per alert opening a group (CPU, calls)",
+        f"{ph['route_new'].cpu_ms:.2f} ms; {_calls(ph['route_new'].calls)}",
+    )
+    row(
+        "2 warm",
+        "DynamoDB request units per alert",
+        f"ingest {ph['ingest'].wru:g} WRU; join {ph['route_join'].wru:g} WRU + {ph['route_join'].rru:g} RRU; "
+        f"new group {ph['route_new'].wru:g} WRU + {ph['route_new'].rru:g} RRU; its escalation "
+        f"{ph['escalation'].wru:g} WRU + {ph['escalation'].rru:g} RRU",
+    )
+    row("2 warm", "item sizes (bytes)", ", ".join(f"{k} {v}" for k, v in work.item_bytes.items()))
+    row(
+        "2 warm",
+        "log bytes per alert (INFO + EMF; + Lambda's START/END/REPORT)",
+        f"ingest {ph['ingest'].log_bytes:.0f}; route {ph['route_join'].log_bytes:.0f} "
+        f"(+ {cost_model.LAMBDA_PLATFORM_LOG_BYTES} per invocation)",
+    )
+
+    print("cost model …", flush=True)
+    alarms, secrets, polled = _template_counts()
+    breakdowns = {}
+    for share in (0.01, 0.10):
+        costs = cost_model.per_million(work, Scenario(share))
+        breakdowns[share] = costs
+        total = sum(costs.values())
+        row(
+            "3 cost",
+            f"$ per million alerts, {share:.0%} new groups (chain: notify, wait, notify = "
+            f"{work.transitions_per_group} transitions, {work.escalate_invocations_per_group} escalate invocations)",
+            f"**${total:.2f}**",
+            "≤ $5" if share == 0.01 else "",
+            total <= 5 if share == 0.01 else None,
+        )
+    for label, scenario in (
+        ('a webhook on every "alert added"', Scenario(0.01, webhook_on_alert_added=True)),
+        ("nothing cached (sparse traffic: every configuration read misses)", Scenario(0.01, uncached=True)),
+    ):
+        row("3 cost", f"… 1 % new groups, {label}", f"${sum(cost_model.per_million(work, scenario).values()):.2f}")
+    idle = cost_model.idle_month(work, alarms=alarms, secrets=secrets, polled_queues=polled)
+    row("3 cost", "idle month (nothing received)", f"**${sum(idle.values()):.2f}**")
+    storage = cost_model.storage_per_million(work)
+    row(
+        "3 cost",
+        "keeping a million alerts (they never expire)",
+        f"{storage['GB per million alerts']:.2f} GB: ${storage['storage + PITR per month']:.2f} a month",
+    )
+
+    remaining = budget - (time.monotonic() - started)
+    storm_alerts = _env_int("BENCH_STORM_ALERTS", 10_000)
+    groups = _env_int("BENCH_STORM_GROUPS", 50)
+    samples = _env_int("BENCH_LATENCY_SAMPLES", 50)
+    send_budget = max(30.0, remaining - STORM_WRAP_UP_SECONDS - 40)  # 40: stack start + latency samples
+    print(f"local stack: latency, then a storm of {storm_alerts} (send budget {send_budget:.0f} s) …", flush=True)
+    local = _python(
+        [
+            "bench/local_stack.py",
+            str(storm_alerts),
+            "--groups",
+            str(groups),
+            "--samples",
+            str(samples),
+            "--send-budget",
+            f"{send_budget:.0f}",
+        ],
+        timeout=max(600.0, remaining + 300),
+    )
+    storm, latency = local["storm"], local["latency"]
+    cut = storm["alerts"] < storm["requested"]
+    row(
+        "4 storm",
+        f"alerts sent over {groups} groups (as fast as accepted, 8 senders)",
+        f"{storm['alerts']:,}" + (f" of {storm['requested']:,}: the time budget ran out" if cut else ""),
+        f"{storm['requested']:,}",
+        not cut,
+    )
+    row("4 storm", "accepted per second", f"{storm['accepted_per_second']:.1f}/s ({storm['rejected']} rejected)")
+    row("4 storm", "time until all were processed", f"{storm['processed_seconds']:.0f} s")
+    row("4 storm", "alerts lost", str(storm["alerts_lost"]), "0", storm["alerts_lost"] == 0)
+    row(
+        "4 storm",
+        "groups created",
+        str(storm["groups_created"]),
+        str(storm["groups_expected"]),
+        storm["groups_created"] == storm["groups_expected"],
+    )
+    row(
+        "4 storm",
+        "first-step notifications",
+        str(storm["first_step_notifications"]),
+        str(storm["groups_expected"]),
+        storm["first_step_notifications"] == storm["groups_expected"],
+    )
+    row(
+        "5 latency",
+        f"alert POST → first notification, {latency['samples']} new groups",
+        f"median {latency['median_ms']:.0f} ms, p95 {latency['p95_ms']:.0f} ms (max {latency['max_ms']:.0f})",
+    )
+
+    elapsed = time.monotonic() - started
+    text = _render(rows, breakdowns, idle, load, elapsed, work)
+    RESULTS.write_text(text)
+    print("\n" + text)
+    return 0
+
+
+def _commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False)
+    return out.stdout.strip() or "unknown"
+
+
+def _render(rows, breakdowns, idle, load, elapsed, work) -> str:  # noqa: ANN001 - report plumbing
+    lines = [
+        "# Benchmark results (`make bench`)",
+        "",
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {_commit()}, {os.cpu_count()} CPUs "
+        f"(load average {load[0]:.1f} at the start), Python {platform.python_version()}, run took "
+        f"{elapsed / 60:.1f} min. Prices: us-east-1 list prices as of {cost_model.PRICES_AS_OF} "
+        "(bench/cost_model.py).",
+        "",
+        "| # | measure | result | target | |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [f"| {a} | {m} | {r} | {t} | {k} |" for a, m, r, t, k in rows]
+    lines += ["", "Cost per million alerts by service ($):", "", "| service | 1 % new groups | 10 % new groups |"]
+    lines.append("| --- | --- | --- |")
+    for service in breakdowns[0.01]:
+        lines.append(f"| {service} | {breakdowns[0.01][service]:.2f} | {breakdowns[0.10][service]:.2f} |")
+    lines += ["", "Idle month ($):", "", "| item | $ |", "| --- | --- |"]
+    lines += [f"| {item} | {value:.2f} |" for item, value in idle.items()]
+    lines += ["", *[f"- {note}" for note in work.notes], ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
