@@ -235,3 +235,21 @@ def pytest_terminal_summary(terminalreporter) -> None:
     line = summary()
     if line:
         terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session) -> None:
+    """Under pytest-xdist each worker counts its own fuzz cases: hand them to the controller."""
+    if hasattr(session.config, "workeroutput"):
+        from tests.integration.fuzzing import CASES, STATUSES
+
+        session.config.workeroutput["fuzz_counts"] = {"cases": dict(CASES), "statuses": dict(STATUSES)}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist, on the controller: add up the workers' fuzz counts for the summary line."""
+    from tests.integration.fuzzing import CASES, STATUSES
+
+    counts = getattr(node, "workeroutput", {}).get("fuzz_counts", {})
+    CASES.update(counts.get("cases", {}))
+    STATUSES.update(counts.get("statuses", {}))
