@@ -107,3 +107,16 @@ def test_functions_sharing_the_process_flush_metrics_without_racing(capsys):
     capsys.readouterr()
     # then no flush found the buffer emptied under it ("Must contain at least one metric")
     assert errors == []
+
+
+def test_outbox_lines_leave_out_a_notification_still_being_written(tmp_path):
+    from oncall_cli.local.process import LocalStackProcess
+
+    # given an outbox whose last notification is half written
+    stack = LocalStackProcess(process=None, base_url="", port=0, state_dir=tmp_path, admin_token="")
+    assert stack.outbox_lines() == []
+    stack.outbox.write_text('{"title": "one"}\n{"title": "tw')
+    # then only the whole lines are read
+    assert stack.outbox_lines() == ['{"title": "one"}']
+    stack.outbox.write_text('{"title": "one"}\n{"title": "two"}\n')
+    assert stack.outbox_lines() == ['{"title": "one"}', '{"title": "two"}']

@@ -51,7 +51,11 @@ class LocalStackProcess:
         )
 
     def outbox_lines(self) -> list[str]:
-        return self.outbox.read_text().splitlines() if self.outbox.exists() else []
+        """The notifications written so far, whole lines only: the stack may be halfway through appending one."""
+        if not self.outbox.exists():
+            return []
+        *complete, _unfinished = self.outbox.read_text().split("\n")
+        return [line for line in complete if line]
 
     def stop(self) -> int:
         self.process.send_signal(signal.SIGINT)
