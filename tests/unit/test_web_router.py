@@ -3,6 +3,7 @@
 import json
 
 from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
 
 from oncall.errors import RateLimitedError, ValidationError
 from oncall.web import HttpResponse, Router, json_result
@@ -27,6 +28,10 @@ def _app() -> Router:
             raise RateLimitedError("Too many alerts.", limit={"alerts": 1, "per_seconds": 60}, retry_after=7)
         if token == "json":
             json.loads("{")
+        if token == "throttled":
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "GetItem")
+        if token == "latin1":
+            b"\xff".decode("utf-8")
         return json_result(200, f"{kind} {token}")
 
     @app.route("/integrations/v1/<kind>/<token>/heartbeat", methods=("GET", "HEAD", "POST"))
@@ -68,3 +73,14 @@ def test_domain_errors_use_the_error_map_with_their_fields_and_headers():
     assert busy["statusCode"] == 429 and busy["headers"]["Retry-After"] == "7"
     malformed = app.resolve(_event("POST", "/integrations/v1/alertmanager/json/"))
     assert malformed["statusCode"] == 400 and "Malformed JSON" in json.loads(malformed["body"])["detail"]
+
+
+def test_an_aws_failure_is_a_json_503_and_a_body_that_is_not_utf8_a_400():
+    # given a route whose lookup DynamoDB throttles, and one that meets a body in another encoding
+    app = _app()
+    # when they are called
+    throttled = app.resolve(_event("POST", "/integrations/v1/webhook/throttled/"))
+    latin1 = app.resolve(_event("POST", "/integrations/v1/webhook/latin1/"))
+    # then the sender is told to retry (503), or that its body is not UTF-8 (400), never a bare 500
+    assert throttled["statusCode"] == 503 and "retry" in json.loads(throttled["body"])["detail"]
+    assert latin1["statusCode"] == 400 and "UTF-8" in json.loads(latin1["body"])["detail"]
