@@ -46,6 +46,7 @@ from __future__ import annotations
 import json
 import secrets
 import zlib
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -912,17 +913,11 @@ class DynamoStore:
         return [e for e in (_load(TimelineEntry, i) for i in items) if e is not None]
 
     def claim_delivery(self, group_id: str, key: str, at: datetime) -> bool:
-        try:
-            self._ddb.put_item(
-                TableName=self._table,
-                Item={**_key(f"GROUP#{group_id}", f"DELIVERY#{key}"), "claimed_at": {"S": iso(at)}},
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._conditional_write(
+            self._ddb.put_item,
+            Item={**_key(f"GROUP#{group_id}", f"DELIVERY#{key}"), "claimed_at": {"S": iso(at)}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
 
     def release_delivery(self, group_id: str, key: str) -> None:
         self._ddb.delete_item(TableName=self._table, Key=_key(f"GROUP#{group_id}", f"DELIVERY#{key}"))
@@ -995,40 +990,28 @@ class DynamoStore:
         else:
             condition = "attempt = :prev AND (#s = :sending OR #s = :retrying)"
             values.update({":prev": {"N": str(attempt - 1)}, ":retrying": {"S": "retrying"}})
-        try:
-            self._ddb.update_item(
-                TableName=self._table,
-                Key=key,
-                UpdateExpression="SET attempt = :n, #s = :sending, claimed_at = :at, expires_at = :exp",
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._conditional_write(
+            self._ddb.update_item,
+            Key=key,
+            UpdateExpression="SET attempt = :n, #s = :sending, claimed_at = :at, expires_at = :exp",
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=values,
+        )
 
     # ------------------------------------------------------------------------------------- rate limits
     def count_within_limit(self, key: str, limit: int, expires_at: datetime) -> bool:
-        try:
-            self._ddb.update_item(
-                TableName=self._table,
-                Key=_key(f"RATE#{key}", "RATE"),
-                UpdateExpression="ADD n :one SET expires_at = if_not_exists(expires_at, :expires)",
-                ConditionExpression="attribute_not_exists(n) OR n < :limit",
-                ExpressionAttributeValues={
-                    ":one": {"N": "1"},
-                    ":limit": {"N": str(limit)},
-                    ":expires": {"N": str(int(expires_at.timestamp()))},
-                },
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._conditional_write(
+            self._ddb.update_item,
+            Key=_key(f"RATE#{key}", "RATE"),
+            UpdateExpression="ADD n :one SET expires_at = if_not_exists(expires_at, :expires)",
+            ConditionExpression="attribute_not_exists(n) OR n < :limit",
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":limit": {"N": str(limit)},
+                ":expires": {"N": str(int(expires_at.timestamp()))},
+            },
+        )
 
     def settle_webhook_attempt(self, webhook_id: str, event_id: str, attempt: int, outcome: str) -> None:
         try:
@@ -1086,6 +1069,16 @@ class DynamoStore:
         return {item["sk"]["S"].removeprefix("WHRESP#"): item["content"]["S"] for item in items}
 
     # ------------------------------------------------------------------------------------- versioned items
+    def _conditional_write(self, write: Callable[..., Any], **request: Any) -> bool:
+        """A conditional PutItem/UpdateItem: True if written, False if its condition did not hold."""
+        try:
+            write(TableName=self._table, **request)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def _put_versioned(self, item: dict[str, Any], expected_version: int | None) -> None:
         """Put the whole item, only if its stored version is still `expected_version` (None: only if new)."""
         kwargs: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
@@ -1198,25 +1191,19 @@ class DynamoStore:
         return stored
 
     def clear_heartbeat_pending(self, integration_id: str, alert_id: str, check_at: datetime) -> bool:
-        try:
-            self._ddb.update_item(
-                TableName=self._table,
-                Key=_key(f"HEARTBEAT#{integration_id}", "HEARTBEAT"),
-                UpdateExpression="REMOVE #p SET #shard = :shard, #due = :at ADD #ver :one",
-                ConditionExpression="#p.alert_id = :id",
-                ExpressionAttributeNames={"#p": "pending", "#shard": "hb_shard", "#due": "hb_due", "#ver": "version"},
-                ExpressionAttributeValues={
-                    ":id": {"S": alert_id},
-                    ":shard": {"S": _HB_SHARD},
-                    ":at": {"S": iso(check_at)},
-                    ":one": {"N": "1"},
-                },
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._conditional_write(
+            self._ddb.update_item,
+            Key=_key(f"HEARTBEAT#{integration_id}", "HEARTBEAT"),
+            UpdateExpression="REMOVE #p SET #shard = :shard, #due = :at ADD #ver :one",
+            ConditionExpression="#p.alert_id = :id",
+            ExpressionAttributeNames={"#p": "pending", "#shard": "hb_shard", "#due": "hb_due", "#ver": "version"},
+            ExpressionAttributeValues={
+                ":id": {"S": alert_id},
+                ":shard": {"S": _HB_SHARD},
+                ":at": {"S": iso(check_at)},
+                ":one": {"N": "1"},
+            },
+        )
 
     def list_due_heartbeats(self, now: datetime) -> list[Heartbeat]:
         items = self._query(
