@@ -78,12 +78,3 @@ def links(clock) -> ActionLinks:
 @pytest.fixture
 def pager(deps, notifier, links) -> Pager:
     return Pager(deps, notifier, BASE_URL, links)
-
-
-@pytest.fixture(autouse=True)
-def _wide_cli_tables(monkeypatch):
-    """CLI tables as piped output gets them (200 columns), whatever COLUMNS the test runner set (pytest-xdist
-    workers set 80): assertions look for whole ids in them."""
-    from oncall_cli import ui
-
-    monkeypatch.setattr(ui.console, "width", ui.PIPED_WIDTH)

@@ -41,3 +41,12 @@ def wait_until(predicate, timeout: float, interval: float = 0.05):
         if time.monotonic() > deadline:
             return value
         time.sleep(interval)
+
+
+@pytest.fixture(autouse=True)
+def _wide_cli_tables(monkeypatch):
+    """CLI tables as piped output gets them (200 columns), whatever COLUMNS the test runner set (pytest-xdist
+    workers set 80): assertions look for whole ids in them."""
+    from oncall_cli import ui
+
+    monkeypatch.setattr(ui.console, "width", ui.PIPED_WIDTH)
