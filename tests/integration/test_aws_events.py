@@ -209,3 +209,17 @@ def test_the_sweep_runs_on_scheduled_events(aws, monkeypatch, scheduled):
     # then the heartbeat is reported missing, once
     assert report["heartbeats"]["missing"] == [integration["id"]]
     assert aws.functions.invoke("HeartbeatCheckFunction", event(scheduled))["heartbeats"]["missing"] == []
+
+
+# ------------------------------------------------------------------------------------------ malformed
+@pytest.mark.parametrize("function", ["IngestFunction", "ApiFunction"])
+def test_a_body_marked_base64_that_is_not_is_a_400_not_a_crash(aws, function):
+    # given an event (not one API Gateway would make) whose body is flagged base64 but is not
+    integration = create_integration(aws, "webhook")
+    name = "http-api-ingest-form" if function == "IngestFunction" else "http-api-api-create-chain"
+    broken = event(name, integration_token=token_of(integration), admin_token=ADMIN_TOKEN)
+    broken["body"] = "not base64!"
+    # then both HTTP functions answer 400 with the same detail
+    result = aws.functions.invoke(function, broken)
+    assert result["statusCode"] == 400
+    assert body_of(result) == {"detail": "The request body is marked base64 but is not valid base64."}
