@@ -235,6 +235,16 @@ def test_a_body_over_6_mb_is_413_before_it_is_read_or_the_function_runs(aws, doo
     assert aws.functions.invocations["IngestFunction"] == before
 
 
+def test_a_body_over_6_mb_gets_no_100_continue(aws, door, webhook):
+    # given a client that waits for "100 Continue" before sending 7 MB
+    headers = [("Content-Length", str(7 * 1024 * 1024)), ("Expect", "100-continue")]
+    with connect(door) as sock:
+        sock.sendall(request("POST", ingest_path(webhook), headers))
+        [(status, _, body)] = responses(read_all(sock))
+    # then it is told 413 at once, not invited to send
+    assert status == 413 and "6 MB" in detail(body)
+
+
 def test_an_event_over_6_mb_after_base64_is_413_and_the_function_does_not_run(aws, door, webhook):
     # given a 5 MB binary body: under the limit as sent, over it once API Gateway base64-encodes it
     before = aws.functions.invocations["IngestFunction"]
@@ -311,3 +321,16 @@ def test_the_event_the_function_gets_is_the_http_api_one(aws, door, webhook, mon
     assert event["rawPath"].endswith("-x/") and event["rawQueryString"] == "q=1&q=2"
     assert event["queryStringParameters"] == {"q": "1,2"}
     assert "multiValueHeaders" not in event
+
+
+def test_a_failing_function_is_one_json_500_even_when_it_times_out_itself(aws, door, webhook, monkeypatch):
+    # given a function that fails with a timeout of its own (not the door's read deadline)
+    def fail(name, event):
+        raise TimeoutError("the function's own call timed out")
+
+    monkeypatch.setattr(aws.functions, "invoke", fail)
+    body = b'{"a": 1}'
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("Connection", "close")]
+    # then the client gets exactly one answer, a JSON 500
+    [(status, _, answer)] = exchange(door, request("POST", ingest_path(webhook), headers, body))
+    assert status == 500 and detail(answer) == "Internal Server Error"

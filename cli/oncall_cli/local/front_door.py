@@ -355,6 +355,17 @@ class FrontDoor:
                     self.request_version = "HTTP/1.1"
                 door.reply(self, int(code), [("content-type", "application/json")], _json(detail), close=True)
 
+            def handle_expect_100(self) -> bool:
+                """No "100 Continue" for a body the door would refuse for its size anyway."""
+                try:
+                    length = _content_length(self.headers.get_all("Content-Length") or [])
+                except BadRequest:
+                    length = None  # read_body answers it
+                if length is not None and length > MAX_PAYLOAD_BYTES:
+                    self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, _too_large(MAX_PAYLOAD_BYTES))
+                    return False
+                return super().handle_expect_100()
+
             def handle_one_request(self) -> None:
                 self._reader.deadline = time.monotonic() + door.read_timeout
                 self._reader.received = 0
@@ -423,8 +434,9 @@ class FrontDoor:
         try:
             result = self._functions.invoke(route.function, event)
         except Exception:  # noqa: BLE001 - what API Gateway answers when the function fails
+            self._server.handle_error(request.request, request.client_address)  # the traceback, on stderr
             self.reply(request, 500, [("content-type", "application/json")], _json("Internal Server Error"))
-            raise
+            return
         self._respond(request, result, request_id)
 
     def _respond(self, request: BaseHTTPRequestHandler, result: Any, request_id: str) -> None:
