@@ -1,47 +1,8 @@
-"""The local runtime's pure parts: template intrinsics, route matching and event building."""
+"""The local runtime's pure parts: template intrinsics and schedules (route matching and events:
+test_front_door.py)."""
 
-import base64
-
-from oncall_cli.local.front_door import build_event, match_route
 from oncall_cli.local.template import Resolver, load_template
-from oncall_cli.local.topology import HttpRoute, Schedule
-
-ROUTES = [
-    HttpRoute("ANY", "/integrations/v1/{proxy+}", "IngestFunction"),
-    HttpRoute("ANY", "/api/v1/{proxy+}", "ApiFunction"),
-]
-
-
-def test_proxy_routes_match_with_and_without_trailing_slash():
-    route, params = match_route(ROUTES, "POST", "/integrations/v1/alertmanager/TOKEN/")
-    assert route.function == "IngestFunction" and params == {"proxy": "alertmanager/TOKEN/"}
-    assert match_route(ROUTES, "GET", "/api/v1/integrations")[0].function == "ApiFunction"
-    assert match_route(ROUTES, "GET", "/api/v1/") is None
-    assert match_route(ROUTES, "GET", "/nothing") is None
-
-
-def test_event_is_http_api_v2():
-    event = build_event(
-        ROUTES[0],
-        "POST",
-        "/integrations/v1/x/y/",
-        "a=1&a=2",
-        {"content-type": "application/json"},
-        b'{"k": 1}',
-        {"proxy": "x/y/"},
-        "127.0.0.1",
-    )
-    assert event["version"] == "2.0" and event["routeKey"] == "ANY /integrations/v1/{proxy+}"
-    assert event["queryStringParameters"] == {"a": "1,2"}
-    assert event["body"] == '{"k": 1}' and event["isBase64Encoded"] is False
-    assert event["requestContext"]["http"]["method"] == "POST"
-
-
-def test_binary_bodies_are_base64():
-    event = build_event(
-        ROUTES[0], "POST", "/p", "", {"content-type": "application/octet-stream"}, b"\xff\x00", {}, "127.0.0.1"
-    )
-    assert event["isBase64Encoded"] and base64.b64decode(event["body"]) == b"\xff\x00"
+from oncall_cli.local.topology import Schedule
 
 
 def test_template_intrinsics_resolve():
@@ -62,16 +23,6 @@ def test_template_intrinsics_resolve():
 def test_schedule_period():
     assert Schedule("rate(1 minute)", "F").period_seconds == 60
     assert Schedule("rate(2 hours)", "F").period_seconds == 7200
-
-
-def test_path_parameter_routes_match_one_segment():
-    routes = [*ROUTES, HttpRoute("GET", "/actions/{token}", "ApiFunction"), HttpRoute("POST", "/actions/{token}", "X")]
-    route, params = match_route(routes, "GET", "/actions/I1.acknowledge.9.-.sig")
-    assert (route.function, params) == ("ApiFunction", {"token": "I1.acknowledge.9.-.sig"})
-    assert match_route(routes, "POST", "/actions/abc/")[0].function == "X"
-    assert match_route(routes, "GET", "/actions/") is None
-    assert match_route(routes, "GET", "/actions/a/b") is None
-    assert match_route(routes, "DELETE", "/actions/abc") is None
 
 
 def test_functions_sharing_the_process_flush_metrics_without_racing(capsys):

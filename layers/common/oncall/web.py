@@ -10,6 +10,7 @@ them both ways)."""
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
 from collections.abc import Callable
@@ -45,6 +46,7 @@ ERROR_STATUS: dict[type[errors.OnCallError], HTTPStatus] = {
 # 503 (senders do), where an unhandled error would be a bare 500 with a stack trace.
 _UNAVAILABLE = "The service is temporarily unavailable; please retry."
 _NOT_UTF8 = "The request body is not valid UTF-8."
+_NOT_BASE64 = "The request body is marked base64 but is not valid base64."
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -100,6 +102,10 @@ def register_error_map(app: APIGatewayHttpResolver, logger: Logger) -> None:
     @app.exception_handler(UnicodeDecodeError)
     def _not_utf8(_: UnicodeDecodeError) -> Response:
         return json_response(HTTPStatus.BAD_REQUEST, {"detail": _NOT_UTF8})
+
+    @app.exception_handler(binascii.Error)
+    def _not_base64(_: binascii.Error) -> Response:  # Powertools' decoded_body, as request_body() answers it
+        return json_response(HTTPStatus.BAD_REQUEST, {"detail": _NOT_BASE64})
 
     @app.exception_handler(json.JSONDecodeError)
     def _bad_json(error: json.JSONDecodeError) -> Response:
