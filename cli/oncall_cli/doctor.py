@@ -95,6 +95,10 @@ class Doctor:
         except DoctorError as error:
             self.checks.append(Check(name, FAIL, self.monotonic() - started, str(error)))
             return False
+        except (KeyError, TypeError, ValueError, AttributeError) as error:  # an answer of an unexpected shape
+            detail = f"unexpected answer ({type(error).__name__}: {error})"
+            self.checks.append(Check(name, FAIL, self.monotonic() - started, detail))
+            return False
         status = SKIP if detail.startswith("skipped") else PASS
         self.checks.append(Check(name, status, self.monotonic() - started, detail))
         return True

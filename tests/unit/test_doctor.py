@@ -262,3 +262,16 @@ def test_without_aws_the_escalation_is_seen_on_the_timeline():
     checks = {c.name: c for c in _doctor(FakeDeployment(), None).run(base_url="http://x", token="t")}
     assert checks["escalation started"].status == PASS
     assert "no AWS access" in checks["escalation started"].detail
+
+
+def test_an_answer_of_an_unexpected_shape_is_a_failure_not_a_crash():
+    class NoLink(FakeDeployment):
+        def call(self, method: str, path: str, body: dict | None = None) -> Any:
+            answer = super().call(method, path, body)
+            return {k: v for k, v in answer.items() if k != "link"} if path == "integrations" else answer
+
+    deployment = NoLink()
+    checks = {c.name: c for c in _doctor(deployment, FakeCloud()).run(stack_name="oncall")}
+    assert checks["integration accepts an alert"].status == FAIL
+    assert "KeyError" in checks["integration accepts an alert"].detail
+    assert [p.split("/")[0] for p in _deleted(deployment)] == ["integrations", "escalation_chains"]
