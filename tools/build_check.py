@@ -457,7 +457,9 @@ def build_and_check(*, measure: int = 0, skip_build: bool = False) -> list[dict[
     if missing:
         raise BuildError(f"not built: {missing}")
     compile_bytecode(python, [layer, *task_dirs.values()])
-    problems = [f"layer: {p}" for p in foreign_libraries(BUILD_DIR / LAYER_ID)]
+    problems = [
+        f"{root.name}: {p}" for root in [BUILD_DIR / LAYER_ID, *task_dirs.values()] for p in foreign_libraries(root)
+    ]
     for root in [layer, *task_dirs.values()]:
         problems += [f"{root.relative_to(BUILD_DIR)}: {p}" for p in missing_bytecode(root)]
     if problems:
