@@ -7,7 +7,7 @@ CHECKOV_VENV := .venv-checkov
 # sam validate runs offline, but the SAM CLI wants a region and credentials to exist.
 SAM_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0
 
-.PHONY: run test deps lint unit integration e2e alertmanager clean bench bench-route openapi
+.PHONY: run test deps build lint unit integration e2e alertmanager clean bench bench-route openapi
 
 run: $(VENV)/.local-deps ## Start the local stack (Ctrl-C stops it)
 	$(BIN)/oncall local
@@ -16,7 +16,8 @@ run: $(VENV)/.local-deps ## Start the local stack (Ctrl-C stops it)
 # processes with real-time waits, and sharing the cores with moto-heavy integration tests slows both.
 PYTEST_WORKERS ?= auto
 
-test: deps ## Lint, then the unit, integration and end-to-end tests
+test: deps ## Build (what sam deploy uploads, checked), lint, then the unit, integration and end-to-end tests
+	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit tests/integration
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/e2e
@@ -40,12 +41,22 @@ bench: $(VENV)/.dev-deps ## Benchmark report (not tests): cold start, warm cost,
 bench-route: $(VENV)/.dev-deps ## Route logic per alert, warm: cached templates vs compiling on every render
 	$(BIN)/python bench/route_logic.py
 
+# sam build (python3.13, arm64) into .aws-sam/build, unchecked-hash bytecode, aarch64-only native libraries, and
+# every handler imported on read-only mounts in a runtime-like Python 3.13 (tools/build_check.py says how).
+build: $(VENV)/.local-deps $(SAM_VENV)/.deps
+	$(BIN)/python -m tools.build_check
+
+# The SAM source, and what CloudFormation will see: the template translated offline by the SAM translator
+# (tools/translated_lint.py fails on a dependency cycle), linted by cfn-lint and scanned by checkov too.
+TRANSLATED := build/translated-template.json
 lint: $(VENV)/.dev-deps $(SAM_VENV)/.deps $(CHECKOV_VENV)/.deps node_modules/.deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
 	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint
-	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
+	$(BIN)/python -m tools.translated_lint template.yaml $(TRANSLATED)
+	$(BIN)/cfn-lint $(TRANSLATED)
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml -f $(TRANSLATED) --framework cloudformation --compact --quiet --skip-download
 	npx --no-install asl-validator --json-path statemachines/escalation.asl.json
 
 openapi: $(VENV)/.local-deps ## Regenerate docs/openapi.json (a test fails when it differs from the served one)
@@ -91,4 +102,4 @@ alertmanager:
 	else echo "!!! SKIP: not root (or no apt): prometheus-alertmanager not installed; its e2e test will SKIP !!!"; fi
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) node_modules .oncall-local .pytest_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) node_modules .oncall-local .pytest_cache .ruff_cache .aws-sam build
