@@ -1,0 +1,225 @@
+"""Integration pages: the list (maintenance, heartbeat, alerts in the last 24 h), "+ New integration" with a
+type picker, and one integration's page: how to connect (URL, copy, the type's instructions), send a demo
+alert, maintenance/debug start and stop, heartbeat status/settings/reset, settings and delete.
+
+Every change goes through the API's request models (the same validation) and the same domain functions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+import pydantic
+
+from oncall import configuration, heartbeat, maintenance, wiring
+from oncall.api_schemas import (
+    HeartbeatUpdate,
+    IntegrationCreate,
+    IntegrationUpdate,
+    MaintenanceStartRequest,
+    ingest_url,
+    present_heartbeat,
+)
+from oncall.console.app import Ctx, _with_done, _writer, page, routes
+from oncall.console.http import Response, redirect
+from oncall.errors import NotFoundError, ValidationError
+from oncall.ingest_guide import how_to_connect
+from oncall.integration_types import INTEGRATION_TYPES, get_type
+from oncall.models import Integration
+
+MAINTENANCE_DURATIONS = (
+    (3600, "1 hour"),
+    (3 * 3600, "3 hours"),
+    (6 * 3600, "6 hours"),
+    (12 * 3600, "12 hours"),
+    (86400, "24 hours"),
+)
+
+
+def _validated(model: type[pydantic.BaseModel], data: dict[str, Any]) -> Any:
+    """The API's request model over form values: the same rules, errors as a readable 400 page."""
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as error:
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in error.errors(include_url=False)
+        ]
+        raise ValidationError("; ".join(problems)) from error
+
+
+def integration_href(integration_id: str) -> str:
+    return f"/console/integrations/{quote(integration_id, safe='')}"
+
+
+def _integration(integration_id: str) -> Integration:
+    integration = wiring.store().get_integration(integration_id)
+    if integration is None:
+        raise NotFoundError("This integration does not exist (any more).")
+    return integration
+
+
+def _creatable_types() -> list[Any]:
+    types = [t for t in INTEGRATION_TYPES.values() if t.creatable and not t.slug.startswith("legacy_")]
+    return sorted(types, key=lambda t: (not t.featured, t.title.lower()))
+
+
+@routes.add("GET", "/console/integrations")
+def list_integrations(ctx: Ctx) -> Response:
+    store = wiring.store()
+    integrations = sorted(
+        (i for i in store.list_integrations() if i.type != "maintenance"), key=lambda i: i.name.lower()
+    )
+    ids = [i.id for i in integrations]
+    heartbeats, maintenances = store.get_heartbeats(ids), store.get_maintenances(ids)
+    now = wiring.now_clock().now()
+    since = now - timedelta(days=1)
+    recent: dict[str, int] = {}
+    for group in store.list_groups():
+        if group.started_at >= since:
+            recent[group.integration_id] = recent.get(group.integration_id, 0) + group.alerts_count
+    rows = []
+    for i in integrations:
+        kind = get_type(i.type)
+        hb = heartbeats.get(i.id)
+        rows.append(
+            {
+                "id": i.id,
+                "name": i.name,
+                "type": kind.title if kind else i.type,
+                "maintenance": maintenances.get(i.id),
+                "heartbeat": heartbeat.state_of(hb, now).value if kind and kind.heartbeat_available else None,
+                "alerts_24h": recent.get(i.id, 0),
+            }
+        )
+    return page(ctx, "integrations.html", section="integrations", title="Integrations", rows=rows)
+
+
+@routes.add("GET", "/console/integrations/new")
+def new_integration_form(ctx: Ctx) -> Response:
+    return page(
+        ctx,
+        "integration_new.html",
+        section="integrations",
+        title="New integration",
+        types=_creatable_types(),
+        teams=wiring.store().list_teams(),
+    )
+
+
+@routes.add("POST", "/console/integrations/new")
+def create_integration(ctx: Ctx) -> Response:
+    _writer(ctx)
+    form = ctx.request
+    request = _validated(
+        IntegrationCreate,
+        {
+            "type": form.field("type"),
+            "name": form.field("name").strip() or None,
+            "description_short": form.field("description_short").strip() or None,
+            "team_id": form.field("team_id") or None,
+        },
+    )
+    integration, _ = configuration.create_integration(request, store=wiring.store(), clock=wiring.now_clock())
+    return redirect(_with_done(integration_href(integration.id), "Integration created. Connect your tool below."))
+
+
+@routes.add("GET", "/console/integrations/<integration_id>")
+def show_integration(ctx: Ctx, integration_id: str) -> Response:
+    store = wiring.store()
+    integration = _integration(integration_id)
+    kind = get_type(integration.type)
+    url = ingest_url(ctx.request.base_url, integration)
+    now = wiring.now_clock().now()
+    hb = None
+    if kind and kind.heartbeat_available:
+        hb = present_heartbeat(integration, store.get_heartbeat(integration.id), ctx.request.base_url, now)
+    groups = [g for g in store.list_groups() if g.integration_id == integration.id][:10]
+    team = store.get_team(integration.team_id) if integration.team_id else None
+    return page(
+        ctx,
+        "integration.html",
+        section="integrations",
+        title=integration.name,
+        integration=integration,
+        kind=kind,
+        url=url,
+        guide=how_to_connect(kind, url, integration.name) if kind and url else "",
+        maintenance=store.get_maintenance(integration.id),
+        durations=MAINTENANCE_DURATIONS,
+        heartbeat=hb,
+        groups=groups,
+        teams=store.list_teams(),
+        team_name=team.name if team else "",
+        routes_count=len([r for r in store.list_routes() if r.integration_id == integration.id]),
+    )
+
+
+def _int(text: str, name: str) -> int:
+    try:
+        return int(text)
+    except ValueError as error:
+        raise ValidationError(f"{name}: a whole number of seconds.") from error
+
+
+@routes.add("POST", "/console/integrations/<integration_id>/<operation>")
+def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Response:
+    _writer(ctx)
+    integration = _integration(integration_id)
+    store, form = wiring.store(), ctx.request
+    href = integration_href(integration.id)
+    if operation == "demo_alert":
+        from oncall.demo import send_demo_alert
+
+        send_demo_alert(
+            integration.id,
+            None,
+            request_id=(form.event.get("requestContext") or {}).get("requestId", ""),
+            store=store,
+            queue=wiring.alert_queue(),
+            clock=wiring.now_clock(),
+        )
+        return redirect(_with_done(href, "Demo alert sent. Its alert group appears in a few seconds."))
+    if operation == "maintenance_start":
+        request = _validated(
+            MaintenanceStartRequest,
+            {"mode": form.field("mode"), "duration": _int(form.field("duration"), "duration")},
+        )
+        now = wiring.now_clock().now()
+        end_at = now + timedelta(seconds=request.duration)
+        maintenance.check_end(now, end_at, "duration")
+        maintenance.start(integration.id, request.mode, end_at, actor=ctx.actor, deps=wiring.action_deps())
+        return redirect(_with_done(href, f"{request.mode.value.capitalize()} mode started."))
+    if operation == "maintenance_stop":
+        maintenance.stop(integration.id, ctx.actor, wiring.action_deps())
+        return redirect(_with_done(href, "Maintenance stopped."))
+    if operation == "heartbeat":
+        request = _validated(
+            HeartbeatUpdate,
+            {
+                "period": _int(form.field("period"), "period"),
+                "grace_period": _int(form.field("grace_period") or "0", "grace_period"),
+            },
+        )
+        heartbeat.configure(integration.id, request.settings(), store=store)
+        return redirect(_with_done(href, "Heartbeat saved."))
+    if operation == "heartbeat_reset":
+        heartbeat.reset(integration.id, store=store)
+        return redirect(_with_done(href, "Heartbeat reset: it waits for the next ping."))
+    if operation == "settings":
+        request = _validated(
+            IntegrationUpdate,
+            {
+                "name": form.field("name").strip() or None,
+                "description_short": form.field("description_short").strip(),
+                "team_id": form.field("team_id") or None,
+            },
+        )
+        configuration.update_integration(integration.id, request, store=store)
+        return redirect(_with_done(href, "Settings saved."))
+    if operation == "delete":
+        if form.field("confirm_name") != integration.name:
+            raise ValidationError(f"Type the integration's name ({integration.name}) to delete it.")
+        configuration.delete_integration(integration.id, store=store)
+        return redirect(_with_done("/console/integrations", f"Integration {integration.name} deleted."))
+    raise NotFoundError("No such operation.")
