@@ -236,3 +236,74 @@ def test_static_assets_are_served_with_long_caching(aws, browser):
     assert served.status == 200 and served.headers["Content-Type"].startswith("text/css")
     assert "immutable" in served.headers["Cache-Control"]
     assert browser.get("/console/static/nope.js").status == 404
+
+
+def _new_webhook_integration(aws, browser, name: str = "Hooks") -> tuple[str, str, dict]:
+    chain = aws.api("POST", "escalation_chains", {"name": f"chain for {name}"}).body
+    created = create_integration(aws, kind="webhook", name=name, chain_id=chain["id"])
+    browser.sign_in()
+    path = f"/console/integrations/{created['id']}"
+    return path, browser.csrf(path), created
+
+
+def test_template_preview_shows_errors_at_their_line_and_save_changes_grouping(aws, browser):
+    path, csrf, integration = _new_webhook_integration(aws, browser)
+    editor = browser.get(f"{path}/templates", query="name=grouping_key")
+    assert editor.status == 200 and 'name="body"' in editor.body
+    # a live preview (what the script asks for) against a pasted payload
+    preview = aws.http(
+        "POST",
+        f"{path}/templates/preview",
+        urlencode(
+            {"csrf": csrf, "name": "grouping_key", "body": "{{ payload.service }}", "payload": '{"service": "db"}'}
+        ),
+        headers={"cookie": f"oncall_session={browser.cookie}", "accept": "application/json", "content-type": FORM},
+    )
+    assert preview.body["text"] == "db" and preview.body["error"] is None
+    broken = browser.post(
+        f"{path}/templates/preview", {"csrf": csrf, "name": "grouping_key", "body": "ok\n{% if %}", "payload": "{}"}
+    )
+    assert broken.status == 200 and "Line 2: Template Error" in broken.body
+    # save: two alerts with the same service now group together
+    saved = browser.post(
+        f"{path}/templates/save", {"csrf": csrf, "name": "grouping_key", "body": "{{ payload.service }}"}
+    )
+    assert saved.status == 303
+    assert (
+        aws.api("GET", f"integrations/{integration['id']}").body["templates"]["grouping_key"] == "{{ payload.service }}"
+    )
+    for title in ("first", "second"):
+        aws.http("POST", ingest_path(integration), {"service": "db", "title": title})
+    aws.drain()
+    groups = aws.api("GET", "alert_groups", query=f"integration_id={integration['id']}").body["results"]
+    assert len(groups) == 1 and groups[0]["alerts_count"] == 2
+
+
+def test_add_a_labels_route_reorder_and_set_labels(aws, browser):
+    path, csrf, integration = _new_webhook_integration(aws, browser)
+    chain_id = aws.api("POST", "escalation_chains", {"name": "critical"}).body["id"]
+    for term in ("severity=critical", "team=db"):
+        added = browser.post(
+            f"{path}/routes/add",
+            {"csrf": csrf, "routing_type": "labels", "term": term, "escalation_chain_id": chain_id},
+        )
+        assert added.status == 303
+    routes = aws.api("GET", "routes", query=f"integration_id={integration['id']}").body["results"]
+    second = next(
+        r
+        for r in routes
+        if r["routing_labels"] == {"team": "db"} or r.get("routing_labels") == [{"key": "team", "value": "db"}]
+    )
+    browser.post(f"{path}/routes/up", {"csrf": csrf, "route_id": second["id"]})
+    page = browser.get(path).body
+    assert page.index("team=db") < page.index("severity=critical")
+    bad = browser.post(
+        f"{path}/routes/add", {"csrf": csrf, "routing_type": "regex", "term": "(", "escalation_chain_id": ""}
+    )
+    assert bad.status == 400
+    labelled = browser.post(
+        f"{path}/labels", {"csrf": csrf, "labels": "env=prod", "dynamic_labels": "service={{ payload.service }}"}
+    )
+    assert labelled.status == 303
+    body = aws.api("GET", f"integrations/{integration['id']}").body
+    assert body["labels"] and body["dynamic_labels"] == {"service": "{{ payload.service }}"}

@@ -196,6 +196,11 @@ def dispatch(request: Request) -> Response:
     except (ClientError, BotoCoreError):
         logger.exception("console request failed on AWS")
         return _error_page(ctx, HTTPStatus.SERVICE_UNAVAILABLE, "Try again", "The service is temporarily unavailable.")
+    except UnicodeDecodeError:
+        return _error_page(ctx, HTTPStatus.BAD_REQUEST, "That did not work", "The form is not valid UTF-8.")
+    except Exception:  # a page, never a stack trace; the log has it
+        logger.exception("console request failed")
+        return _error_page(ctx, HTTPStatus.INTERNAL_SERVER_ERROR, "Something went wrong", "The error was logged.")
 
 
 def _here(request: Request) -> str:

@@ -135,6 +135,7 @@ def show_integration(ctx: Ctx, integration_id: str) -> Response:
     if kind and kind.heartbeat_available:
         hb = present_heartbeat(integration, store.get_heartbeat(integration.id), ctx.request.base_url, now)
     groups = [g for g in store.list_groups() if g.integration_id == integration.id][:10]
+    chains = sorted(store.list_chains(), key=lambda c: c.name.lower())
     team = store.get_team(integration.team_id) if integration.team_id else None
     return page(
         ctx,
@@ -151,7 +152,10 @@ def show_integration(ctx: Ctx, integration_id: str) -> Response:
         groups=groups,
         teams=store.list_teams(),
         team_name=team.name if team else "",
-        routes_count=len([r for r in store.list_routes() if r.integration_id == integration.id]),
+        routes=routes_view(integration),
+        chains=chains,
+        static_labels=_lines(integration.labels),
+        dynamic_labels=_lines(integration.dynamic_labels),
     )
 
 
@@ -217,9 +221,218 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
         )
         configuration.update_integration(integration.id, request, store=store)
         return redirect(_with_done(href, "Settings saved."))
+    if operation == "labels":
+        return save_labels(ctx, integration)
     if operation == "delete":
         if form.field("confirm_name") != integration.name:
             raise ValidationError(f"Type the integration's name ({integration.name}) to delete it.")
         configuration.delete_integration(integration.id, store=store)
         return redirect(_with_done("/console/integrations", f"Integration {integration.name} deleted."))
     raise NotFoundError("No such operation.")
+
+
+# ------------------------------------------------------------------------------------------ templates
+def _template_error_line(text: str) -> int | None:
+    """The line of a template's syntax error (Jinja2's parser knows it; the message comes from templating)."""
+    from jinja2 import Environment, TemplateSyntaxError
+
+    try:
+        Environment().parse(text)
+    except TemplateSyntaxError as error:
+        return error.lineno
+    return None
+
+
+def _template_body(integration: Integration, slot: str) -> str:
+    from oncall.grouping import template_for
+
+    return integration.templates.get(slot) or template_for(integration, slot) or ""
+
+
+def _payload(text: str) -> dict[str, Any] | None:
+    import json
+
+    if not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise ValidationError(f"The payload is not JSON: {error}.") from error
+    if not isinstance(value, dict):
+        raise ValidationError("The payload must be a JSON object.")
+    return value
+
+
+def run_preview(ctx: Ctx, integration: Integration, name: str, body: str, payload_text: str) -> dict[str, Any]:
+    """The API's template preview (oncall.preview) with the error's line when it is a syntax error."""
+    from oncall import preview
+
+    result = preview.preview_template(
+        integration,
+        name,
+        body or None,
+        _payload(payload_text),
+        store=wiring.store(),
+        now=wiring.now_clock().now(),
+        base_url=ctx.request.base_url,
+    )
+    error = result["error"]
+    line = _template_error_line(body) if error and body else None
+    if line is not None:
+        error = f"Line {line}: {error}"
+    return {"text": result["preview"], "error": error, "line": line, "is_truthy": result["is_truthy"]}
+
+
+def _editor(ctx: Ctx, integration: Integration, name: str, body: str | None, payload_text: str, result=None):
+    from oncall.api_schemas import public_template_names, template_slot
+
+    slot = template_slot(name)
+    if slot is None:
+        raise NotFoundError("No such template.")
+    return page(
+        ctx,
+        "templates.html",
+        section="integrations",
+        title=f"Templates · {integration.name}",
+        integration=integration,
+        names=public_template_names(),
+        name=name,
+        body=_template_body(integration, slot) if body is None else body,
+        overridden=slot in integration.templates,
+        payload_text=payload_text,
+        result=result,
+    )
+
+
+@routes.add("GET", "/console/integrations/<integration_id>/templates")
+def template_editor(ctx: Ctx, integration_id: str) -> Response:
+    return _editor(ctx, _integration(integration_id), ctx.request.arg("name") or "grouping_key", None, "")
+
+
+@routes.add("POST", "/console/integrations/<integration_id>/templates/preview")
+def template_preview(ctx: Ctx, integration_id: str) -> Response:
+    from oncall.console.http import json_reply
+
+    _writer(ctx)
+    integration = _integration(integration_id)
+    form = ctx.request
+    name, body, payload_text = form.field("name"), form.field("body"), form.field("payload")
+    result = run_preview(ctx, integration, name, body, payload_text)
+    if form.wants_json():
+        return json_reply(result)
+    return _editor(ctx, integration, name, body, payload_text, result)
+
+
+@routes.add("POST", "/console/integrations/<integration_id>/templates/save")
+def template_save(ctx: Ctx, integration_id: str) -> Response:
+    from oncall.api_schemas import template_slot
+
+    _writer(ctx)
+    integration = _integration(integration_id)
+    name, body = ctx.request.field("name"), ctx.request.field("body").replace("\r\n", "\n")
+    if template_slot(name) is None:
+        raise NotFoundError("No such template.")
+    value = body if body.strip() else None  # empty: back to the type's default
+    surface, _, attribute = name.partition(".")
+    templates = {surface: {attribute: value}} if attribute else {name: value}
+    request = _validated(IntegrationUpdate, {"templates": templates})
+    configuration.update_integration(integration.id, request, store=wiring.store())
+    wiring.config().invalidate()
+    target = f"{integration_href(integration.id)}/templates?name={quote(name)}"
+    return redirect(_with_done(target, f"Template {name} saved."))
+
+
+# ------------------------------------------------------------------------------------------ routes, labels
+def _pairs(text: str, field: str) -> dict[str, str]:
+    """`key=value` lines (or `key: value`) of a textarea."""
+    pairs: dict[str, str] = {}
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+        if not line.strip():
+            continue
+        key, separator, value = line.partition("=")
+        if not separator:
+            key, separator, value = line.partition(":")
+        if not separator or not key.strip():
+            raise ValidationError(f"{field}, line {number}: write key=value.")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _lines(pairs: dict[str, str]) -> str:
+    return "\n".join(f"{k}={v}" for k, v in sorted(pairs.items()))
+
+
+def routes_view(integration: Integration) -> list[dict[str, Any]]:
+    store = wiring.store()
+    chains = {c.id: c.name for c in store.list_chains()}
+    ordered = sorted(
+        (r for r in store.list_routes() if r.integration_id == integration.id),
+        key=lambda r: (r.is_default, r.position),
+    )
+    return [
+        {
+            "id": r.id,
+            "default": r.is_default,
+            "type": r.routing_type,
+            "term": _lines(r.routing_labels) if r.routing_type == "labels" else (r.routing_regex or ""),
+            "chain_id": r.escalation_chain_id or "",
+            "chain": chains.get(r.escalation_chain_id or "", ""),
+            "position": r.position,
+        }
+        for r in ordered
+    ]
+
+
+@routes.add("POST", "/console/integrations/<integration_id>/routes/<operation>")
+def route_operation(ctx: Ctx, integration_id: str, operation: str) -> Response:
+    from oncall.api_schemas import RouteCreate, RouteUpdate
+
+    _writer(ctx)
+    integration = _integration(integration_id)
+    store, form = wiring.store(), ctx.request
+    chain_id = form.field("escalation_chain_id") or None
+    href = integration_href(integration.id) + "#routes-h"
+    if operation == "add":
+        routing_type = form.field("routing_type")
+        term = form.field("term").strip()
+        data: dict[str, Any] = {
+            "integration_id": integration.id,
+            "routing_type": routing_type,
+            "escalation_chain_id": chain_id,
+        }
+        if routing_type == "labels":
+            data["routing_labels"] = _pairs(term, "labels")
+        else:
+            data["routing_regex"] = term or None
+        configuration.create_route(_validated(RouteCreate, data), store=store, clock=wiring.now_clock())
+        wiring.config().invalidate()
+        return redirect(_with_done(href, "Route added."))
+    route_id = form.field("route_id")
+    route = store.get_route(route_id) if route_id and len(route_id) <= 128 else None
+    if route is None or route.integration_id != integration.id:
+        raise NotFoundError("No such route.")
+    if operation in ("up", "down"):
+        position = max(0, route.position + (-1 if operation == "up" else 1))
+        configuration.update_route(route.id, _validated(RouteUpdate, {"position": position}), store=store)
+    elif operation == "chain":
+        configuration.update_route(route.id, _validated(RouteUpdate, {"escalation_chain_id": chain_id}), store=store)
+    elif operation == "delete":
+        configuration.delete_route(route.id, store=store)
+    else:
+        raise NotFoundError("No such operation.")
+    wiring.config().invalidate()
+    return redirect(_with_done(href, "Routes saved."))
+
+
+def save_labels(ctx: Ctx, integration: Integration) -> Response:
+    """Static labels (key=value) and templated labels (key=Jinja2 template), one per line."""
+    request = _validated(
+        IntegrationUpdate,
+        {
+            "labels": _pairs(ctx.request.field("labels"), "Static labels"),
+            "dynamic_labels": _pairs(ctx.request.field("dynamic_labels"), "Templated labels"),
+        },
+    )
+    configuration.update_integration(integration.id, request, store=wiring.store())
+    wiring.config().invalidate()
+    return redirect(_with_done(integration_href(integration.id) + "#labels-h", "Labels saved."))
