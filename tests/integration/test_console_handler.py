@@ -307,3 +307,32 @@ def test_add_a_labels_route_reorder_and_set_labels(aws, browser):
     assert labelled.status == 303
     body = aws.api("GET", f"integrations/{integration['id']}").body
     assert body["labels"] and body["dynamic_labels"] == {"service": "{{ payload.service }}"}
+
+
+def test_chain_step_editor_schedules_users_and_webhooks(aws, browser):
+    from tests.integration.conftest import put_user
+
+    alice = put_user("alice", name="Alice Example")
+    browser.sign_in()
+    csrf = browser.csrf("/console/escalation_chains")
+    created = browser.post("/console/escalation_chains", {"csrf": csrf, "name": "Primary"})
+    assert created.status == 303
+    path = created.headers["Location"].split("?")[0]
+    for fields in ({"type": "notify_persons", "persons": [alice]}, {"type": "wait", "duration": "5"}):
+        assert browser.post(f"{path}/add_step", {"csrf": csrf, **fields}).status == 303
+    assert browser.post(f"{path}/add_step", {"csrf": csrf, "type": "wait", "duration": "0"}).status == 400
+    chain_id = path.rsplit("/", 1)[1]
+    steps = aws.api("GET", "escalation_policies", query=f"escalation_chain_id={chain_id}").body["results"]
+    assert [s["type"] for s in steps] == ["notify_persons", "wait"] and steps[0]["persons_to_notify"] == [alice]
+    browser.post(f"{path}/up", {"csrf": csrf, "step_id": steps[1]["id"]})
+    steps = aws.api("GET", "escalation_policies", query=f"escalation_chain_id={chain_id}").body["results"]
+    assert [s["type"] for s in steps] == ["wait", "notify_persons"]
+    page = browser.get(path).body
+    assert "Alice Example" in page
+    for listing, expected in (
+        ("/console/schedules", "No schedules yet"),
+        ("/console/users", "Alice Example"),
+        ("/console/webhooks", "No outgoing webhooks yet"),
+    ):
+        shown = browser.get(listing)
+        assert shown.status == 200 and expected in shown.body, listing

@@ -42,6 +42,10 @@ routes = Routes()
 SECTIONS = (
     ("alert_groups", "Alert groups", "/console/alert_groups"),
     ("integrations", "Integrations", "/console/integrations"),
+    ("chains", "Escalation chains", "/console/escalation_chains"),
+    ("schedules", "Schedules", "/console/schedules"),
+    ("users", "Users", "/console/users"),
+    ("webhooks", "Webhooks", "/console/webhooks"),
 )
 STATES = ("firing", "acknowledged", "silenced", "resolved")
 SINCE = {
@@ -562,4 +566,4 @@ def link_act(ctx: Ctx, token: str) -> Response:
 
 
 # Registers the integration pages on `routes` (they use the helpers above).
-from oncall.console import integration_pages  # noqa: E402, F401
+from oncall.console import integration_pages, more_pages  # noqa: E402, F401
