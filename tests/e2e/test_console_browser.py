@@ -55,7 +55,9 @@ def _submit(driver, action_suffix: str) -> None:
 
 
 def _flash(driver) -> str:
-    return driver.find_element(By.CSS_SELECTOR, ".flash").text
+    found = driver.find_elements(By.CSS_SELECTOR, ".flash")
+    assert found, driver.find_element(By.TAG_NAME, "main").text
+    return found[0].text
 
 
 def test_integration_flows(signed_in, local_stack):
@@ -104,6 +106,42 @@ def test_integration_flows(signed_in, local_stack):
         if driver.find_elements(By.TAG_NAME, "table")
         else True
     )
+
+
+def test_grouping_template_with_live_preview_then_two_alerts_group_and_a_labels_route(signed_in, local_stack):
+    driver, base = signed_in, local_stack.base_url
+    created = local_stack.api("POST", "integrations", json={"type": "webhook", "name": "Grouping in Chromium"}).json()
+    driver.get(f"{base}/console/integrations/{created['id']}/templates?name=grouping_key")
+    body = driver.find_element(By.ID, "body")
+    body.clear()
+    body.send_keys("{{ payload.service }}")
+    driver.find_element(By.ID, "payload").send_keys('{"service": "checkout"}')
+    # the script previews while typing (no page load)
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "preview-out").text.strip() == "checkout")
+    body.send_keys("\n{% if %}")
+    WebDriverWait(driver, 10).until(lambda d: "Line 2: Template Error" in d.find_element(By.ID, "preview-out").text)
+    body.clear()
+    body.send_keys("{{ payload.service }}")
+    _click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "button[formaction$='/templates/save']"))
+    assert "Template grouping_key saved" in _flash(driver)
+    for title in ("first", "second"):
+        requests.post(created["link"], json={"service": "checkout", "title": title}, timeout=10).raise_for_status()
+
+    def grouped():
+        groups = local_stack.api("GET", "alert_groups", params={"integration_id": created["id"]}).json()["results"]
+        return groups if groups and groups[0]["alerts_count"] == 2 else None
+
+    groups = wait_until(grouped, timeout=20)
+    assert groups and len(groups) == 1, "the two alerts did not group"
+    # a labels route, with a chain
+    local_stack.api("POST", "escalation_chains", json={"name": "Chromium critical"})
+    driver.get(f"{base}/console/integrations/{created['id']}")
+    Select(driver.find_element(By.ID, "route-type")).select_by_value("labels")
+    driver.find_element(By.ID, "route-term").send_keys("severity=critical")
+    Select(driver.find_element(By.ID, "route-chain")).select_by_visible_text("Chromium critical")
+    _submit(driver, "/routes/add")
+    assert "Route added" in _flash(driver)
+    assert "severity=critical" in driver.find_element(By.CSS_SELECTOR, "ol.routes").text
 
 
 def test_heartbeat_configure_and_reset(signed_in, local_stack):

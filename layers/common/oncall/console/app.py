@@ -454,9 +454,11 @@ def bulk_action(ctx: Ctx) -> Response:
 
 
 def _with_done(path: str, message: str) -> str:
+    """`path` with the message to show (`?done=`), keeping its other parameters and its #fragment last."""
+    path, hash_mark, fragment = path.partition("#")
     base, _, query = path.partition("?")
     kept = "&".join(p for p in query.split("&") if p and not p.startswith("done="))
-    return f"{base}?{kept + '&' if kept else ''}{urlencode({'done': message})}"
+    return f"{base}?{kept + '&' if kept else ''}{urlencode({'done': message})}{hash_mark}{fragment}"
 
 
 @routes.add("POST", "/console/alert_groups/<group_id>/<action>")
