@@ -202,6 +202,28 @@ def test_responder_acknowledges_from_the_outbox_link(driver, local_stack):
     assert "Acknowledged by a notification link" in driver.find_element(By.ID, "timeline").text
 
 
+def test_the_group_link_in_the_outbox_opens_the_group_page_after_sign_in(driver, local_stack):
+    before = len(local_stack.outbox_lines())
+    integration_id = _fire(local_stack, am_payload(alertname="GroupLinkFlow"))
+
+    def notified():
+        notes = [json.loads(line) for line in local_stack.outbox_lines()[before:]]
+        return next((n for n in notes if n.get("integration_id") == integration_id), None)
+
+    note = wait_until(notified, timeout=30)
+    assert note and "/console/alert_groups/" in note["link"]
+    driver.delete_all_cookies()
+    driver.get(note["link"])
+    assert "/console/signin" in driver.current_url  # the group link needs a session; it comes back after
+    driver.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
+    _click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/console/signin'] button"))
+    assert f"/console/alert_groups/{note['group_id']}" in driver.current_url
+    assert "GroupLinkFlow" in driver.find_element(By.TAG_NAME, "h1").text
+    _submit(driver, "/acknowledge")
+    assert "Acknowledged" in _flash(driver)
+    assert "Acknowledged by" in driver.find_element(By.ID, "timeline").text
+
+
 XSS = '<script>window.pwned=1</script><img src=x onerror="window.pwned=1;alert(1)">'
 
 

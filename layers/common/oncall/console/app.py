@@ -173,7 +173,27 @@ def handle(event: dict[str, Any]) -> dict[str, Any]:
     return dispatch(request).as_result()
 
 
+# Configuration pages register their routes when first needed: the alert-group pages (what a responder opens
+# at 3 a.m.) do not pay for importing the configuration code on a cold start.
+_LAZY_PAGES = (
+    ("/console/integrations", "oncall.console.integration_pages"),
+    ("/console/escalation_chains", "oncall.console.more_pages"),
+    ("/console/schedules", "oncall.console.more_pages"),
+    ("/console/users", "oncall.console.more_pages"),
+    ("/console/webhooks", "oncall.console.more_pages"),
+)
+
+
+def _load_pages(path: str) -> None:
+    import importlib
+
+    for prefix, module in _LAZY_PAGES:
+        if path == prefix or path.startswith(prefix + "/"):
+            importlib.import_module(module)
+
+
 def dispatch(request: Request) -> Response:
+    _load_pages(request.path)
     matched = routes.match(request.method, request.path)
     if matched is None:
         return _error_page(Ctx(request), HTTPStatus.NOT_FOUND, "Not found", "There is no such page.")
@@ -565,7 +585,3 @@ def link_act(ctx: Ctx, token: str) -> Response:
     action_pages.act(link, wiring.action_deps())
     done = action_pages._DONE[link.action]  # noqa: SLF001 - the same words as the action-link pages
     return redirect(_with_done(f"/console/link/{quote(token, safe='')}", f"{done}."), LINK_HEADERS)
-
-
-# Registers the integration pages on `routes` (they use the helpers above).
-from oncall.console import integration_pages, more_pages  # noqa: E402, F401
