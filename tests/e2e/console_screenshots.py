@@ -18,7 +18,7 @@ TOKEN = "screenshots-admin-token"
 WIDTHS = {"desktop": 1280, "phone": 360}
 
 
-def _seed(stack) -> tuple[str, str]:
+def _seed(stack) -> tuple[str, str, str]:
     chain = stack.api("POST", "escalation_chains", json={"name": "Primary on-call"}).json()
     stack.api(
         "POST",
@@ -47,7 +47,7 @@ def _seed(stack) -> tuple[str, str]:
             break
         time.sleep(0.2)
     stack.api("POST", f"alert_groups/{groups[1]['id']}/acknowledge")
-    return groups[0]["id"], integration["id"]
+    return groups[0]["id"], integration["id"], chain["id"]
 
 
 def _shoot(driver, url: str, path: Path, width: int) -> None:
@@ -65,7 +65,7 @@ def main(argv: list[str]) -> int:
         stack = start_local_stack(Path(tmp), admin_token=TOKEN, time_scale="0.02")
         driver = chromium.start()
         try:
-            group_id, integration_id = _seed(stack)
+            group_id, integration_id, chain_id = _seed(stack)
             base = stack.base_url
             driver.get(f"{base}/console/signin")
             driver.find_element("id", "token").send_keys(TOKEN)
@@ -76,6 +76,8 @@ def main(argv: list[str]) -> int:
                 "alert-group": f"{base}/console/alert_groups/{group_id}",
                 "integrations": f"{base}/console/integrations",
                 "integration": f"{base}/console/integrations/{integration_id}",
+                "templates": f"{base}/console/integrations/{integration_id}/templates?name=web.title",
+                "escalation-chain": f"{base}/console/escalation_chains/{chain_id}",
             }
             for name, url in pages.items():
                 for label, width in WIDTHS.items():

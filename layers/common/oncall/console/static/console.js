@@ -52,8 +52,9 @@
         }).then(function (r) { return r.json(); }).then(function (result) {
           output.replaceChildren();
           var line = document.createElement("pre");
-          if (result.error) { line.className = "error"; line.textContent = result.error; }
-          else { line.textContent = result.text === null ? "(empty)" : result.text; }
+          var problem = result.error || result.detail;
+          if (problem) { line.className = "error"; line.textContent = problem; }
+          else { line.textContent = result.text === null || result.text === undefined ? "(empty)" : result.text; }
           output.appendChild(line);
         }).catch(function () {});
       }
