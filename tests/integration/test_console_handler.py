@@ -336,3 +336,22 @@ def test_chain_step_editor_schedules_users_and_webhooks(aws, browser):
     ):
         shown = browser.get(listing)
         assert shown.status == 200 and expected in shown.body, listing
+
+
+def test_bad_input_is_a_4xx_page_never_a_5xx(aws, browser):
+    browser.sign_in()
+    csrf = browser.csrf()
+    not_utf8 = aws.http(
+        "POST",
+        "/console/alert_groups/bulk",
+        b"csrf=" + csrf.encode() + b"&action=\xff\xfe",
+        headers={**browser._headers(), "content-type": FORM},
+    )
+    assert not_utf8.status == 400 and "could not be read" in not_utf8.body
+    flood = browser.post("/console/alert_groups/bulk", [("csrf", csrf)] + [("id", str(n)) for n in range(2500)])
+    assert flood.status == 400
+    assert browser.get("/console/alert_groups", query="&".join(["x=1"] * 2500)).status == 400
+    assert browser.get("/console/alert_groups/INOPE").status == 404
+    assert browser.post("/console/alert_groups/bulk", {"csrf": csrf, "action": "delete", "id": "x"}).status == 400
+    assert browser.get("/console/nothing-here").status == 404
+    assert browser.post("/console/alert_groups", {}).status == 405

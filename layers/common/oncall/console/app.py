@@ -71,6 +71,7 @@ SILENCE_OPTIONS = (
     (86400, "24 hours"),
     (-1, "Forever"),
 )
+FLASH_MAX = 200  # the `done` message after an action (a query parameter: shown escaped and short)
 LIST_LIMIT = 200  # groups a list page shows (newest first)
 ALERTS_SHOWN = 50
 GROUP_ACTIONS = ("acknowledge", "unacknowledge", "resolve", "unresolve", "silence", "unsilence", "attach", "unattach")
@@ -155,7 +156,7 @@ def page(
         section=section,
         csrf=ctx.csrf,
         can_write=ctx.can_write,
-        flash=ctx.request.arg("done"),
+        flash=ctx.request.arg("done")[:FLASH_MAX],
         silence_options=SILENCE_OPTIONS,
         group_href=group_href,
         **values,
@@ -169,7 +170,10 @@ def group_href(group_id: str) -> str:
 
 # ------------------------------------------------------------------------------------------ dispatch
 def handle(event: dict[str, Any]) -> dict[str, Any]:
-    request = Request.from_event(event, get_settings().public_base_url)
+    try:
+        request = Request.from_event(event, get_settings().public_base_url)
+    except ValueError:  # a query string with too many fields
+        return Response(HTTPStatus.BAD_REQUEST, "Bad request.", "text/plain; charset=utf-8").as_result()
     return dispatch(request).as_result()
 
 
@@ -220,8 +224,8 @@ def dispatch(request: Request) -> Response:
     except (ClientError, BotoCoreError):
         logger.exception("console request failed on AWS")
         return _error_page(ctx, HTTPStatus.SERVICE_UNAVAILABLE, "Try again", "The service is temporarily unavailable.")
-    except UnicodeDecodeError:
-        return _error_page(ctx, HTTPStatus.BAD_REQUEST, "That did not work", "The form is not valid UTF-8.")
+    except (UnicodeDecodeError, ValueError):  # a body that is not UTF-8, or a form with too many fields
+        return _error_page(ctx, HTTPStatus.BAD_REQUEST, "That did not work", "The form could not be read.")
     except Exception:  # a page, never a stack trace; the log has it
         logger.exception("console request failed")
         return _error_page(ctx, HTTPStatus.INTERNAL_SERVER_ERROR, "Something went wrong", "The error was logged.")

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 from oncall.web import base_url, header, request_body
 
 MAX_FORM_BYTES = 256 * 1024
+MAX_FORM_FIELDS = 2000
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Request:
         stage = context.get("stage", "$default")
         if stage != "$default":
             path = path[len("/" + stage) :]
-        query = parse_qs(event.get("rawQueryString") or "", keep_blank_values=True)
+        query = parse_qs(event.get("rawQueryString") or "", keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
         return cls(event, method, path, query, base_url(event, configured_base_url))
 
     @property
@@ -56,7 +57,7 @@ class Request:
                 from oncall.errors import PayloadTooLargeError
 
                 raise PayloadTooLargeError("The form is too large.")
-            self._form = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
+            self._form = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
         return self._form
 
     def field(self, name: str, default: str = "") -> str:
