@@ -355,3 +355,27 @@ def test_bad_input_is_a_4xx_page_never_a_5xx(aws, browser):
     assert browser.post("/console/alert_groups/bulk", {"csrf": csrf, "action": "delete", "id": "x"}).status == 400
     assert browser.get("/console/nothing-here").status == 404
     assert browser.post("/console/alert_groups", {}).status == 405
+
+
+def test_scheduled_maintenance_windows(aws, browser):
+    from datetime import UTC, datetime, timedelta
+
+    path, csrf, integration = _new_webhook_integration(aws, browser, name="Windows")
+    start = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    added = browser.post(
+        f"{path}/window_add", {"csrf": csrf, "mode": "maintenance", "start_at": start, "duration": "3600"}
+    )
+    assert added.status == 303
+    weekly = browser.post(
+        f"{path}/window_add",
+        {"csrf": csrf, "mode": "debug", "cron": "0 2 * * 6", "timezone": "Europe/Paris", "duration": "7200"},
+    )
+    assert weekly.status == 303
+    windows = aws.api("GET", f"integrations/{integration['id']}/maintenance_windows").body["results"]
+    assert sorted(w["mode"] for w in windows) == ["debug", "maintenance"]
+    page = browser.get(path).body
+    assert "0 2 * * 6" in page and "Europe/Paris" in page
+    bad = browser.post(f"{path}/window_add", {"csrf": csrf, "mode": "maintenance", "cron": "nope", "duration": "3600"})
+    assert bad.status == 400
+    browser.post(f"{path}/window_delete", {"csrf": csrf, "window_id": windows[0]["id"]})
+    assert len(aws.api("GET", f"integrations/{integration['id']}/maintenance_windows").body["results"]) == 1

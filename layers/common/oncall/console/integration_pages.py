@@ -147,6 +147,7 @@ def show_integration(ctx: Ctx, integration_id: str) -> Response:
         url=url,
         guide=how_to_connect(kind, url, integration.name) if kind and url else "",
         maintenance=store.get_maintenance(integration.id),
+        windows=store.list_maintenance_windows(integration.id),
         durations=MAINTENANCE_DURATIONS,
         heartbeat=hb,
         groups=groups,
@@ -194,6 +195,35 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
         maintenance.check_end(now, end_at, "duration")
         maintenance.start(integration.id, request.mode, end_at, actor=ctx.actor, deps=wiring.action_deps())
         return redirect(_with_done(href, f"{request.mode.value.capitalize()} mode started."))
+    if operation == "window_add":
+        from oncall.api_schemas import MaintenanceWindowCreate
+
+        start_at = form.field("start_at").strip()
+        request = _validated(
+            MaintenanceWindowCreate,
+            {
+                "mode": form.field("mode"),
+                "duration": _int(form.field("duration"), "duration"),
+                "start_at": start_at or None,  # datetime-local: naive = UTC
+                "cron": form.field("cron").strip() or None,
+                "timezone": form.field("timezone").strip() or "UTC",
+            },
+        )
+        spec = maintenance.WindowSpec(
+            mode=request.mode,
+            duration_seconds=request.duration,
+            start_at=request.start_at,
+            cron=request.cron,
+            timezone=request.timezone,
+        )
+        maintenance.create_window(integration.id, spec, ctx.actor, store=store, clock=wiring.now_clock())
+        return redirect(_with_done(href + "#mt-h", "Maintenance window scheduled."))
+    if operation == "window_delete":
+        window_id = form.field("window_id")
+        if not window_id or len(window_id) > 128:
+            raise NotFoundError("No such window.")
+        maintenance.delete_window(integration.id, window_id, store=store)
+        return redirect(_with_done(href + "#mt-h", "Maintenance window deleted."))
     if operation == "maintenance_stop":
         maintenance.stop(integration.id, ctx.actor, wiring.action_deps())
         return redirect(_with_done(href, "Maintenance stopped."))
