@@ -3,6 +3,7 @@ desktop (1280 px) and phone (360 px) widths into the given directory (docs/conso
 
 from __future__ import annotations
 
+import base64
 import sys
 import tempfile
 import time
@@ -51,11 +52,16 @@ def _seed(stack) -> tuple[str, str, str]:
 
 
 def _shoot(driver, url: str, path: Path, width: int) -> None:
-    driver.set_window_size(width, 900)
+    """The whole page at `width` CSS pixels (a phone width is emulated as a mobile viewport)."""
+    mobile = width < 500
+    metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
     driver.get(url)
-    height = driver.execute_script("return Math.max(document.body.scrollHeight, 600)")
-    driver.set_window_size(width, min(int(height) + 120, 4000))
-    driver.save_screenshot(str(path))
+    height = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]["height"]
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": int(height)})
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    path.write_bytes(base64.b64decode(shot["data"]))
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def main(argv: list[str]) -> int:

@@ -224,6 +224,29 @@ def test_the_group_link_in_the_outbox_opens_the_group_page_after_sign_in(driver,
     assert "Acknowledged by" in driver.find_element(By.ID, "timeline").text
 
 
+def test_pages_fit_a_360_px_phone(signed_in, local_stack):
+    driver, base = signed_in, local_stack.base_url
+    created = local_stack.api("POST", "integrations", json={"type": "alertmanager", "name": "Phone-sized"}).json()
+    chain = local_stack.api("POST", "escalation_chains", json={"name": "Phone chain"}).json()
+    metrics = {"width": 360, "height": 780, "deviceScaleFactor": 1, "mobile": True}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        for path in (
+            "/console/alert_groups",
+            "/console/integrations",
+            f"/console/integrations/{created['id']}",
+            f"/console/integrations/{created['id']}/templates",
+            f"/console/escalation_chains/{chain['id']}",
+            "/console/schedules",
+            "/console/users",
+        ):
+            driver.get(f"{base}{path}")
+            width = driver.execute_script("return document.documentElement.scrollWidth")
+            assert width <= 360, f"{path} is {width} px wide at a 360 px viewport"
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 XSS = '<script>window.pwned=1</script><img src=x onerror="window.pwned=1;alert(1)">'
 
 
