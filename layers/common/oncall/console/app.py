@@ -15,7 +15,8 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from oncall import actions, ids, wiring
@@ -37,6 +38,7 @@ from oncall.settings import get_settings
 from oncall.web import status_for
 
 logger = Logger(child=True)
+metrics = Metrics()  # shares the handler's buffer (one per namespace); the handler's log_metrics flushes it
 routes = Routes()
 
 SECTIONS = (
@@ -294,7 +296,9 @@ def signin(ctx: Ctx) -> Response:
     try:
         token = authenticate(ctx.request.field("token"), store=wiring.store(), bootstrap_token=_bootstrap_token)
     except AuthenticationError:
+        metrics.add_metric(name="ConsoleSignInsRefused", unit=MetricUnit.Count, value=1)
         return signin_form(ctx, error="That token is not valid.", status=HTTPStatus.UNAUTHORIZED)
+    metrics.add_metric(name="ConsoleSignIns", unit=MetricUnit.Count, value=1)
     _, cookie = codec.issue(token.id, token.digest)
     logger.info("console sign-in", extra={"token_id": token.id})
     target = local_path(ctx.request.field("next"), "/console/alert_groups")
@@ -470,6 +474,7 @@ def bulk_action(ctx: Ctx) -> Response:
             done += 1
         except (ConflictError, NotFoundError) as error:
             skipped.append(error.detail)
+    metrics.add_metric(name="ConsoleGroupActions", unit=MetricUnit.Count, value=done)
     message = f"{_DONE[action]} {done} alert group{'' if done == 1 else 's'}"
     if skipped:
         message += f"; {len(skipped)} skipped ({skipped[0]})"
@@ -491,6 +496,7 @@ def group_action(ctx: Ctx, group_id: str, action: str) -> Response:
     if action not in GROUP_ACTIONS:
         raise NotFoundError("No such action.")
     run_group_action(group_id, action, ctx.actor, ctx.request)
+    metrics.add_metric(name="ConsoleGroupActions", unit=MetricUnit.Count, value=1)
     return redirect(_with_done(group_href(group_id), f"{_DONE[action]}."))
 
 
@@ -587,5 +593,6 @@ def link_act(ctx: Ctx, token: str) -> Response:
 
     link = _verified_link(token)
     action_pages.act(link, wiring.action_deps())
+    metrics.add_metric(name="ActionLinksUsed", unit=MetricUnit.Count, value=1)
     done = action_pages._DONE[link.action]  # noqa: SLF001 - the same words as the action-link pages
     return redirect(_with_done(f"/console/link/{quote(token, safe='')}", f"{done}."), LINK_HEADERS)
