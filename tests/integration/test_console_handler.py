@@ -181,6 +181,7 @@ def test_the_action_link_page_offers_only_its_action_and_acts_without_sign_in(aw
     assert acted.status == 303 and aws.api("GET", f"alert_groups/{group_id}").body["state"] == "acknowledged"
     after = browser.get(acted.headers["Location"].split("?")[0], query=acted.headers["Location"].split("?")[1])
     assert "Acknowledged by a notification link." in after.body
+    assert f'action="/console/link/{token}"' not in after.body and "Nothing to do" in after.body
     assert browser.get(f"/console/link/{token[:-2]}xx").status == 403
 
 

@@ -551,6 +551,13 @@ def show_group(ctx: Ctx, group_id: str) -> Response:
 
 
 # ------------------------------------------------------------------------------------------ action links
+# The states in which a link's action does something (the domain refuses it otherwise; the page says so).
+_LINK_APPLIES = {
+    "acknowledge": ("firing", "silenced"),
+    "resolve": ("firing", "silenced", "acknowledged"),
+    "silence_1h": ("firing",),
+    "acknowledge_again": ("acknowledged",),
+}
 LINK_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
 
 
@@ -571,6 +578,7 @@ def link_page(ctx: Ctx, token: str) -> Response:
 
     link = _verified_link(token)
     view = group_view(link.group_id, ctx.request.base_url)
+    state = view["group"].state.value
     return page(
         ctx,
         "group.html",
@@ -578,6 +586,7 @@ def link_page(ctx: Ctx, token: str) -> Response:
         link=link,
         link_token=token,
         link_label=ACTION_LABELS[link.action],
+        link_applies=state in _LINK_APPLIES[link.action],
         acting_as=action_pages.actor_for(link, wiring.store()).label,
         attach_candidates=[],
         **view,
