@@ -165,3 +165,13 @@ def test_the_done_message_goes_before_the_fragment():
     assert _with_done("/console/alert_groups?state=firing&done=old", "New") == (
         "/console/alert_groups?state=firing&done=New"
     )
+
+
+def test_without_a_signing_secret_the_sign_in_page_explains_instead_of_redirecting_to_itself(monkeypatch):
+    from oncall.console import app
+    from oncall.console.http import Request
+
+    monkeypatch.setattr(app, "_secret", lambda arn: "")
+    event = {"rawPath": "/console/signin", "requestContext": {"http": {"method": "GET"}}, "headers": {}}
+    response = app.dispatch(Request.from_event(event))
+    assert response.status == 401 and "not configured" in response.body

@@ -213,7 +213,7 @@ def dispatch(request: Request) -> Response:
             ctx = _signed_in(request)
         return handler(ctx, **parameters)
     except AuthenticationError as error:
-        if request.method == "GET" and not request.wants_json():
+        if request.method == "GET" and not request.wants_json() and request.path.rstrip("/") != "/console/signin":
             return redirect(f"/console/signin?{urlencode({'next': _here(request)})}")
         return _error_page(ctx, HTTPStatus.UNAUTHORIZED, "Please sign in", error.detail, back="/console/signin")
     except OnCallError as error:
