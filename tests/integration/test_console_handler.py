@@ -380,3 +380,20 @@ def test_scheduled_maintenance_windows(aws, browser):
     assert bad.status == 400
     browser.post(f"{path}/window_delete", {"csrf": csrf, "window_id": windows[0]["id"]})
     assert len(aws.api("GET", f"integrations/{integration['id']}/maintenance_windows").body["results"]) == 1
+
+
+def test_a_read_only_token_sees_configuration_without_forms(aws, browser):
+    integration = create_integration(aws, kind="webhook", name="Viewed")
+    browser.sign_in(_token(aws, "viewer"))
+    for path in (
+        "/console/integrations",
+        f"/console/integrations/{integration['id']}",
+        f"/console/integrations/{integration['id']}/templates",
+        "/console/escalation_chains",
+    ):
+        page = browser.get(path)
+        assert page.status == 200, path
+        assert page.body.count('method="post"') == 1 and 'action="/console/signout"' in page.body, path
+    csrf = _csrf(browser.get("/console/integrations").body)
+    refused = browser.post(f"/console/integrations/{integration['id']}/demo_alert", {"csrf": csrf})
+    assert refused.status == 403
