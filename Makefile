@@ -7,7 +7,7 @@ CHECKOV_VENV := .venv-checkov
 # sam validate runs offline, but the SAM CLI wants a region and credentials to exist.
 SAM_ENV := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline SAM_CLI_TELEMETRY=0
 
-.PHONY: run test deps build lint unit integration e2e alertmanager clean bench bench-route openapi
+.PHONY: run test deps build lint unit integration e2e system-packages clean bench bench-route bench-console openapi screenshots
 
 run: $(VENV)/.local-deps ## Start the local stack (Ctrl-C stops it)
 	$(BIN)/oncall local
@@ -24,7 +24,7 @@ test: deps ## Build (what sam deploy uploads, checked), lint, then the unit, int
 
 # Everything `make test` needs, installed in parallel (pip, npm and apt mostly wait on the network).
 deps:
-	$(MAKE) --no-print-directory -j4 $(VENV)/.dev-deps $(SAM_VENV)/.deps $(CHECKOV_VENV)/.deps node_modules/.deps alertmanager
+	$(MAKE) --no-print-directory -j4 $(VENV)/.dev-deps $(SAM_VENV)/.deps $(CHECKOV_VENV)/.deps node_modules/.deps system-packages
 
 unit: $(VENV)/.dev-deps
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit
@@ -32,11 +32,17 @@ unit: $(VENV)/.dev-deps
 integration: $(VENV)/.dev-deps
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/integration
 
-e2e: $(VENV)/.dev-deps alertmanager
+e2e: $(VENV)/.dev-deps system-packages
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/e2e
 
 bench: $(VENV)/.dev-deps ## Benchmark report (not tests): cold start, warm cost, cost model, storm, latency, route logic
 	$(BIN)/python bench/run.py
+
+bench-console: $(VENV)/.dev-deps ## Console: group-list render CPU (100 groups, warm), first-load bytes
+	$(BIN)/python bench/console_render.py
+
+screenshots: $(VENV)/.dev-deps system-packages ## Regenerate docs/console/*.png (desktop 1280 px, phone 360 px) from a local stack
+	$(BIN)/python -m tests.e2e.console_screenshots docs/console
 
 bench-route: $(VENV)/.dev-deps ## Route logic per alert, warm: cached templates vs compiling on every render
 	$(BIN)/python bench/route_logic.py
@@ -91,14 +97,17 @@ node_modules/.deps: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# A real Alertmanager for the end-to-end test (Debian package). Without root/apt the test SKIPs loudly
-# (and fails under CI=true).
-alertmanager:
-	@if command -v prometheus-alertmanager >/dev/null || command -v alertmanager >/dev/null; then :; \
+# Debian packages for the end-to-end tests: a real Alertmanager, and headless Chromium with its driver for the
+# console's browser tests. One apt-get call (parallel apt-get runs would fight over apt's locks). Without
+# root/apt those tests SKIP loudly (and fail under CI=true).
+SYSTEM_PACKAGES := prometheus-alertmanager:prometheus-alertmanager chromium:chromium chromedriver:chromium-driver
+system-packages:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    prometheus-alertmanager) >/dev/null 2>&1 || echo "!!! apt-get install prometheus-alertmanager FAILED !!!"; \
-	else echo "!!! SKIP: not root (or no apt): prometheus-alertmanager not installed; its e2e test will SKIP !!!"; fi
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+	    --no-install-recommends $$missing) >/dev/null 2>&1 || echo "!!! apt-get install$$missing FAILED !!!"; \
+	else echo "!!! SKIP: not root (or no apt):$$missing not installed; their end-to-end tests will SKIP !!!"; fi
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) node_modules .oncall-local .pytest_cache .ruff_cache .aws-sam build

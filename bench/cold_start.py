@@ -30,6 +30,7 @@ CLIENTS = {
     "escalate": ["dynamodb"],
     "heartbeat_check": ["dynamodb", "sqs"],
     "api": ["dynamodb", "sqs", "stepfunctions", "secretsmanager"],
+    "console": ["dynamodb", "secretsmanager"],
 }
 HEAVY_MODULES = ("jinja2", "apprise", "cryptography", "croniter", "icalendar", "pydantic_settings", "regex")
 TARGET_RATIO = 1.3

@@ -73,11 +73,13 @@ def test_pages_until_acknowledged_by_link_and_restarts_on_unacknowledge(local_st
         assert [p["channel"] for p in pages[:3]] == ["outbox://e2e-first", "outbox://e2e-second", "outbox://e2e-first"]
         assert [p["idempotency_key"] for p in pages[:3]] == [f"{group_id}#0#0", f"{group_id}#2#0", f"{group_id}#0#1"]
 
-        # the console shows the signed links; GET shows a confirmation page and changes nothing
+        # the console shows the signed links; a browser's GET goes on to the web console's page for the link,
+        # which offers the action and changes nothing
         link = wait_until(lambda: _printed_link(stack, group_id, "acknowledge"), 2)
         assert link, "no acknowledge link printed on the console"
         page = requests.get(link, headers={"Accept": "text/html"}, timeout=10)
-        assert page.status_code == 200 and "<form method=post>" in page.text
+        assert page.status_code == 200 and "/console/link/" in page.url
+        assert f'<form method="post" action="/console/link/{link.rsplit("/", 1)[1]}">' in page.text
         assert stack.api("GET", f"alert_groups/{group_id}").json()["state"] == "firing"
         # POST acknowledges (what `curl -X POST <link>` does)
         acked = requests.post(link, timeout=10)

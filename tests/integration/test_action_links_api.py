@@ -18,6 +18,13 @@ def _path(url: str) -> str:
     return url.removeprefix("https://oncall.test")
 
 
+def _browser_get(aws, link: str):
+    """A browser's GET: /actions/<token> sends it on to the console's page for the link (303)."""
+    moved = aws.http("GET", link, headers=HTML)
+    assert moved.status == 303 and moved.headers["Location"].startswith("/console/link/")
+    return aws.http("GET", moved.headers["Location"], headers=HTML)
+
+
 def _first_links(aws) -> dict[str, str]:
     aws.wait_for(aws.outbox_lines)
     return aws.outbox_lines()[0]["action_links"]
@@ -27,9 +34,10 @@ def test_get_shows_a_page_and_only_post_acts(aws):
     group_id = fire(aws, CHAIN)
     link = _path(_first_links(aws)["acknowledge"])
     # GET (a person, or a link preview bot): a confirmation page, nothing happens
-    page = aws.http("GET", link, headers=HTML)
+    page = _browser_get(aws, link)
     assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
-    assert "<form method=post>" in page.body and "Acknowledge alert group" in page.body
+    assert f'<form method="post" action="/console/link/{link.rsplit("/", 1)[1]}">' in page.body
+    assert "lets you <strong>acknowledge</strong> this alert group" in page.body
     assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
     assert aws.api("GET", f"alert_groups/{group_id}").body["state"] == "firing"
     described = aws.http("GET", link, headers=JSON).body
@@ -60,7 +68,7 @@ def test_a_users_link_acts_as_that_user(aws):
     alice = put_user("alice", name="Alice Example")
     group_id = fire(aws, [{"type": "notify_persons", "persons_to_notify": [alice]}])
     link = _path(_first_links(aws)["acknowledge"])
-    assert "You act as Alice Example" in aws.http("GET", link, headers=HTML).body
+    assert "acting as Alice Example" in _browser_get(aws, link).body
     assert aws.http("GET", link).body.startswith("Acknowledge #1 DiskFull")  # curl: one line of text
     acted = aws.http("POST", link, headers=JSON).body["alert_group"]
     assert (acted["id"], acted["acknowledged_by"]) == (group_id, alice)

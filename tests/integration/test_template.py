@@ -10,8 +10,9 @@ RESOURCES = TEMPLATE["Resources"]
 FUNCTIONS = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
 
 
-def test_six_functions_on_python313_arm64_with_the_layer():
+def test_seven_functions_on_python313_arm64_with_the_layer():
     assert set(FUNCTIONS) == {
+        "ConsoleFunction",
         "IngestFunction",
         "RouteFunction",
         "EscalateFunction",
@@ -84,7 +85,14 @@ def test_events_queue_feeds_the_webhooks_function_with_partial_failures_and_a_dl
 
 
 def test_functions_that_publish_events_know_the_queue_and_may_send_to_it():
-    for name in ("RouteFunction", "EscalateFunction", "ApiFunction", "HeartbeatCheckFunction", "WebhooksFunction"):
+    for name in (
+        "RouteFunction",
+        "EscalateFunction",
+        "ApiFunction",
+        "ConsoleFunction",
+        "HeartbeatCheckFunction",
+        "WebhooksFunction",
+    ):
         properties = FUNCTIONS[name]["Properties"]
         assert properties["Environment"]["Variables"]["EVENTS_QUEUE_URL"] == {"Ref": "EventsQueue"}, name
         assert {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["EventsQueue", "QueueName"]}}} in properties[

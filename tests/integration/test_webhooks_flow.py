@@ -121,7 +121,7 @@ def test_a_new_alert_group_is_delivered_to_the_webhook_once(env):
     assert body["event"]["type"] == "alert group created"
     assert body["alert_payload"]["groupLabels"] == {"alertname": "DiskFull"}
     assert body["integration"]["id"] == integration["id"]
-    assert body["alert_group"]["permalinks"]["web"] == f"https://oncall.test/api/v1/alert_groups/{group_id}"
+    assert body["alert_group"]["permalinks"]["web"] == f"https://oncall.test/console/alert_groups/{group_id}"
     [logged] = responses_of(env, webhook["id"])
     assert request.headers["Idempotency-Key"] == f"{logged['event_id']}-{webhook['id']}"
     assert (logged["status_code"], logged["attempt"], logged["outcome"]) == (200, 1, "delivered")

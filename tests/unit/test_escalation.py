@@ -76,7 +76,7 @@ def test_runs_instant_steps_until_a_wait(make_group, run, store, notifier):
     assert (outcome.done, outcome.next_step, outcome.wait_seconds) == (False, 3, 600)
     assert [n.channel for n in notifier.delivered] == ["outbox://a", "outbox://b"]
     assert notifier.delivered[0].title == f"#{group.number} DiskFull"
-    assert notifier.delivered[0].link == f"http://oncall.test/api/v1/alert_groups/{group.id}"
+    assert notifier.delivered[0].link == f"http://oncall.test/console/alert_groups/{group.id}"
     assert run(group, 3).done
     assert store.get_group(group.id).escalation_finished
 

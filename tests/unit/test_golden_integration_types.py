@@ -238,7 +238,7 @@ def test_source_link_and_titles_for_every_surface(slug):
 @pytest.mark.parametrize("slug", sorted(GOLDEN))
 def test_messages_name_the_group_and_fit_their_surface(slug):
     golden = GOLDEN[slug]
-    link = "https://oncall.example/api/v1/alert_groups/I1"
+    link = "https://oncall.example/console/alert_groups/I1"
     rendered = {
         surface: render_alert(
             _integration(slug), _group(), _alert(golden.payload), surface=surface, base_url="https://oncall.example"

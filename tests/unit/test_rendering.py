@@ -51,7 +51,7 @@ def test_appearance_context_is_oncalls():
     rendered = _render(integration, {"url": "https://src/1"})
     # then the source link is rendered first and available to the others; labels are not in this context
     assert rendered.title == "Prod AM|12|12"
-    assert rendered.message == "https://src/1|https://oncall.test/api/v1/alert_groups/I9|False"
+    assert rendered.message == "https://src/1|https://oncall.test/console/alert_groups/I9|False"
     assert rendered.source_link == "https://src/1"
 
 

@@ -423,7 +423,7 @@ def present_alert_group(
             "slack": None,
             "slack_app": None,
             "telegram": None,
-            "web": f"{base_url}/api/v1/alert_groups/{group.id}",
+            "web": f"{base_url}/console/alert_groups/{group.id}",  # the console's group page
         },
         "silenced_at": api_time(group.silenced_at),
         "silenced_until": api_time(group.silenced_until),

@@ -40,7 +40,7 @@ class RenderedAlert:
 
 
 def group_link(base_url: str, group_id: str) -> str | None:
-    return f"{base_url.rstrip('/')}/api/v1/alert_groups/{group_id}" if base_url else None
+    return f"{base_url.rstrip('/')}/console/alert_groups/{group_id}" if base_url else None
 
 
 def alert_id_for_surface(group: AlertGroup, surface: str) -> str:

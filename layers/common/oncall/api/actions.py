@@ -74,6 +74,14 @@ def confirm(token: str):
         link, group, integration_name = _load(token)
     except OnCallError as error:
         return _error(error)
+    if "text/html" in header(router.current_event.raw_event, "accept"):
+        # Browsers open the console's group page, authorized by the link alone (it offers only this action).
+        return Response(
+            status_code=HTTPStatus.SEE_OTHER,
+            content_type="text/plain; charset=utf-8",
+            body="",
+            headers={**action_pages.PAGE_HEADERS, "Location": f"/console/link/{token}"},
+        )
     acting_as = action_pages.actor_for(link, wiring.store()).label
     return _reply(
         HTTPStatus.OK,

@@ -1,0 +1,203 @@
+"""Escalation chains (a step editor), schedules (who is on call now and next), users (contacts and
+notification rules) and outgoing webhooks (delivery log, resend, test). Same request models and domain
+functions as the API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+from oncall import configuration, wiring
+from oncall.api_schemas import STEP_FIELDS, ChainCreate, StepCreate, StepUpdate, present_step, present_user
+from oncall.console.app import Ctx, _with_done, _writer, page, routes
+from oncall.console.http import Response, redirect
+from oncall.console.integration_pages import _validated
+from oncall.errors import NotFoundError, ValidationError
+
+STEP_TYPES = [str(t.value) for t in STEP_FIELDS]
+
+
+# ------------------------------------------------------------------------------------------ chains
+@routes.add("GET", "/console/escalation_chains")
+def list_chains(ctx: Ctx) -> Response:
+    store = wiring.store()
+    steps: dict[str, int] = {}
+    for step in store.list_steps():
+        steps[step.escalation_chain_id] = steps.get(step.escalation_chain_id, 0) + 1
+    chains = sorted(store.list_chains(), key=lambda c: c.name.lower())
+    return page(ctx, "chains.html", section="chains", title="Escalation chains", chains=chains, steps=steps)
+
+
+@routes.add("POST", "/console/escalation_chains")
+def create_chain(ctx: Ctx) -> Response:
+    _writer(ctx)
+    request = _validated(ChainCreate, {"name": ctx.request.field("name").strip()})
+    chain = configuration.create_chain(request, store=wiring.store(), clock=wiring.now_clock())
+    return redirect(_with_done(f"/console/escalation_chains/{quote(chain.id)}", "Chain created: add its steps."))
+
+
+def _chain(chain_id: str):
+    chain = wiring.store().get_chain(chain_id)
+    if chain is None:
+        raise NotFoundError("This escalation chain does not exist (any more).")
+    return chain
+
+
+def _describe_step(body: dict[str, Any], names: dict[str, str]) -> str:
+    parts = []
+    for key, raw in body.items():
+        if key in ("id", "escalation_chain_id", "position", "type") or raw in (None, [], False):
+            continue
+        if isinstance(raw, list):
+            shown = ", ".join(names.get(v, v) for v in raw)
+        else:
+            shown = names.get(raw, raw) if isinstance(raw, str) else raw
+        parts.append(f"{key.replace('_', ' ')}: {shown}")
+    return "; ".join(parts)
+
+
+@routes.add("GET", "/console/escalation_chains/<chain_id>")
+def show_chain(ctx: Ctx, chain_id: str) -> Response:
+    store = wiring.store()
+    chain = _chain(chain_id)
+    users = sorted(store.list_users(), key=lambda u: (u.name or u.username).lower())
+    schedules = sorted(store.list_schedules(), key=lambda s: s.name.lower())
+    names = {u.id: u.name or u.username for u in users} | {s.id: s.name for s in schedules}
+    steps = sorted((s for s in store.list_steps() if s.escalation_chain_id == chain.id), key=lambda s: s.position)
+    rows = [{"id": s.id, "type": s.type.value, "text": _describe_step(present_step(s), names)} for s in steps]
+    return page(
+        ctx,
+        "chain.html",
+        section="chains",
+        title=chain.name,
+        chain=chain,
+        steps=rows,
+        step_types=STEP_TYPES,
+        users=users,
+        schedules=schedules,
+        webhooks=sorted(store.list_webhooks(), key=lambda w: w.name.lower()),
+    )
+
+
+def _step_fields(ctx: Ctx, step_type: str) -> dict[str, Any]:
+    form = ctx.request
+    data: dict[str, Any] = {}
+    if form.field("duration"):
+        try:
+            data["duration"] = int(form.field("duration")) * 60
+        except ValueError as error:
+            raise ValidationError("duration: whole minutes.") from error
+    if form.fields("persons"):
+        key = "persons_to_notify_next_each_time" if step_type == "notify_person_next_each_time" else "persons_to_notify"
+        data[key] = form.fields("persons")
+    for name in ("channel", "notify_on_call_from_schedule", "action_to_trigger"):
+        if form.field(name).strip():
+            data[name] = form.field(name).strip()
+    if form.field("important"):
+        data["important"] = True
+    return data
+
+
+@routes.add("POST", "/console/escalation_chains/<chain_id>/<operation>")
+def chain_operation(ctx: Ctx, chain_id: str, operation: str) -> Response:
+    _writer(ctx)
+    store = wiring.store()
+    chain = _chain(chain_id)
+    href = f"/console/escalation_chains/{quote(chain.id)}"
+    if operation == "add_step":
+        step_type = ctx.request.field("type")
+        request = _validated(
+            StepCreate, {"escalation_chain_id": chain.id, "type": step_type, **_step_fields(ctx, step_type)}
+        )
+        configuration.create_step(request, store=store, clock=wiring.now_clock())
+        return redirect(_with_done(href, "Step added."))
+    if operation == "delete_chain":
+        if ctx.request.field("confirm_name") != chain.name:
+            raise ValidationError(f"Type the chain's name ({chain.name}) to delete it.")
+        configuration.delete_chain(chain.id, store=store)
+        return redirect(_with_done("/console/escalation_chains", f"Chain {chain.name} deleted."))
+    step_id = ctx.request.field("step_id")
+    step = store.get_step(step_id) if step_id and len(step_id) <= 128 else None
+    if step is None or step.escalation_chain_id != chain.id:
+        raise NotFoundError("No such step.")
+    if operation in ("up", "down"):
+        position = max(0, step.position + (-1 if operation == "up" else 1))
+        configuration.update_step(step.id, _validated(StepUpdate, {"position": position}), store=store)
+    elif operation == "delete_step":
+        configuration.delete_step(step.id, store=store)
+    else:
+        raise NotFoundError("No such operation.")
+    return redirect(_with_done(href, "Steps saved."))
+
+
+# ------------------------------------------------------------------------------------------ schedules
+@routes.add("GET", "/console/schedules")
+def list_schedules(ctx: Ctx) -> Response:
+    from oncall import schedule_config
+
+    store = wiring.store()
+    names = {u.id: u.name or u.username for u in store.list_users()}
+    now = wiring.now_clock().now()
+    rows = []
+    for schedule in sorted(store.list_schedules(), key=lambda s: s.name.lower()):
+        current, problem = schedule_config.who_is_on_call(schedule, now, wiring.ical_feeds())
+        upcoming = []
+        try:
+            shifts = schedule_config.final_shifts(schedule, now, now + timedelta(days=14), wiring.ical_feeds())
+            upcoming = [s for s in shifts if s.start > now][:1]
+        except Exception as error:  # noqa: BLE001 - a feed that cannot be read shows as a problem
+            problem = problem or str(error)
+        rows.append(
+            {
+                "name": schedule.name,
+                "type": "iCal feed" if schedule.ical_url else "rotations",
+                "now": [names.get(u, u) for u in current],
+                "next": [(names.get(s.user_id, s.user_id), s.start) for s in upcoming],
+                "problem": problem,
+            }
+        )
+    return page(ctx, "schedules.html", section="schedules", title="Schedules", rows=rows)
+
+
+# ------------------------------------------------------------------------------------------ users
+@routes.add("GET", "/console/users")
+def list_users(ctx: Ctx) -> Response:
+    users = sorted(wiring.store().list_users(), key=lambda u: (u.name or u.username).lower())
+    return page(ctx, "users.html", section="users", title="Users", users=[present_user(u) for u in users])
+
+
+# ------------------------------------------------------------------------------------------ webhooks
+@routes.add("GET", "/console/webhooks")
+def list_webhooks(ctx: Ctx) -> Response:
+    webhooks = sorted(wiring.store().list_webhooks(), key=lambda w: w.name.lower())
+    return page(ctx, "webhooks.html", section="webhooks", title="Outgoing webhooks", webhooks=webhooks)
+
+
+@routes.add("GET", "/console/webhooks/<webhook_id>")
+def show_webhook(ctx: Ctx, webhook_id: str) -> Response:
+    from oncall import webhooks
+
+    store = wiring.store()
+    webhook = webhooks.get_webhook(webhook_id, store)
+    log = store.list_webhook_responses(webhook.id, limit=50)
+    return page(ctx, "webhook.html", section="webhooks", title=webhook.name, webhook=webhook, log=log)
+
+
+@routes.add("POST", "/console/webhooks/<webhook_id>/<operation>")
+def webhook_operation(ctx: Ctx, webhook_id: str, operation: str) -> Response:
+    from oncall import webhooks
+
+    _writer(ctx)
+    deps = wiring.delivery_deps(ctx.request.base_url)
+    href = f"/console/webhooks/{quote(webhook_id)}"
+    if operation == "test":
+        sent = webhooks.send_test_event(webhook_id, ctx.actor, deps)
+    elif operation == "resend":
+        response_id = ctx.request.field("response_id")
+        if not response_id or len(response_id) > 128:
+            raise NotFoundError("No such delivery.")
+        sent = webhooks.resend(webhook_id, response_id, deps)
+    else:
+        raise NotFoundError("No such operation.")
+    return redirect(_with_done(href, f"Sent: {sent.outcome}{f' ({sent.status_code})' if sent.status_code else ''}."))
