@@ -38,6 +38,7 @@ from oncall.store import (
     GroupJoin,
     GroupKeyPointer,
     GroupKeyTakenError,
+    IntegrationTokenTakenError,
     ItemChangedError,
     MissingReferenceError,
     ReferencedSinceError,
@@ -96,6 +97,8 @@ class InMemoryStore:
     # configuration
     def create_integration(self, integration: Integration, default_route: Route) -> None:
         with self._lock:
+            if integration.token in self.tokens:
+                raise IntegrationTokenTakenError(integration.id)
             self.integrations[integration.id] = integration
             self.tokens[integration.token] = integration.id
             self.routes[default_route.id] = default_route

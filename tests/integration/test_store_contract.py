@@ -31,6 +31,7 @@ from oncall.store import (
     GroupChangedError,
     GroupClosedError,
     GroupKeyTakenError,
+    IntegrationTokenTakenError,
     ItemChangedError,
     MissingReferenceError,
     ReferencedSinceError,
@@ -487,6 +488,27 @@ def test_delete_integration_takes_token_routes_and_heartbeat_only(any_store):
     assert [h.integration_id for h in any_store.list_due_heartbeats(clock.now())] == [other.id]
     assert [i.id for i in any_store.list_integrations()] == [other.id]
     assert default.id != extra.id
+
+
+def test_an_integration_token_is_never_given_twice(any_store):
+    # given an integration
+    clock = FixedClock()
+    first, _ = builders.integration(any_store, clock)
+    second, second_route = builders.integration(any_store, clock, name="second")
+    any_store.delete_integration(second.id)
+    # when another is created with the same token
+    clash = second.model_copy(update={"token": first.token})
+    with pytest.raises(IntegrationTokenTakenError):
+        any_store.create_integration(clash, second_route)
+    # then nothing of it was written and the token still leads to the first
+    assert any_store.get_integration(clash.id) is None
+    assert second_route.id not in {r.id for r in any_store.list_routes()}
+    assert any_store.find_integration_by_token(first.token).id == first.id
+    # and a deleted integration's token can be given again
+    again, _ = builders.integration(any_store, clock, name="third")
+    reused = again.model_copy(update={"id": "CREUSED", "token": second.token, "name": "reused"})
+    any_store.create_integration(reused, second_route.model_copy(update={"integration_id": "CREUSED"}))
+    assert any_store.find_integration_by_token(second.token).id == "CREUSED"
 
 
 def test_write_routes_puts_and_deletes_together(any_store):

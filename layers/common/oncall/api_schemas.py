@@ -114,6 +114,9 @@ class IntegrationOptions(_Request):
 
 class IntegrationCreate(IntegrationOptions):
     type: str
+    # Admin tokens only: keep the token an integration had elsewhere (`oncall migrate`), so its senders change
+    # only the host. Checked like generated ones (configuration.check_given_token); never sent back otherwise.
+    token: str | None = Field(default=None, min_length=1, max_length=128)
     name: str | None = Field(default=None, min_length=1, max_length=150)
     description_short: str | None = Field(default=None, max_length=250)
     team_id: RefId | None = None

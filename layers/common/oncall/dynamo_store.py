@@ -85,6 +85,7 @@ from oncall.store import (
     GroupJoin,
     GroupKeyPointer,
     GroupKeyTakenError,
+    IntegrationTokenTakenError,
     ItemChangedError,
     MissingReferenceError,
     ReferencedSinceError,
@@ -230,6 +231,16 @@ class DynamoStore:
 
     # ------------------------------------------------------------------------------------- configuration
     def create_integration(self, integration: Integration, default_route: Route) -> None:
+        try:
+            self._create_integration(integration, default_route)
+        except ClientError as error:
+            # [integration, token pointer, route]: only the pointer can clash (ids are fresh CSPRNG draws)
+            code = error.response["Error"]["Code"]
+            if code == "TransactionCanceledException" and _cancellation_codes(error)[1:2] == ["ConditionalCheckFailed"]:
+                raise IntegrationTokenTakenError(integration.id) from error
+            raise
+
+    def _create_integration(self, integration: Integration, default_route: Route) -> None:
         self._ddb.transact_write_items(
             TransactItems=[
                 {

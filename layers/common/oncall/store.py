@@ -69,6 +69,10 @@ class ItemChangedError(StoreConflictError):
     """A heartbeat, maintenance or maintenance window changed (or appeared) since it was read."""
 
 
+class IntegrationTokenTakenError(StoreConflictError):
+    """create_integration: another integration already has this token (nothing was written)."""
+
+
 class RotationChangedError(StoreConflictError):
     """A round-robin rotation moved since it was read, or this pick was already recorded."""
 
@@ -103,7 +107,10 @@ def schedule_user_ids(schedule: Schedule) -> list[str]:
 
 class Store(Protocol):
     # configuration -----------------------------------------------------------------------------------
-    def create_integration(self, integration: Integration, default_route: Route) -> None: ...
+    def create_integration(self, integration: Integration, default_route: Route) -> None:
+        """Raises IntegrationTokenTakenError (writing nothing) if the token belongs to another integration."""
+        ...
+
     def get_integration(self, integration_id: str) -> Integration | None: ...
     def find_integration_by_token(self, token: str) -> Integration | None: ...
     def list_integrations(self) -> list[Integration]: ...
