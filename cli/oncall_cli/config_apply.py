@@ -288,6 +288,8 @@ class Applier:
         own = {"routes", "heartbeat", "maintenance_windows", "renamed_from"}
         if current is None:
             body = {"type": spec.type, "templates": spec.templates, **options}
+            if spec.token:
+                body["token"] = spec.token  # kept from elsewhere (needs an admin token)
             integration_id = self._save(change, "integrations", body)
         elif spec.model_dump(exclude=own) != current.model_dump(exclude=own):
             body = {"templates": full_templates(spec.templates), **options}

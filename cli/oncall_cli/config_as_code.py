@@ -387,6 +387,9 @@ class WindowSpec(Spec):
 class IntegrationSpec(Spec):
     name: str = Field(min_length=1)
     type: str
+    # The token in the integration's URL. Given on create, the integration keeps it (admin tokens only:
+    # `oncall migrate`, or an export applied to another deployment); it never changes afterwards.
+    token: str | None = None
     team: str | None = None
     description_short: str | None = None
     default_chain: str | None = None
@@ -734,6 +737,14 @@ def _heartbeat_spec(heartbeat: dict[str, Any]) -> HeartbeatSpec:
     )
 
 
+_LINK_TOKEN = re.compile(r"/integrations/v1/[A-Za-z0-9_]+/([A-Za-z0-9]+)/?$")
+
+
+def _link_token(link: str | None) -> str | None:
+    match = _LINK_TOKEN.search(link or "")
+    return match.group(1) if match else None
+
+
 def export_config(snapshot: Snapshot) -> Config:
     """The deployment's configuration in the file's model (names instead of ids; secrets masked)."""
     maps = {kind: {o["id"]: o[kind.key] for o in snapshot.objects(kind)} for kind in KINDS}
@@ -805,6 +816,7 @@ def export_config(snapshot: Snapshot) -> Config:
             IntegrationSpec(
                 name=i["name"],
                 type=i["type"],
+                token=_link_token(i.get("link")),
                 team=name(TEAM, i.get("team_id")),
                 description_short=i.get("description_short"),
                 default_chain=name(CHAIN, (i.get("default_route") or {}).get("escalation_chain_id")),
@@ -1078,7 +1090,7 @@ def _resource_diffs(kind: Kind, desired: Any, current: Any, secret_paths: set[st
     if kind in _SEQUENCES:
         skip.add(_SEQUENCES[kind])
     if kind is INTEGRATION:
-        skip |= {"heartbeat", "maintenance_windows"}
+        skip |= {"heartbeat", "maintenance_windows", "token"}
     old = current.model_dump(exclude=skip)
     new = desired.model_dump(exclude=skip)
     diffs: list[Diff] = []
@@ -1170,6 +1182,9 @@ def plan(
                 kind, spec, found and renamed_references(kind, found, renames), where, update_secrets
             )
             result.problems += problems
+            if kind is INTEGRATION and (problem := _token_problem(spec, found, current, where)):
+                result.problems.append(problem)
+                continue
             if found is None:
                 result.changes.append(Change("create", kind, name, where, None, [], spec))
                 continue
@@ -1199,6 +1214,23 @@ def plan(
         for name in sorted(deleted.get(kind, ())):
             result.changes.append(Change("delete", kind, name, "", name, [], None, by_name[name]))
     return result
+
+
+def _token_problem(spec: IntegrationSpec, found: IntegrationSpec | None, current: Config, where: str) -> str | None:
+    """A kept token (`token:`) must be free here, or be the matched integration's own: never reassigned."""
+    if not spec.token:
+        return None
+    if found is not None:
+        if found.token and found.token != spec.token:
+            return (
+                f'{where}.token: integration "{found.name}" exists here with another token (its URL cannot change): '
+                "give the file's integration another name, or delete the one here"
+            )
+        return None
+    owner = next((c.name for c in current.integrations or [] if c.token == spec.token), None)
+    if owner is not None:
+        return f'{where}.token: integration "{owner}" here already has this token (a token is never reassigned)'
+    return None
 
 
 def _check_references(

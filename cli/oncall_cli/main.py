@@ -14,7 +14,7 @@ import threading
 
 import typer
 
-from oncall_cli.commands import admin, alert_groups, apply, escalation, integrations, people, webhooks
+from oncall_cli.commands import admin, alert_groups, apply, escalation, integrations, migrate, people, webhooks
 from oncall_cli.ui import command
 
 app = typer.Typer(
@@ -51,6 +51,7 @@ command(app, "tail")(alert_groups.tail)
 command(app, "apply")(apply.apply)
 command(app, "plan")(apply.plan_command)
 command(app, "export")(apply.export)
+command(app, "migrate")(migrate.migrate)
 
 
 def _fire_example(ingest_url: str) -> tuple[str, str]:
