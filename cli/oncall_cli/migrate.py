@@ -13,7 +13,9 @@ Three parts:
 
 Objects are matched by source id through the state file (`.oncall-migrate.json`, `--state`): config as code
 matches by name, so the state only has to say "source id X was called N last time" to turn a source rename
-into `renamed_from: N`. Integrations need no state at all: their token is their identity on both sides.
+into `renamed_from: N`. Without the file (another machine, say) matching falls back to names, so nothing is
+duplicated unless the source renamed something since; an integration's token then also guards against
+taking over an unrelated integration here (the plan reports the clash).
 """
 
 from __future__ import annotations
@@ -791,8 +793,9 @@ def fit_to_destination(
     - a source user whose e-mail (else username) is a destination user's becomes that user (its username;
       its contacts and rules kept, the source's added where it has none);
     - with create_users False, unmatched users are left out and every reference to them dropped (reported);
-    - an object the previous run named differently (same source id) is renamed in place (`renamed_from`); an
-      integration found here by its token likewise."""
+    - an object the previous run named differently (same source id) is renamed in place (`renamed_from`).
+    An integration here that has a source integration's token under another name is not taken over: unless
+    the state says the previous run created it, the plan reports the clash (a token is never reassigned)."""
     config = migration.config.model_copy(deep=True)
     report = migration.report
     previous = previous or {}
@@ -844,12 +847,6 @@ def fit_to_destination(
                 spec = next((s for s in getattr(config, section) if getattr(s, key) == name), None)
                 if spec is not None and name not in current_names:
                     spec.renamed_from = old
-    by_token = {i.token: i.name for i in current.integrations or [] if i.token}
-    declared = {i.name for i in config.integrations or []}
-    for integration in config.integrations or []:
-        here = by_token.get(integration.token or "")
-        if here and here != integration.name and here not in declared and integration.renamed_from is None:
-            integration.renamed_from = here
     return config
 
 

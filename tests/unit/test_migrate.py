@@ -253,17 +253,31 @@ def test_no_create_users_reports_them_and_drops_their_references(fake):
 def test_a_source_rename_renames_here_instead_of_duplicating(fake):
     migration = _migration(fake)
     here = Config(
-        escalation_chains=[],
+        escalation_chains=[c.model_copy(update={"name": "Crit"}) for c in migration.config.escalation_chains[:1]],
         integrations=[IntegrationSpec(name="Prom (old name)", type="alertmanager", token=AM_TOKEN)],
     )
-    # the integration is found by its token; the chain by the previous run's name for its source id
-    here.escalation_chains = [c.model_copy(update={"name": "Crit"}) for c in migration.config.escalation_chains[:1]]
-    previous = {"escalation_chains": {"FCRITICAL001": "Crit"}}
+    # the previous run called them so (the state file, by source id)
+    previous = {"escalation_chains": {"FCRITICAL001": "Crit"}, "integrations": {"CAM000000001": "Prom (old name)"}}
     fitted = fit_to_destination(migration, here, previous=previous)
     prometheus = next(i for i in fitted.integrations if i.name == "Prometheus")
     assert prometheus.renamed_from == "Prom (old name)"
     critical = next(c for c in fitted.escalation_chains if c.name == "Critical")
     assert critical.renamed_from == "Crit"
+    result = plan(fitted, here)
+    assert result.problems == []
+    assert {(c.action, c.name) for c in result.changes if c.kind.label != "user"} >= {
+        ("update", "Prometheus"),
+        ("update", "Critical"),
+    }
+
+
+def test_an_unrelated_integration_here_with_the_token_is_a_clash_not_a_takeover(fake):
+    migration = _migration(fake)
+    here = Config(integrations=[IntegrationSpec(name="Someone else's", type="alertmanager", token=AM_TOKEN)])
+    problems = plan(fit_to_destination(migration, here), here).problems
+    assert problems == [
+        'integrations[0].token: integration "Someone else\'s" here already has this token (a token is never reassigned)'
+    ]
 
 
 def test_a_token_already_used_here_is_a_plan_problem_before_anything_is_written(fake):
