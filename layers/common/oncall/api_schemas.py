@@ -561,6 +561,8 @@ def present_user(user: User) -> dict[str, Any]:
         "timezone": user.timezone,
         "teams": list(user.team_ids),
         "is_phone_number_verified": False,
+        "slack": None,  # OnCall: the linked Slack identities; no ChatOps here
+        "avatar_url": None,
         "phone": user.phone,
         "contacts": {name: mask_url(url) for name, url in user.contacts.items()},
         "default_rules": [_rule(s) for s in user.default_rules],

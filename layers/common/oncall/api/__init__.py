@@ -6,6 +6,7 @@ from __future__ import annotations
 from oncall.api import (
     actions,
     alert_groups,
+    chatops,
     deployment,
     escalation,
     heartbeats,
@@ -37,6 +38,7 @@ ROUTERS = (
     settings.router,
     tokens.router,
     deployment.router,
+    chatops.router,
 )
 # Routers outside /api/v1 (their own authentication).
 PUBLIC_ROUTERS = (actions.router,)

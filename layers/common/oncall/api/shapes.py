@@ -245,6 +245,8 @@ class UserOut(Shape):
     timezone: str
     teams: list[str]
     is_phone_number_verified: bool
+    slack: list[dict[str, Any]] | None = Field(description="OnCall's linked Slack identities: always null here")
+    avatar_url: str | None = Field(description="always null here")
     phone: str | None
     contacts: dict[str, str] = Field(description="Channel URLs, masked")
     default_rules: list[NotificationRuleOut]
@@ -351,3 +353,21 @@ def page(model: type[BaseModel]) -> dict[int, Any]:
 
 def deleted() -> dict[int, Any]:
     return {204: {"description": "Deleted (no body)"}}
+
+
+# ------------------------------------------------------------------------------------------ ChatOps (none here)
+class UserGroupSlackOut(Shape):
+    id: str
+    name: str
+    handle: str
+
+
+class UserGroupOut(Shape):
+    id: str
+    type: Literal["slack_based"]
+    slack: UserGroupSlackOut
+
+
+class SlackChannelOut(Shape):
+    name: str
+    slack_id: str
