@@ -23,6 +23,7 @@ from oncall.models import (
     Maintenance,
     MaintenanceWindow,
     Notification,
+    ResolutionNote,
     Route,
     Schedule,
     Team,
@@ -73,6 +74,7 @@ class InMemoryStore:
         self.steps: dict[str, EscalationStep] = {}
         self.api_tokens: dict[str, ApiToken] = {}
         self.users: dict[str, User] = {}
+        self.resolution_notes: dict[str, ResolutionNote] = {}
         self.teams: dict[str, Team] = {}
         self.schedules: dict[str, Schedule] = {}
         self.alerts: dict[str, Alert] = {}
@@ -381,6 +383,21 @@ class InMemoryStore:
             self.alerts[alert.id] = alert.model_copy(update={"payload": {"message": text}})
 
     # timeline and deliveries
+    def put_resolution_note(self, note: ResolutionNote) -> None:
+        with self._lock:
+            self.resolution_notes[note.id] = note
+
+    def get_resolution_note(self, note_id: str) -> ResolutionNote | None:
+        return self.resolution_notes.get(note_id)
+
+    def list_resolution_notes(self, alert_group_id: str | None = None) -> list[ResolutionNote]:
+        mine = [n for n in self.resolution_notes.values() if alert_group_id in (None, n.alert_group_id)]
+        return sorted(mine, key=lambda n: (n.created_at, n.id))
+
+    def delete_resolution_note(self, note_id: str) -> None:
+        with self._lock:
+            self.resolution_notes.pop(note_id, None)
+
     def add_timeline(self, entry: TimelineEntry) -> None:
         self.timeline.append(entry)
 

@@ -17,6 +17,7 @@ from oncall.models import (
     MaintenanceMode,
     MaintenanceWindow,
     NotificationRuleStep,
+    ResolutionNote,
     PendingHeartbeatAlert,
     ResolvedBy,
     RotationLayer,
@@ -509,6 +510,26 @@ def test_an_integration_token_is_never_given_twice(any_store):
     reused = again.model_copy(update={"id": "CREUSED", "token": second.token, "name": "reused"})
     any_store.create_integration(reused, second_route.model_copy(update={"integration_id": "CREUSED"}))
     assert any_store.find_integration_by_token(second.token).id == "CREUSED"
+
+
+def test_resolution_notes_round_trip_listed_oldest_first_per_group(any_store):
+    clock = FixedClock()
+    first = ResolutionNote(id="MFIRST", alert_group_id="IGROUP1", text="restarted", created_at=clock.now())
+    clock.advance(minutes=1)
+    second = ResolutionNote(id="MA", alert_group_id="IGROUP1", text="root cause", author="U1", created_at=clock.now())
+    other = ResolutionNote(id="MOTHER", alert_group_id="IGROUP2", text="x", created_at=clock.now())
+    for note in (second, other, first):
+        any_store.put_resolution_note(note)
+    assert [n.id for n in any_store.list_resolution_notes("IGROUP1")] == ["MFIRST", "MA"]
+    assert {n.id for n in any_store.list_resolution_notes()} == {"MFIRST", "MA", "MOTHER"}
+    assert any_store.get_resolution_note("MA") == second
+    any_store.put_resolution_note(second.model_copy(update={"text": "the real root cause"}))
+    assert any_store.get_resolution_note("MA").text == "the real root cause"
+    any_store.delete_resolution_note("MA")
+    any_store.delete_resolution_note("MA")  # deleting twice is no error
+    assert any_store.get_resolution_note("MA") is None
+    assert [n.id for n in any_store.list_resolution_notes("IGROUP1")] == ["MFIRST"]
+    assert any_store.get_resolution_note("x" * 5000) is None
 
 
 def test_write_routes_puts_and_deletes_together(any_store):

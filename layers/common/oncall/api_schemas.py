@@ -214,6 +214,18 @@ class StepUpdate(StepFields):
 class SettingsUpdate(_Request):
     acknowledge_remind_timeout: int | None = Field(default=None, ge=0, le=14 * 24 * 60, description="minutes")
     unacknowledge_timeout: int | None = Field(default=None, ge=0, le=24 * 60, description="minutes")
+    require_resolution_note: bool | None = Field(
+        default=None, description="People (API, action links) resolve a group only after a resolution note"
+    )
+
+
+class ResolutionNoteCreate(_Request):
+    alert_group_id: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class ResolutionNoteUpdate(_Request):
+    text: str = Field(min_length=1, max_length=10_000)
 
 
 class TokenCreate(_Request):

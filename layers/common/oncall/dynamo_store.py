@@ -70,6 +70,7 @@ from oncall.models import (
     Integration,
     Maintenance,
     MaintenanceWindow,
+    ResolutionNote,
     Route,
     Schedule,
     Team,
@@ -922,6 +923,23 @@ class DynamoStore:
             ConsistentRead=True,
         )
         return [e for e in (_load(TimelineEntry, i) for i in items) if e is not None]
+
+    # ------------------------------------------------------------------------------------- resolution notes
+    # One partition, like configuration: notes are few (people write them) and listed across groups.
+    def put_resolution_note(self, note: ResolutionNote) -> None:
+        self._put_config("RESOLUTION_NOTE", note, note.id)
+
+    def get_resolution_note(self, note_id: str) -> ResolutionNote | None:
+        return _load(ResolutionNote, self._get("CFG#RESOLUTION_NOTE", note_id))
+
+    def list_resolution_notes(self, alert_group_id: str | None = None) -> list[ResolutionNote]:
+        notes = self._list_config("RESOLUTION_NOTE", ResolutionNote)
+        mine = [n for n in notes if alert_group_id in (None, n.alert_group_id)]
+        return sorted(mine, key=lambda n: (n.created_at, n.id))
+
+    def delete_resolution_note(self, note_id: str) -> None:
+        if _possible_key("CFG#RESOLUTION_NOTE", note_id):
+            self._ddb.delete_item(TableName=self._table, Key=_key("CFG#RESOLUTION_NOTE", note_id))
 
     def claim_delivery(self, group_id: str, key: str, at: datetime) -> bool:
         return self._conditional_write(

@@ -459,6 +459,20 @@ class DeploymentSettings(Entity):
     acknowledge_remind_timeout: int = 0
     # Minutes after a reminder without confirmation to unacknowledge automatically; 0 = never.
     unacknowledge_timeout: int = 0
+    # OnCall's organization setting: a person resolving a group (API, action link) must have written a
+    # resolution note first. Resolves by the monitoring tool, the escalation or maintenance are not held.
+    require_resolution_note: bool = False
+
+
+class ResolutionNote(Entity):
+    """A note on how an alert group was resolved (OnCall's resolution notes), shown on its timeline."""
+
+    id: str
+    alert_group_id: str
+    text: str
+    author: str | None = None  # the acting token's user id (None for a token without a user)
+    source: str = "api"  # OnCall: web, slack, telegram, api…; notes come through the API here
+    created_at: datetime
 
 
 class Heartbeat(Entity):

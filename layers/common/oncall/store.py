@@ -19,6 +19,7 @@ from oncall.models import (
     Integration,
     Maintenance,
     MaintenanceWindow,
+    ResolutionNote,
     Route,
     Schedule,
     Team,
@@ -262,6 +263,14 @@ class Store(Protocol):
 
     # timeline and deliveries -------------------------------------------------------------------------
     def add_timeline(self, entry: TimelineEntry) -> None: ...
+    # resolution notes ------------------------------------------------------------------------------------
+    def put_resolution_note(self, note: ResolutionNote) -> None: ...
+    def get_resolution_note(self, note_id: str) -> ResolutionNote | None: ...
+    def list_resolution_notes(self, alert_group_id: str | None = None) -> list[ResolutionNote]:
+        """Oldest first."""
+        ...
+
+    def delete_resolution_note(self, note_id: str) -> None: ...
     def list_timeline(self, group_id: str) -> list[TimelineEntry]: ...
     def claim_delivery(self, group_id: str, key: str, at: datetime) -> bool:
         """True the first time a delivery key is claimed; False if it was claimed before."""

@@ -13,6 +13,7 @@ from oncall.api import (
     integrations,
     maintenance,
     openapi,
+    resolution_notes,
     routes,
     schedules,
     settings,
@@ -39,6 +40,7 @@ ROUTERS = (
     tokens.router,
     deployment.router,
     chatops.router,
+    resolution_notes.router,
 )
 # Routers outside /api/v1 (their own authentication).
 PUBLIC_ROUTERS = (actions.router,)

@@ -310,6 +310,16 @@ class TokenCreatedOut(TokenOut):
 class SettingsOut(Shape):
     acknowledge_remind_timeout: int
     unacknowledge_timeout: int
+    require_resolution_note: bool
+
+
+class ResolutionNoteOut(Shape):
+    id: str = Field(description="M…")
+    alert_group_id: str
+    author: str | None = Field(description="The user id of the token that wrote it")
+    source: str
+    created_at: str
+    text: str
 
 
 class InfoOut(Shape):
