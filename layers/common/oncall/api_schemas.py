@@ -219,6 +219,24 @@ class SettingsUpdate(_Request):
     )
 
 
+class PagedUserIn(_Request):
+    id: str = Field(min_length=1, max_length=64)
+    important: bool = False
+
+
+class DirectPagingRequest(_Request):
+    """POST /escalation (OnCall's direct paging): page people into a new alert group, or into an existing one
+    (`alert_group_id`)."""
+
+    title: str | None = Field(default=None, max_length=1500)
+    message: str | None = Field(default=None, max_length=10_000)
+    source_url: str | None = Field(default=None, max_length=2048)
+    team: str | None = Field(default=None, max_length=64)
+    users: list[PagedUserIn] = Field(default_factory=list, max_length=50)
+    important_team_escalation: bool = False
+    alert_group_id: str | None = Field(default=None, max_length=64)
+
+
 class ResolutionNoteCreate(_Request):
     alert_group_id: str = Field(min_length=1, max_length=64)
     text: str = Field(min_length=1, max_length=10_000)

@@ -8,6 +8,7 @@ from oncall.api import (
     alert_groups,
     chatops,
     deployment,
+    direct_paging,
     escalation,
     heartbeats,
     integrations,
@@ -41,6 +42,7 @@ ROUTERS = (
     deployment.router,
     chatops.router,
     resolution_notes.router,
+    direct_paging.router,
 )
 # Routers outside /api/v1 (their own authentication).
 PUBLIC_ROUTERS = (actions.router,)
