@@ -262,6 +262,34 @@ class ScheduleOverride(Entity):
     end: datetime
 
 
+class OnCallShift(Entity):
+    """OnCall's on-call shift (GET/POST /api/v1/on_call_shifts): one event, a recurring event, or a rotation
+    of users; `override` shifts win over everything else. Times are wall-clock in `time_zone` (UTC if None).
+    Who it puts on call when: oncall.on_call_shifts."""
+
+    id: str
+    name: str
+    type: Literal["single_event", "recurrent_event", "rolling_users", "override"]
+    schedule_id: str | None = None  # the calendar schedule it belongs to
+    team_id: str | None = None
+    time_zone: str | None = None
+    level: int = 0  # priority: at a moment the highest level with someone on call wins
+    start: datetime  # naive wall-clock start of the first event
+    rotation_start: datetime | None = None  # events before it do not count (default: start)
+    duration: int  # seconds each event lasts
+    frequency: Literal["hourly", "daily", "weekly", "monthly"] | None = None
+    interval: int = 1
+    until: datetime | None = None  # naive wall-clock; no events start after it
+    week_start: Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"] = "SU"
+    by_day: list[Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]] = Field(default_factory=list)
+    by_month: list[int] = Field(default_factory=list)
+    by_monthday: list[int] = Field(default_factory=list)
+    users: list[str] = Field(default_factory=list)  # single_event, recurrent_event, override
+    rolling_users: list[list[str]] = Field(default_factory=list)  # rolling_users: the groups, in turn
+    start_rotation_from_user_index: int = 0
+    created_at: datetime
+
+
 class Schedule(Entity):
     id: str
     name: str
@@ -274,6 +302,9 @@ class Schedule(Entity):
     # (see oncall.ical for the rule).
     ical_url: str | None = None
     created_at: datetime
+    # The schedule's on_call_shifts, filled in when it is read for who is on call (they are items of their
+    # own: never stored with the schedule).
+    on_call_shifts: list[OnCallShift] = Field(default_factory=list, exclude=True)
 
 
 # ------------------------------------------------------------------------------------------ alerts
