@@ -23,6 +23,7 @@ from oncall.models import (
     Maintenance,
     MaintenanceWindow,
     Notification,
+    OnCallShift,
     ResolutionNote,
     Route,
     Schedule,
@@ -75,6 +76,7 @@ class InMemoryStore:
         self.api_tokens: dict[str, ApiToken] = {}
         self.users: dict[str, User] = {}
         self.resolution_notes: dict[str, ResolutionNote] = {}
+        self.on_call_shifts: dict[str, OnCallShift] = {}
         self.teams: dict[str, Team] = {}
         self.schedules: dict[str, Schedule] = {}
         self.alerts: dict[str, Alert] = {}
@@ -225,7 +227,7 @@ class InMemoryStore:
     def save_schedule(self, schedule: Schedule) -> None:
         with self._lock:
             self._reference(schedule_user_ids(schedule), [schedule.team_id] if schedule.team_id else [])
-            self.schedules[schedule.id] = schedule
+            self.schedules[schedule.id] = schedule.model_copy(update={"on_call_shifts": []})  # never stored
 
     def reference_epoch(self, item_id: str) -> int:
         return self.reference_epochs.get(item_id, 0)
@@ -383,6 +385,20 @@ class InMemoryStore:
             self.alerts[alert.id] = alert.model_copy(update={"payload": {"message": text}})
 
     # timeline and deliveries
+    def put_on_call_shift(self, shift: OnCallShift) -> None:
+        with self._lock:
+            self.on_call_shifts[shift.id] = shift
+
+    def get_on_call_shift(self, shift_id: str) -> OnCallShift | None:
+        return self.on_call_shifts.get(shift_id)
+
+    def list_on_call_shifts(self) -> list[OnCallShift]:
+        return sorted(self.on_call_shifts.values(), key=lambda s: (s.created_at, s.id))
+
+    def delete_on_call_shift(self, shift_id: str) -> None:
+        with self._lock:
+            self.on_call_shifts.pop(shift_id, None)
+
     def put_resolution_note(self, note: ResolutionNote) -> None:
         with self._lock:
             self.resolution_notes[note.id] = note

@@ -17,6 +17,7 @@ from oncall.models import (
     MaintenanceMode,
     MaintenanceWindow,
     NotificationRuleStep,
+    OnCallShift,
     PendingHeartbeatAlert,
     ResolutionNote,
     ResolvedBy,
@@ -530,6 +531,45 @@ def test_resolution_notes_round_trip_listed_oldest_first_per_group(any_store):
     assert any_store.get_resolution_note("MA") is None
     assert [n.id for n in any_store.list_resolution_notes("IGROUP1")] == ["MFIRST"]
     assert any_store.get_resolution_note("x" * 5000) is None
+
+
+def test_on_call_shifts_round_trip_oldest_first_and_never_with_their_schedule(any_store):
+    clock = FixedClock()
+    first = OnCallShift(
+        id="OFIRST",
+        name="weekly",
+        type="rolling_users",
+        start=datetime(2026, 3, 2, 9),
+        duration=604800,
+        frequency="weekly",
+        by_day=["MO", "TU"],
+        rolling_users=[["U1"], ["U2", "U3"]],
+        schedule_id="S1",
+        created_at=clock.now(),
+    )
+    clock.advance(minutes=1)
+    second = OnCallShift(
+        id="OA",
+        name="once",
+        type="override",
+        start=datetime(2026, 3, 2, 9),
+        duration=60,
+        users=["U1"],
+        created_at=clock.now(),
+    )
+    any_store.put_on_call_shift(second)
+    any_store.put_on_call_shift(first)
+    assert [s.id for s in any_store.list_on_call_shifts()] == ["OFIRST", "OA"]
+    assert any_store.get_on_call_shift("OFIRST") == first
+    any_store.delete_on_call_shift("OFIRST")
+    any_store.delete_on_call_shift("OFIRST")
+    assert any_store.get_on_call_shift("OFIRST") is None
+    assert any_store.get_on_call_shift("x" * 5000) is None
+    # a schedule read back never carries shifts (they are attached when who is on call is computed)
+    schedule = Schedule(id="S1", name="s", created_at=clock.now(), shift_ids=["OA"], on_call_shifts=[second])
+    any_store.save_schedule(schedule)
+    stored = any_store.get_schedule("S1")
+    assert stored.shift_ids == ["OA"] and stored.on_call_shifts == []
 
 
 def test_write_routes_puts_and_deletes_together(any_store):

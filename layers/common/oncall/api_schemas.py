@@ -219,6 +219,39 @@ class SettingsUpdate(_Request):
     )
 
 
+Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+class OnCallShiftWrite(_Request):
+    """POST and PUT /on_call_shifts (OnCall's fields; `schedule_id` ours: the schedule it belongs to)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    type: Literal["single_event", "recurrent_event", "rolling_users", "override"]
+    team_id: RefId | None = None
+    schedule_id: RefId | None = None
+    time_zone: str | None = Field(default=None, max_length=64)
+    level: int = Field(default=0, ge=0, le=1000)
+    start: datetime
+    rotation_start: datetime | None = None
+    duration: int = Field(ge=60, le=366 * 86400, description="seconds")
+    frequency: Literal["hourly", "daily", "weekly", "monthly"] | None = None
+    interval: int | None = Field(default=None, ge=1, le=1000)
+    until: datetime | None = None
+    week_start: Weekday | None = None
+    by_day: list[Weekday] | None = Field(default=None, max_length=7)
+    by_month: list[Annotated[int, Field(ge=1, le=12)]] | None = Field(default=None, max_length=12)
+    by_monthday: list[Annotated[int, Field(ge=-31, le=31)]] | None = Field(default=None, max_length=31)
+    users: list[RefId] | None = Field(default=None, max_length=50)
+    rolling_users: list[list[RefId]] | None = Field(default=None, max_length=100)
+    start_rotation_from_user_index: int | None = Field(default=None, ge=0)
+
+
+class OnCallShiftPatch(_Request):
+    """PATCH /on_call_shifts/{id}: only the fields sent change."""
+
+    model_config = ConfigDict(extra="allow")
+
+
 class PagedUserIn(_Request):
     id: str = Field(min_length=1, max_length=64)
     important: bool = False
@@ -555,6 +588,7 @@ class ScheduleWrite(_Request):
     ical_url: str | None = Field(
         default=None, max_length=2048, validation_alias=AliasChoices("ical_url_primary", "ical_url")
     )
+    shifts: list[RefId] | None = Field(default=None, max_length=100, description="on_call_shifts ids (calendar)")
 
 
 class SchedulePatch(_Request):
@@ -567,6 +601,7 @@ class SchedulePatch(_Request):
     ical_url: str | None = Field(
         default=None, max_length=2048, validation_alias=AliasChoices("ical_url_primary", "ical_url")
     )
+    shifts: list[RefId] | None = Field(default=None, max_length=100)
 
 
 def _rule(step: NotificationRuleStep) -> dict[str, Any]:
@@ -635,6 +670,8 @@ def present_schedule(schedule: Schedule, on_call_now: list[str]) -> dict[str, An
         "ical_url_primary": mask_url(schedule.ical_url) if schedule.ical_url else None,
         "ical_url_overrides": None,
         "slack": {"channel_id": None, "user_group_id": None},
+        # OnCall's: the on_call_shifts it takes (its own list, and shifts naming it)
+        "shifts": list(dict.fromkeys([*schedule.shift_ids, *(s.id for s in schedule.on_call_shifts)])),
     }
 
 

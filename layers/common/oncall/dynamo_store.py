@@ -70,6 +70,7 @@ from oncall.models import (
     Integration,
     Maintenance,
     MaintenanceWindow,
+    OnCallShift,
     ResolutionNote,
     Route,
     Schedule,
@@ -923,6 +924,20 @@ class DynamoStore:
             ConsistentRead=True,
         )
         return [e for e in (_load(TimelineEntry, i) for i in items) if e is not None]
+
+    # ------------------------------------------------------------------------------------- on-call shifts
+    def put_on_call_shift(self, shift: OnCallShift) -> None:
+        self._put_config("ON_CALL_SHIFT", shift, shift.id)
+
+    def get_on_call_shift(self, shift_id: str) -> OnCallShift | None:
+        return _load(OnCallShift, self._get("CFG#ON_CALL_SHIFT", shift_id))
+
+    def list_on_call_shifts(self) -> list[OnCallShift]:
+        return sorted(self._list_config("ON_CALL_SHIFT", OnCallShift), key=lambda s: (s.created_at, s.id))
+
+    def delete_on_call_shift(self, shift_id: str) -> None:
+        if _possible_key("CFG#ON_CALL_SHIFT", shift_id):
+            self._ddb.delete_item(TableName=self._table, Key=_key("CFG#ON_CALL_SHIFT", shift_id))
 
     # ------------------------------------------------------------------------------------- resolution notes
     # One partition, like configuration: notes are few (people write them) and listed across groups.

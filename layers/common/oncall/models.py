@@ -302,6 +302,8 @@ class Schedule(Entity):
     # (see oncall.ical for the rule).
     ical_url: str | None = None
     created_at: datetime
+    # OnCall's `shifts`: the on_call_shifts a calendar schedule takes (besides shifts naming it).
+    shift_ids: list[str] = Field(default_factory=list)
     # The schedule's on_call_shifts, filled in when it is read for who is on call (they are items of their
     # own: never stored with the schedule).
     on_call_shifts: list[OnCallShift] = Field(default_factory=list, exclude=True)

@@ -13,6 +13,7 @@ from oncall.api import (
     heartbeats,
     integrations,
     maintenance,
+    on_call_shifts,
     openapi,
     resolution_notes,
     routes,
@@ -43,6 +44,7 @@ ROUTERS = (
     chatops.router,
     resolution_notes.router,
     direct_paging.router,
+    on_call_shifts.router,
 )
 # Routers outside /api/v1 (their own authentication).
 PUBLIC_ROUTERS = (actions.router,)

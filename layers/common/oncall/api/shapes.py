@@ -292,6 +292,7 @@ class ScheduleOut(Shape):
     ical_url_primary: str | None
     ical_url_overrides: str | None
     slack: ScheduleSlackOut
+    shifts: list[str] = Field(description="on_call_shifts ids")
 
 
 # ------------------------------------------------------------------------------------------ deployment
@@ -381,3 +382,27 @@ class UserGroupOut(Shape):
 class SlackChannelOut(Shape):
     name: str
     slack_id: str
+
+
+# ------------------------------------------------------------------------------------------ on-call shifts
+class OnCallShiftOut(Shape):
+    id: str = Field(description="O…")
+    name: str
+    type: Literal["single_event", "recurrent_event", "rolling_users", "override"]
+    team_id: str | None
+    schedule_id: str | None
+    time_zone: str | None
+    level: int
+    start: str
+    rotation_start: str
+    duration: int
+    frequency: str | None
+    interval: int | None
+    until: str | None
+    week_start: str
+    by_day: list[str] | None
+    by_month: list[int] | None
+    by_monthday: list[int] | None
+    users: list[str]
+    rolling_users: list[list[str]] | None
+    start_rotation_from_user_index: int | None
