@@ -27,6 +27,7 @@ from oncall.models import (
     ResolutionNote,
     Route,
     Schedule,
+    ShiftSwap,
     Team,
     TimelineEntry,
     User,
@@ -77,6 +78,7 @@ class InMemoryStore:
         self.users: dict[str, User] = {}
         self.resolution_notes: dict[str, ResolutionNote] = {}
         self.on_call_shifts: dict[str, OnCallShift] = {}
+        self.shift_swaps: dict[str, ShiftSwap] = {}
         self.teams: dict[str, Team] = {}
         self.schedules: dict[str, Schedule] = {}
         self.alerts: dict[str, Alert] = {}
@@ -227,7 +229,9 @@ class InMemoryStore:
     def save_schedule(self, schedule: Schedule) -> None:
         with self._lock:
             self._reference(schedule_user_ids(schedule), [schedule.team_id] if schedule.team_id else [])
-            self.schedules[schedule.id] = schedule.model_copy(update={"on_call_shifts": []})  # never stored
+            self.schedules[schedule.id] = schedule.model_copy(
+                update={"on_call_shifts": [], "taken_swaps": []}
+            )  # never stored
 
     def reference_epoch(self, item_id: str) -> int:
         return self.reference_epochs.get(item_id, 0)
@@ -398,6 +402,20 @@ class InMemoryStore:
     def delete_on_call_shift(self, shift_id: str) -> None:
         with self._lock:
             self.on_call_shifts.pop(shift_id, None)
+
+    def put_shift_swap(self, swap: ShiftSwap) -> None:
+        with self._lock:
+            self.shift_swaps[swap.id] = swap
+
+    def get_shift_swap(self, swap_id: str) -> ShiftSwap | None:
+        return self.shift_swaps.get(swap_id)
+
+    def list_shift_swaps(self) -> list[ShiftSwap]:
+        return sorted(self.shift_swaps.values(), key=lambda s: (s.created_at, s.id))
+
+    def delete_shift_swap(self, swap_id: str) -> None:
+        with self._lock:
+            self.shift_swaps.pop(swap_id, None)
 
     def put_resolution_note(self, note: ResolutionNote) -> None:
         with self._lock:

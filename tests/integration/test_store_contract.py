@@ -24,6 +24,7 @@ from oncall.models import (
     RotationLayer,
     Schedule,
     ScheduleOverride,
+    ShiftSwap,
     Team,
     TimelineEntry,
     User,
@@ -570,6 +571,31 @@ def test_on_call_shifts_round_trip_oldest_first_and_never_with_their_schedule(an
     any_store.save_schedule(schedule)
     stored = any_store.get_schedule("S1")
     assert stored.shift_ids == ["OA"] and stored.on_call_shifts == []
+
+
+def test_shift_swaps_round_trip_oldest_first(any_store):
+    clock = FixedClock()
+    first = ShiftSwap(
+        id="SSRFIRST",
+        schedule_id="S1",
+        swap_start=clock.now(),
+        swap_end=clock.now() + timedelta(hours=8),
+        beneficiary="U1",
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    clock.advance(minutes=1)
+    second = first.model_copy(update={"id": "SSRA", "created_at": clock.now(), "description": "dentist"})
+    any_store.put_shift_swap(second)
+    any_store.put_shift_swap(first)
+    assert [s.id for s in any_store.list_shift_swaps()] == ["SSRFIRST", "SSRA"]
+    taken = second.model_copy(update={"benefactor": "U2"})
+    any_store.put_shift_swap(taken)
+    assert any_store.get_shift_swap("SSRA") == taken
+    any_store.delete_shift_swap("SSRA")
+    any_store.delete_shift_swap("SSRA")
+    assert any_store.get_shift_swap("SSRA") is None
+    assert any_store.get_shift_swap("x" * 5000) is None
 
 
 def test_write_routes_puts_and_deletes_together(any_store):

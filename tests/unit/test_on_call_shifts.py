@@ -142,3 +142,25 @@ def test_shifts_win_over_the_schedules_own_layers_where_they_have_someone():
 def test_the_shifts_are_never_stored_with_the_schedule():
     schedule = _schedule(_shift(users=["alice"], rolling_users=[["alice"]], frequency="daily"))
     assert "on_call_shifts" not in schedule.model_dump(mode="json")
+
+
+def test_a_taken_swap_puts_the_benefactor_in_the_beneficiarys_place_for_its_time_only():
+    from oncall.models import ShiftSwap
+
+    rotation = _shift(frequency="weekly", duration=7 * 86400, week_start="MO", rolling_users=[["alice"], ["bob"]])
+    swap = ShiftSwap(
+        id="SSR1",
+        schedule_id="S1",
+        swap_start=_at(2026, 3, 3, 0),
+        swap_end=_at(2026, 3, 4, 0),
+        beneficiary="alice",
+        benefactor="carol",
+        created_at=CREATED,
+        updated_at=CREATED,
+    )
+    schedule = _schedule(rotation).model_copy(update={"taken_swaps": [swap]})
+    assert schedules.on_call_user_ids(schedule, _at(2026, 3, 2, 12)) == ["alice"]
+    assert schedules.on_call_user_ids(schedule, _at(2026, 3, 3, 12)) == ["carol"]
+    assert schedules.on_call_user_ids(schedule, _at(2026, 3, 4, 12)) == ["alice"]
+    assert schedules.on_call_user_ids(schedule, _at(2026, 3, 10, 12)) == ["bob"]
+    assert "taken_swaps" not in schedule.model_dump(mode="json")

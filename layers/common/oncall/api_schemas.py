@@ -252,6 +252,20 @@ class OnCallShiftPatch(_Request):
     model_config = ConfigDict(extra="allow")
 
 
+class ShiftSwapWrite(_Request):
+    """POST and PUT /shift_swaps (OnCall's fields)."""
+
+    schedule: RefId
+    swap_start: datetime
+    swap_end: datetime
+    beneficiary: RefId
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class ShiftSwapTake(_Request):
+    benefactor: RefId
+
+
 class PagedUserIn(_Request):
     id: str = Field(min_length=1, max_length=64)
     important: bool = False

@@ -74,6 +74,7 @@ from oncall.models import (
     ResolutionNote,
     Route,
     Schedule,
+    ShiftSwap,
     Team,
     TimelineEntry,
     User,
@@ -938,6 +939,19 @@ class DynamoStore:
     def delete_on_call_shift(self, shift_id: str) -> None:
         if _possible_key("CFG#ON_CALL_SHIFT", shift_id):
             self._ddb.delete_item(TableName=self._table, Key=_key("CFG#ON_CALL_SHIFT", shift_id))
+
+    def put_shift_swap(self, swap: ShiftSwap) -> None:
+        self._put_config("SHIFT_SWAP", swap, swap.id)
+
+    def get_shift_swap(self, swap_id: str) -> ShiftSwap | None:
+        return _load(ShiftSwap, self._get("CFG#SHIFT_SWAP", swap_id))
+
+    def list_shift_swaps(self) -> list[ShiftSwap]:
+        return sorted(self._list_config("SHIFT_SWAP", ShiftSwap), key=lambda s: (s.created_at, s.id))
+
+    def delete_shift_swap(self, swap_id: str) -> None:
+        if _possible_key("CFG#SHIFT_SWAP", swap_id):
+            self._ddb.delete_item(TableName=self._table, Key=_key("CFG#SHIFT_SWAP", swap_id))
 
     # ------------------------------------------------------------------------------------- resolution notes
     # One partition, like configuration: notes are few (people write them) and listed across groups.

@@ -290,6 +290,21 @@ class OnCallShift(Entity):
     created_at: datetime
 
 
+class ShiftSwap(Entity):
+    """OnCall's shift swap: `beneficiary` asks someone to cover their on-call time in a schedule between
+    `swap_start` and `swap_end`; once `benefactor` takes it, the benefactor is on call there instead."""
+
+    id: str
+    schedule_id: str
+    swap_start: datetime
+    swap_end: datetime
+    beneficiary: str
+    benefactor: str | None = None
+    description: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
 class Schedule(Entity):
     id: str
     name: str
@@ -307,6 +322,8 @@ class Schedule(Entity):
     # The schedule's on_call_shifts, filled in when it is read for who is on call (they are items of their
     # own: never stored with the schedule).
     on_call_shifts: list[OnCallShift] = Field(default_factory=list, exclude=True)
+    # Its taken shift swaps, likewise filled in when read for who is on call.
+    taken_swaps: list[ShiftSwap] = Field(default_factory=list, exclude=True)
 
 
 # ------------------------------------------------------------------------------------------ alerts

@@ -11,7 +11,7 @@ from oncall import ids
 from oncall.api_schemas import OnCallShiftPatch, OnCallShiftWrite
 from oncall.clock import Clock
 from oncall.errors import NotFoundError, ValidationError
-from oncall.models import OnCallShift, Schedule
+from oncall.models import OnCallShift, Schedule, ShiftSwap
 from oncall.people import check_time_zone, revalidate
 from oncall.store import Store
 
@@ -112,11 +112,19 @@ def delete(shift_id: str, *, store: Store) -> None:
     store.delete_on_call_shift(shift_id)
 
 
-def with_shifts(schedule: Schedule, store: Store, every: list[OnCallShift] | None = None) -> Schedule:
-    """The schedule with the shifts it takes (its `shifts`, and those naming it), for who is on call."""
+def with_shifts(
+    schedule: Schedule,
+    store: Store,
+    every: list[OnCallShift] | None = None,
+    swaps: list[ShiftSwap] | None = None,
+) -> Schedule:
+    """The schedule with the shifts it takes (its `shifts`, and those naming it) and its taken shift swaps,
+    for who is on call."""
     every = store.list_on_call_shifts() if every is None else every
+    swaps = store.list_shift_swaps() if swaps is None else swaps
     mine = [s for s in every if s.id in schedule.shift_ids or s.schedule_id == schedule.id]
-    return schedule.model_copy(update={"on_call_shifts": mine})
+    taken = [s for s in swaps if s.schedule_id == schedule.id and s.benefactor]
+    return schedule.model_copy(update={"on_call_shifts": mine, "taken_swaps": taken})
 
 
 def check_shift_ids(shift_ids: list[str], store: Store) -> None:

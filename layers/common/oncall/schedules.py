@@ -173,6 +173,9 @@ def _windows(schedule: Schedule, start: datetime, end: datetime, ical_events: li
         begin, finish = max(_utc(event.start), start), min(_utc(event.end), end)
         windows.append(_Window("ical", rank, begin, finish, tuple(event.user_ids)))
     windows += _shift_windows(schedule, start, end)
+    for rank, swap in enumerate(schedule.taken_swaps):
+        begin, finish = max(_utc(swap.swap_start), start), min(_utc(swap.swap_end), end)
+        windows.append(_Window("swap", rank, begin, finish, (swap.beneficiary, swap.benefactor or "")))
     return [w for w in windows if w.start < w.end and w.user_ids]
 
 
@@ -199,6 +202,16 @@ def _shift_windows(schedule: Schedule, start: datetime, end: datetime) -> list[_
 
 
 def _on_call(active: list[_Window]) -> list[str]:
+    """Who is on call where these windows overlap; taken shift swaps then put their benefactor in the place of
+    their beneficiary."""
+    users = _on_call_before_swaps(active)
+    for swap in sorted((w for w in active if w.kind == "swap"), key=lambda w: w.rank):
+        beneficiary, benefactor = swap.user_ids
+        users = [benefactor if u == beneficiary else u for u in users]
+    return list(dict.fromkeys(users))
+
+
+def _on_call_before_swaps(active: list[_Window]) -> list[str]:
     overrides = sorted((w for w in active if w.kind == "override"), key=lambda w: w.rank)
     if overrides:
         return list(dict.fromkeys(u for w in overrides for u in w.user_ids))

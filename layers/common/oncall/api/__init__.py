@@ -19,6 +19,7 @@ from oncall.api import (
     routes,
     schedules,
     settings,
+    shift_swaps,
     teams,
     tokens,
     users,
@@ -45,6 +46,7 @@ ROUTERS = (
     resolution_notes.router,
     direct_paging.router,
     on_call_shifts.router,
+    shift_swaps.router,
 )
 # Routers outside /api/v1 (their own authentication).
 PUBLIC_ROUTERS = (actions.router,)

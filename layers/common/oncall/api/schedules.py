@@ -49,8 +49,8 @@ def _allow_http() -> bool:
 def list_schedules(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None) -> dict:
     """Schedules by name, with who is on call now; `name` (exact) filters."""
     store = wiring.store()
-    every = store.list_on_call_shifts()
-    schedules = [with_shifts(s, store, every) for s in store.list_schedules() if name is None or s.name == name]
+    every, swaps = store.list_on_call_shifts(), store.list_shift_swaps()
+    schedules = [with_shifts(s, store, every, swaps) for s in store.list_schedules() if name is None or s.name == name]
     # on_call_now is computed only for the page shown (a feed may have to be fetched for each).
     listed = page_of(router, [{"schedule": s} for s in schedules], page, perpage, name=name)
     feeds, started, bodies = wiring.ical_feeds(), time.monotonic(), []

@@ -406,3 +406,16 @@ class OnCallShiftOut(Shape):
     users: list[str]
     rolling_users: list[list[str]] | None
     start_rotation_from_user_index: int | None
+
+
+class ShiftSwapOut(Shape):
+    id: str = Field(description="SSR…")
+    schedule: str
+    swap_start: str
+    swap_end: str
+    beneficiary: str
+    benefactor: str | None
+    status: Literal["open", "taken", "past_due"]
+    description: str | None
+    created_at: str
+    updated_at: str
