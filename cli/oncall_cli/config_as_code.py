@@ -190,11 +190,49 @@ def _zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}") from error
 
 
+Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+class ShiftSpec(Spec):
+    """An OnCall on-call shift of the schedule (the API's /on_call_shifts), users by username. Times are wall
+    clock in `time_zone` (UTC if unset)."""
+
+    name: str = Field(min_length=1)
+    type: Literal["single_event", "recurrent_event", "rolling_users", "override"]
+    start: LocalTime
+    duration: Duration
+    time_zone: str | None = None
+    level: int = 0
+    rotation_start: LocalTime | None = None
+    frequency: Literal["hourly", "daily", "weekly", "monthly"] | None = None
+    interval: int = Field(default=1, ge=1)
+    until: LocalTime | None = None
+    week_start: Weekday = "SU"
+    by_day: list[Weekday] = Field(default_factory=list)
+    by_month: list[int] = Field(default_factory=list)
+    by_monthday: list[int] = Field(default_factory=list)
+    users: list[str] = Field(default_factory=list)
+    rolling_users: list[list[str]] = Field(default_factory=list)
+    start_rotation_from_user_index: int = 0
+
+    @field_validator("start", "rotation_start", "until")
+    @classmethod
+    def _wall_clock(cls, value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=None, microsecond=0) if value is not None else None
+
+    @model_validator(mode="after")
+    def _rotation_from_start(self) -> ShiftSpec:
+        if self.rotation_start == self.start:  # what the API shows when none was given
+            self.rotation_start = None
+        return self
+
+
 class ScheduleSpec(Spec):
     name: str = Field(min_length=1)
     time_zone: str = "UTC"
     team: str | None = None
     layers: list[LayerSpec] = Field(default_factory=list)
+    shifts: list[ShiftSpec] = Field(default_factory=list)
     overrides: list[OverrideSpec] = Field(default_factory=list)
     ical_url: str | None = Field(default=None, validation_alias=AliasChoices("ical_url", "ical_url_primary"))
     renamed_from: str | None = None
@@ -534,6 +572,8 @@ def check(config: Config) -> list[str]:
     for i, schedule in enumerate(config.schedules or []):
         if schedule.ical_url and schedule.layers:
             problems.append(f"schedules[{i}].layers: an iCal schedule (ical_url) has no layers")
+        if schedule.ical_url and schedule.shifts:
+            problems.append(f"schedules[{i}].shifts: an iCal schedule (ical_url) has no shifts")
     for i, chain in enumerate(config.escalation_chains or []):
         for j, step in enumerate(chain.steps):
             problems += _step_problems(step, f"escalation_chains[{i}].steps[{j}]")
@@ -613,6 +653,11 @@ def _refs_of(kind: Kind, spec: Any, where: str, visit: Visit) -> None:
             layer.users = many(f"layers[{j}].users", USER, layer.users)
         for j, override in enumerate(spec.overrides):
             override.user = one(f"overrides[{j}].user", USER, override.user)
+        for j, shift in enumerate(spec.shifts):
+            shift.users = many(f"shifts[{j}].users", USER, shift.users)
+            shift.rolling_users = [
+                many(f"shifts[{j}].rolling_users[{k}]", USER, group) for k, group in enumerate(shift.rolling_users)
+            ]
     elif kind is CHAIN:
         spec.team = one("team", TEAM, spec.team)
         for j, step in enumerate(spec.steps):
@@ -664,6 +709,7 @@ class Snapshot:
     integrations: list[dict[str, Any]] = field(default_factory=list)
     routes: list[dict[str, Any]] = field(default_factory=list)
     windows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # integration id → its windows
+    shifts: list[dict[str, Any]] = field(default_factory=list)  # on_call_shifts
 
     def objects(self, kind: Kind) -> list[dict[str, Any]]:
         return {
@@ -715,6 +761,16 @@ def _step_spec(step: dict[str, Any], name: Callable[[Kind, str | None], str | No
     return StepSpec(**values)
 
 
+def _shift_spec(shift: dict[str, Any], name: Callable[[Kind, str | None], str | None]) -> ShiftSpec:
+    fields = {k: shift.get(k) for k in ShiftSpec.model_fields if k not in ("users", "rolling_users")}
+    fields = {k: v for k, v in fields.items() if v is not None}
+    return ShiftSpec(
+        **fields,
+        users=[name(USER, u) for u in shift.get("users") or []],
+        rolling_users=[[name(USER, u) for u in group] for group in shift.get("rolling_users") or []],
+    )
+
+
 def window_spec(window: dict[str, Any]) -> WindowSpec:
     return WindowSpec(
         mode=window["mode"],
@@ -753,6 +809,7 @@ def export_config(snapshot: Snapshot) -> Config:
         return None if object_id is None else maps[kind].get(object_id, object_id)
 
     settings = snapshot.settings
+    shifts = {s["id"]: s for s in snapshot.shifts}
     teams = [TeamSpec(name=t["name"], email=t.get("email")) for t in snapshot.teams]
     users = [
         UserSpec(
@@ -787,6 +844,7 @@ def export_config(snapshot: Snapshot) -> Config:
                 OverrideSpec(user=name(USER, o["user_id"]), start=o["start"], end=o["end"])
                 for o in s.get("overrides") or []
             ],
+            shifts=[_shift_spec(shifts[i], name) for i in s.get("shifts") or [] if i in shifts],
             ical_url=s.get("ical_url_primary"),
         )
         for s in snapshot.schedules

@@ -40,11 +40,10 @@ from oncall_cli.config_as_code import (
     ChainSpec,
     Config,
     IntegrationSpec,
-    LayerSpec,
-    OverrideSpec,
     RouteSpec,
     RuleSpec,
     ScheduleSpec,
+    ShiftSpec,
     StepSpec,
     TeamSpec,
     UserSpec,
@@ -401,104 +400,61 @@ def _schedules(
         if s.get("type") == "web" and not mine:
             report.add(what, "a web schedule whose shifts the API does not list: no layers", "layers or overrides")
         for shift in sorted(mine, key=lambda x: (x.get("level") or 0, x.get("start") or "")):
-            _shift(shift, spec, zone, user_names, report, what, now)
+            _shift_as_is(shift, spec, user_names, report, what, now)
         if s.get("slack"):
             report.add(what, "Slack shift notifications are not carried", CHATOPS_INSTEAD["slack"])
         result.append(spec)
     return result
 
 
-_UNIT = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
+_SHIFT_TYPES = ("single_event", "recurrent_event", "rolling_users", "override")
 
 
-def _shift(
-    shift: dict[str, Any],
-    spec: ScheduleSpec,
-    zone: ZoneInfo,
-    user_names: dict[str, str],
-    report: Report,
-    what: str,
-    now: datetime,
+def _shift_as_is(
+    shift: dict[str, Any], spec: ScheduleSpec, user_names: dict[str, str], report: Report, what: str, now: datetime
 ) -> None:
-    kind = shift.get("type")
+    """The shift as this service's on_call_shifts hold it (the same model as OnCall's): users by name."""
     label = f'{what} shift "{shift.get("name") or shift["id"]}"'
-    shift_zone = _zone(shift.get("time_zone"))  # OnCall: a shift without a time zone has its times in UTC
-    start = _parse_time(shift.get("rotation_start") or shift.get("start"))
-    first = _parse_time(shift.get("start")) or start
-    if start is None:
-        report.add(label, "has no start: not carried", "a layer")
+    kind = shift.get("type")
+    start = _parse_time(shift.get("start"))
+    if kind not in _SHIFT_TYPES or start is None or not shift.get("duration"):
+        report.add(label, f"shift type {kind!r} without a start or duration: not carried", "an on_call_shifts entry")
         return
-    start = start if start.tzinfo else start.replace(tzinfo=shift_zone)
-    first = first if first.tzinfo else first.replace(tzinfo=shift_zone)
-    duration = int(shift.get("duration") or 0)
-    if kind in ("single_event", "override"):
-        end = first + timedelta(seconds=duration)
-        if end <= now:
-            return  # over already
-        users = [user_names[u] for u in shift.get("users") or [] if u in user_names]
-        for user in users:
-            spec.overrides.append(OverrideSpec(user=user, start=first.astimezone(UTC), end=end.astimezone(UTC)))
-        if kind == "single_event":
-            report.add(label, "a one-off shift becomes an override (overrides win over every layer here)")
-        return
-    slots = _slots(shift, user_names)
-    if slots is None:
-        report.add(label, f"shift type {kind!r} is unknown here: not carried", "a layer")
-        return
-    if not slots:
+    zone = _zone(shift.get("time_zone"))
+    local = _local(start, zone)
+    aware = start if start.tzinfo else start.replace(tzinfo=zone)
+    if kind in ("single_event", "override") and aware + timedelta(seconds=int(shift["duration"])) <= now:
+        return  # over already
+    users = [user_names[u] for u in shift.get("users") or [] if u in user_names]
+    groups = [[user_names[u] for u in g if u in user_names] for g in shift.get("rolling_users") or []]
+    groups = [g for g in groups if g]
+    if (kind == "rolling_users" and not groups) or (kind != "rolling_users" and not users):
         report.add(label, "names no user that was carried: not carried")
         return
-    if any(len(slot) > 1 for slot in slots):
-        report.add(
-            label,
-            "several users on call together in one slot: only the first of each slot is carried",
-            "one layer per extra user, or overrides",
+    rotation = _parse_time(shift.get("rotation_start"))
+    until = _parse_time(shift.get("until"))
+    recurring = kind in ("recurrent_event", "rolling_users")
+    spec.shifts.append(
+        ShiftSpec(
+            name=str(shift.get("name") or shift["id"]),
+            type=kind,
+            start=local,
+            duration=max(60, int(shift["duration"])),
+            time_zone=shift.get("time_zone") or None,
+            level=max(0, int(shift.get("level") or 0)),
+            rotation_start=_local(rotation, zone) if rotation else None,
+            frequency=(shift.get("frequency") or "weekly") if recurring else None,
+            interval=max(1, int(shift.get("interval") or 1)),
+            until=_local(until, zone) if until else None,
+            week_start=shift.get("week_start") if shift.get("week_start") in _WEEKDAYS else "SU",
+            by_day=[d for d in shift.get("by_day") or [] if d in _WEEKDAYS],
+            by_month=[m for m in shift.get("by_month") or [] if isinstance(m, int) and 1 <= m <= 12],
+            by_monthday=[d for d in shift.get("by_monthday") or [] if isinstance(d, int) and -31 <= d <= 31],
+            users=users if kind != "rolling_users" else [],
+            rolling_users=groups if kind == "rolling_users" else [],
+            start_rotation_from_user_index=max(0, int(shift.get("start_rotation_from_user_index") or 0)),
         )
-    users = [slot[0] for slot in slots]
-    frequency = shift.get("frequency") or "weekly"
-    interval = int(shift.get("interval") or 1)
-    values: dict[str, Any] = {"users": users, "start": _local(start, zone)}
-    if frequency in _UNIT and interval == 1:
-        values["frequency"] = frequency
-        period = _UNIT[frequency]
-    else:
-        unit = _UNIT.get(frequency, timedelta(days=30))
-        period = unit * interval
-        values.update(frequency="custom", shift_seconds=int(period.total_seconds()))
-        if frequency == "monthly":
-            report.add(label, "a monthly rotation becomes a 30-day rotation", "a custom layer")
-        elif frequency in ("daily", "weekly"):
-            report.add(label, f"every {interval} {frequency} rotation counts elapsed time (DST shifts it an hour)")
-    if 0 < duration < period.total_seconds():
-        values["duration"] = duration
-    by_day = [d for d in shift.get("by_day") or [] if d in _WEEKDAYS]
-    if by_day and len(by_day) < 7 and frequency != "weekly":
-        report.add(
-            label,
-            f"runs only on {','.join(by_day)}: carried as every day",
-            "an override for the days off, or a weekly layer per day",
-        )
-    if shift.get("until"):
-        report.add(label, f"ends at {shift['until']}: carried without an end", "delete the layer then")
-    if shift.get("by_month") or shift.get("by_monthday"):
-        report.add(label, "by_month / by_monthday restrictions are not carried")
-    spec.layers.append(LayerSpec(**values))
-
-
-def _slots(shift: dict[str, Any], user_names: dict[str, str]) -> list[list[str]] | None:
-    """The users of each turn of a rotation (rolling_users), or the one set of a recurrent event."""
-    if shift.get("type") == "rolling_users":
-        slots = [[user_names[u] for u in slot if u in user_names] for slot in shift.get("rolling_users") or []]
-        slots = [slot for slot in slots if slot]
-        index = int(shift.get("start_rotation_from_user_index") or 0)
-        if slots and index:
-            index %= len(slots)
-            slots = slots[index:] + slots[:index]
-        return slots
-    if shift.get("type") == "recurrent_event":
-        users = [user_names[u] for u in shift.get("users") or [] if u in user_names]
-        return [users] if users else []
-    return None
+    )
 
 
 WEBHOOK_TRIGGERS = set(WebhookSpec.model_fields["trigger_type"].annotation.__args__)  # type: ignore[union-attr]
@@ -865,6 +821,15 @@ def _rewrite_users(config: Config, renames: dict[str, str], known: set[str], rep
                 layer.users = users
                 layers.append(layer)
         schedule.layers = layers
+        shifts = []
+        for shift in schedule.shifts:
+            users = [u for u in (one(n) for n in shift.users) if u]
+            groups = [g for g in ([u for u in (one(n) for n in group) if u] for group in shift.rolling_users) if g]
+            if len(users) < len(shift.users) or len(groups) < len(shift.rolling_users):
+                report.add(f'schedule "{schedule.name}"', f'shift "{shift.name}" lost users that were not created')
+            if users or groups:
+                shifts.append(shift.model_copy(update={"users": users, "rolling_users": groups}))
+        schedule.shifts = shifts
         overrides = []
         for override in schedule.overrides:
             user = one(override.user)

@@ -178,25 +178,36 @@ def test_notification_rules_map_to_contacts_and_the_rest_is_reported_with_the_ne
     assert "tgram://" in gaps[('user "carol"', "notify_by_telegram")]
 
 
-def test_shifts_become_layers_and_overrides(fake):
+def test_shifts_come_across_as_they_are(fake):
     schedules = {s.name: s for s in _migration(fake).config.schedules}
     primary = schedules["Primary"]
-    assert primary.time_zone == "Europe/Berlin" and primary.team == "SRE"
-    [layer] = primary.layers
-    # start_rotation_from_user_index=1: bob first
-    assert (layer.users, layer.frequency, layer.start.isoformat()) == (
-        ["bob", "alice"],
+    assert primary.time_zone == "Europe/Berlin" and primary.team == "SRE" and primary.layers == []
+    rotation, cover = primary.shifts
+    assert (rotation.type, rotation.frequency, rotation.time_zone, rotation.week_start) == (
+        "rolling_users",
         "weekly",
-        "2026-01-05T09:00:00",
+        "Europe/Berlin",
+        "MO",
     )
-    assert [(o.user, o.start.isoformat(), o.end.isoformat()) for o in primary.overrides] == [
-        ("carol", "2099-01-01T00:00:00+00:00", "2099-01-02T00:00:00+00:00")
-    ]
-    business = schedules["Business hours"]
-    [weekdays] = business.layers
-    assert (weekdays.users, weekdays.frequency, weekdays.duration) == (["bob"], "daily", 8 * 3600)
-    assert sorted(o.user for o in business.overrides) == ["alice", "bob"]  # the single event
+    assert rotation.rolling_users == [["alice"], ["bob"]] and rotation.start_rotation_from_user_index == 1
+    assert rotation.start.isoformat() == "2026-01-05T09:00:00" and rotation.duration == 604800
+    assert (cover.type, cover.users, cover.start.isoformat(), cover.duration) == (
+        "override",
+        ["carol"],
+        "2099-01-01T00:00:00",
+        86400,
+    )
+    weekdays, launch = schedules["Business hours"].shifts
+    assert (weekdays.type, weekdays.frequency, weekdays.by_day, weekdays.duration, weekdays.users) == (
+        "recurrent_event",
+        "daily",
+        ["MO", "TU", "WE", "TH", "FR"],
+        8 * 3600,
+        ["bob"],
+    )
+    assert (launch.type, launch.users) == ("single_event", ["alice", "bob"])
     assert schedules["Legacy calendar"].ical_url == "https://calendar.example/primary.ics"
+    assert schedules["Legacy calendar"].shifts == []
 
 
 def test_webhooks_come_across_without_the_secrets_onCall_masks(fake):
@@ -246,7 +257,7 @@ def test_no_create_users_reports_them_and_drops_their_references(fake):
     default = next(c for c in fitted.escalation_chains if c.name == "Default")
     assert default.steps[0].persons == ["alice"]
     primary = next(s for s in fitted.schedules if s.name == "Primary")
-    assert primary.layers[0].users == ["alice"] and primary.overrides == []
+    assert [s.rolling_users for s in primary.shifts] == [[["alice"]]]  # carol's override went with her
     assert plan(fitted, here).problems == []
 
 
@@ -292,3 +303,40 @@ def test_a_token_already_used_here_is_a_plan_problem_before_anything_is_written(
     )
     problems = plan(fitted, here).problems
     assert any("another token" in p for p in problems)
+
+
+def test_shifts_round_trip_through_the_export_and_plan_nothing_the_second_time(fake):
+    from oncall_cli.config_as_code import Snapshot, export_config
+
+    migration = _migration(fake)
+    desired = fit_to_destination(migration, Config())
+    primary = next(s for s in desired.schedules if s.name == "Primary")
+    # the deployment as the API would show it after the apply: ids for users, shifts by id
+    users = [{"id": f"U{n}", "username": u.username} for n, u in enumerate(desired.users)]
+    ids = {u["username"]: u["id"] for u in users}
+    shifts = [
+        {
+            **s.model_dump(mode="json", exclude={"users", "rolling_users"}),
+            "duration": s.duration,
+            "rotation_start": s.start.isoformat(),
+            "id": f"O{n}",
+            "users": [ids[u] for u in s.users],
+            "rolling_users": [[ids[u] for u in g] for g in s.rolling_users] or None,
+            "interval": s.interval if s.frequency else None,
+        }
+        for n, s in enumerate(primary.shifts)
+    ]
+    snapshot = Snapshot(
+        users=users,
+        schedules=[{"id": "S1", "name": "Primary", "time_zone": "Europe/Berlin", "shifts": [s["id"] for s in shifts]}],
+        shifts=shifts,
+    )
+    current = export_config(snapshot)
+    assert current.schedules[0].shifts == primary.shifts
+    again = Config(schedules=[primary.model_copy(update={"team": None})], users=current.users)
+    assert plan(again, current).changes == []
+    # a shift naming a user who does not exist is a problem before anything is written
+    broken = primary.model_copy(deep=True)
+    broken.shifts[0].rolling_users = [["nobody"]]
+    problems = plan(Config(schedules=[broken.model_copy(update={"team": None})]), current).problems
+    assert problems == ['schedules[0].shifts[0].rolling_users[0][0]: no user named "nobody"']
