@@ -106,6 +106,17 @@ def test_from_oncall_plan_first_then_apply_keeps_every_token(to, source, state):
     assert {"Critical", "Default", "Every step"} <= set(_names(to, "escalation_chains"))
     users = {u["username"]: u for u in to.api("GET", "users").json()["results"]}
     assert set(users) >= {"alice", "bob", "carol"}
+    # the schedule's shifts came across as they are: who is on call is computed from them here too
+    [primary] = to.api("GET", "schedules", params={"name": "Primary"}).json()["results"]
+    assert len(primary["shifts"]) == 2
+
+    def on_call(at: str) -> list[str]:
+        body = to.api("GET", f"schedules/{primary['id']}/on_call", params={"at": at}).json()
+        return [u["username"] for u in body["users"]]
+
+    assert on_call("2026-03-03T10:00:00Z") == ["bob"]  # week 8 of a two-person rotation that starts with bob
+    assert on_call("2026-03-10T10:00:00Z") == ["alice"]
+    assert on_call("2099-01-01T00:30:00Z") == ["carol"]  # the override
 
 
 def test_a_second_run_changes_nothing_and_a_source_change_updates_exactly_that(to, source, state):
