@@ -1285,6 +1285,10 @@ def _token_problem(spec: IntegrationSpec, found: IntegrationSpec | None, current
                 "give the file's integration another name, or delete the one here"
             )
         return None
+    from oncall.configuration import GIVEN_TOKEN, MIN_DISTINCT_TOKEN_CHARACTERS  # noqa: PLC0415 - rarely needed
+
+    if not GIVEN_TOKEN.match(spec.token) or len(set(spec.token)) < MIN_DISTINCT_TOKEN_CHARACTERS:
+        return f"{where}.token: not a token this service accepts (25 to 64 random letters and digits)"
     owner = next((c.name for c in current.integrations or [] if c.token == spec.token), None)
     if owner is not None:
         return f'{where}.token: integration "{owner}" here already has this token (a token is never reassigned)'

@@ -340,3 +340,11 @@ def test_shifts_round_trip_through_the_export_and_plan_nothing_the_second_time(f
     broken.shifts[0].rolling_users = [["nobody"]]
     problems = plan(Config(schedules=[broken.model_copy(update={"team": None})]), current).problems
     assert problems == ['schedules[0].shifts[0].rolling_users[0][0]: no user named "nobody"']
+
+
+def test_a_token_the_api_would_refuse_is_a_plan_problem_before_anything_is_written(fake):
+    migration = _migration(fake)
+    fitted = fit_to_destination(migration, Config())
+    fitted.integrations[0].token = "short"
+    problems = plan(fitted, Config()).problems
+    assert problems == ["integrations[0].token: not a token this service accepts (25 to 64 random letters and digits)"]
