@@ -25,8 +25,8 @@ from tests.oncall_v1_fake import AM_TOKEN, TOKEN, WEBHOOK_TOKEN, OnCallV1Fake
 
 pytestmark = pytest.mark.e2e
 runner = CliRunner()
-PAYLOADS = Path("/work/shared/reference/payloads/alertmanager")
-FIRING = (PAYLOADS / "01_single_firing.json").read_text() if PAYLOADS.exists() else None
+# A real Alertmanager notification (a copy of /work/shared/reference/payloads/alertmanager/01_single_firing.json)
+FIRING = (Path(__file__).resolve().parents[1] / "fixtures" / "alertmanager" / "01_single_firing.json").read_text()
 
 
 @pytest.fixture(scope="module")
