@@ -23,8 +23,11 @@ from oncall.models import (
     Maintenance,
     MaintenanceWindow,
     Notification,
+    OnCallShift,
+    ResolutionNote,
     Route,
     Schedule,
+    ShiftSwap,
     Team,
     TimelineEntry,
     User,
@@ -38,6 +41,7 @@ from oncall.store import (
     GroupJoin,
     GroupKeyPointer,
     GroupKeyTakenError,
+    IntegrationTokenTakenError,
     ItemChangedError,
     MissingReferenceError,
     ReferencedSinceError,
@@ -72,6 +76,9 @@ class InMemoryStore:
         self.steps: dict[str, EscalationStep] = {}
         self.api_tokens: dict[str, ApiToken] = {}
         self.users: dict[str, User] = {}
+        self.resolution_notes: dict[str, ResolutionNote] = {}
+        self.on_call_shifts: dict[str, OnCallShift] = {}
+        self.shift_swaps: dict[str, ShiftSwap] = {}
         self.teams: dict[str, Team] = {}
         self.schedules: dict[str, Schedule] = {}
         self.alerts: dict[str, Alert] = {}
@@ -96,6 +103,8 @@ class InMemoryStore:
     # configuration
     def create_integration(self, integration: Integration, default_route: Route) -> None:
         with self._lock:
+            if integration.token in self.tokens:
+                raise IntegrationTokenTakenError(integration.id)
             self.integrations[integration.id] = integration
             self.tokens[integration.token] = integration.id
             self.routes[default_route.id] = default_route
@@ -220,7 +229,9 @@ class InMemoryStore:
     def save_schedule(self, schedule: Schedule) -> None:
         with self._lock:
             self._reference(schedule_user_ids(schedule), [schedule.team_id] if schedule.team_id else [])
-            self.schedules[schedule.id] = schedule
+            self.schedules[schedule.id] = schedule.model_copy(
+                update={"on_call_shifts": [], "taken_swaps": []}
+            )  # never stored
 
     def reference_epoch(self, item_id: str) -> int:
         return self.reference_epochs.get(item_id, 0)
@@ -378,6 +389,49 @@ class InMemoryStore:
             self.alerts[alert.id] = alert.model_copy(update={"payload": {"message": text}})
 
     # timeline and deliveries
+    def put_on_call_shift(self, shift: OnCallShift) -> None:
+        with self._lock:
+            self.on_call_shifts[shift.id] = shift
+
+    def get_on_call_shift(self, shift_id: str) -> OnCallShift | None:
+        return self.on_call_shifts.get(shift_id)
+
+    def list_on_call_shifts(self) -> list[OnCallShift]:
+        return sorted(self.on_call_shifts.values(), key=lambda s: (s.created_at, s.id))
+
+    def delete_on_call_shift(self, shift_id: str) -> None:
+        with self._lock:
+            self.on_call_shifts.pop(shift_id, None)
+
+    def put_shift_swap(self, swap: ShiftSwap) -> None:
+        with self._lock:
+            self.shift_swaps[swap.id] = swap
+
+    def get_shift_swap(self, swap_id: str) -> ShiftSwap | None:
+        return self.shift_swaps.get(swap_id)
+
+    def list_shift_swaps(self) -> list[ShiftSwap]:
+        return sorted(self.shift_swaps.values(), key=lambda s: (s.created_at, s.id))
+
+    def delete_shift_swap(self, swap_id: str) -> None:
+        with self._lock:
+            self.shift_swaps.pop(swap_id, None)
+
+    def put_resolution_note(self, note: ResolutionNote) -> None:
+        with self._lock:
+            self.resolution_notes[note.id] = note
+
+    def get_resolution_note(self, note_id: str) -> ResolutionNote | None:
+        return self.resolution_notes.get(note_id)
+
+    def list_resolution_notes(self, alert_group_id: str | None = None) -> list[ResolutionNote]:
+        mine = [n for n in self.resolution_notes.values() if alert_group_id in (None, n.alert_group_id)]
+        return sorted(mine, key=lambda n: (n.created_at, n.id))
+
+    def delete_resolution_note(self, note_id: str) -> None:
+        with self._lock:
+            self.resolution_notes.pop(note_id, None)
+
     def add_timeline(self, entry: TimelineEntry) -> None:
         self.timeline.append(entry)
 

@@ -32,6 +32,7 @@ from oncall_cli.config_as_code import (
     RouteSpec,
     RuleSpec,
     ScheduleSpec,
+    ShiftSpec,
     Snapshot,
     StepSpec,
     TeamSpec,
@@ -59,12 +60,23 @@ def fetch_snapshot(api: OnCallClient, *, windows_for: Callable[[dict[str, Any]],
         steps=api.list_all("escalation_policies"),
         integrations=api.list_all("integrations"),
         routes=api.list_all("routes"),
+        shifts=_optional_list(api, "on_call_shifts"),
     )
     for integration in snapshot.integrations:
         if windows_for is None or windows_for(integration):
             path = f"integrations/{integration['id']}/maintenance_windows"
             snapshot.windows[integration["id"]] = api.list_all(path)
     return snapshot
+
+
+def _optional_list(api: OnCallClient, path: str) -> list[dict[str, Any]]:
+    """A list older deployments do not serve (404): empty there."""
+    try:
+        return api.list_all(path)
+    except ApiError as error:
+        if error.status in (404, 405):
+            return []
+        raise
 
 
 class ApplyError(Exception):
@@ -203,7 +215,27 @@ class Applier:
             ],
             "ical_url_primary": spec.ical_url,
         }
+        current: ScheduleSpec | None = change.current
+        old_ids: list[str] = []
+        if current is None or spec.shifts != current.shifts:
+            # shifts are replaced as a whole: the new ones first, then the schedule, then the old ones go
+            if current is not None:
+                old_ids = next(
+                    (s.get("shifts") or [] for s in self.snapshot.schedules if s["name"] == change.current_name), []
+                )
+            body["shifts"] = [
+                self.api.request("POST", "on_call_shifts", json=self._shift(s))["id"] for s in spec.shifts
+            ]
         self._save(change, "schedules", body)
+        for shift_id in old_ids:
+            self.api.request("DELETE", f"on_call_shifts/{shift_id}")
+
+    def _shift(self, shift: ShiftSpec) -> dict[str, Any]:
+        body = shift.model_dump(mode="json", exclude={"users", "rolling_users"})
+        body["duration"] = shift.duration
+        body["users"] = [self.id(USER, u) for u in shift.users] or None
+        body["rolling_users"] = [[self.id(USER, u) for u in group] for group in shift.rolling_users] or None
+        return body
 
     def _chain(self, change: Change) -> None:
         spec: ChainSpec = change.desired
@@ -288,6 +320,8 @@ class Applier:
         own = {"routes", "heartbeat", "maintenance_windows", "renamed_from"}
         if current is None:
             body = {"type": spec.type, "templates": spec.templates, **options}
+            if spec.token:
+                body["token"] = spec.token  # kept from elsewhere (needs an admin token)
             integration_id = self._save(change, "integrations", body)
         elif spec.model_dump(exclude=own) != current.model_dump(exclude=own):
             body = {"templates": full_templates(spec.templates), **options}

@@ -190,11 +190,49 @@ def _zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}") from error
 
 
+Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+class ShiftSpec(Spec):
+    """An OnCall on-call shift of the schedule (the API's /on_call_shifts), users by username. Times are wall
+    clock in `time_zone` (UTC if unset)."""
+
+    name: str = Field(min_length=1)
+    type: Literal["single_event", "recurrent_event", "rolling_users", "override"]
+    start: LocalTime
+    duration: Duration
+    time_zone: str | None = None
+    level: int = 0
+    rotation_start: LocalTime | None = None
+    frequency: Literal["hourly", "daily", "weekly", "monthly"] | None = None
+    interval: int = Field(default=1, ge=1)
+    until: LocalTime | None = None
+    week_start: Weekday = "SU"
+    by_day: list[Weekday] = Field(default_factory=list)
+    by_month: list[int] = Field(default_factory=list)
+    by_monthday: list[int] = Field(default_factory=list)
+    users: list[str] = Field(default_factory=list)
+    rolling_users: list[list[str]] = Field(default_factory=list)
+    start_rotation_from_user_index: int = 0
+
+    @field_validator("start", "rotation_start", "until")
+    @classmethod
+    def _wall_clock(cls, value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=None, microsecond=0) if value is not None else None
+
+    @model_validator(mode="after")
+    def _rotation_from_start(self) -> ShiftSpec:
+        if self.rotation_start == self.start:  # what the API shows when none was given
+            self.rotation_start = None
+        return self
+
+
 class ScheduleSpec(Spec):
     name: str = Field(min_length=1)
     time_zone: str = "UTC"
     team: str | None = None
     layers: list[LayerSpec] = Field(default_factory=list)
+    shifts: list[ShiftSpec] = Field(default_factory=list)
     overrides: list[OverrideSpec] = Field(default_factory=list)
     ical_url: str | None = Field(default=None, validation_alias=AliasChoices("ical_url", "ical_url_primary"))
     renamed_from: str | None = None
@@ -387,6 +425,9 @@ class WindowSpec(Spec):
 class IntegrationSpec(Spec):
     name: str = Field(min_length=1)
     type: str
+    # The token in the integration's URL. Given on create, the integration keeps it (admin tokens only:
+    # `oncall migrate`, or an export applied to another deployment); it never changes afterwards.
+    token: str | None = None
     team: str | None = None
     description_short: str | None = None
     default_chain: str | None = None
@@ -531,6 +572,8 @@ def check(config: Config) -> list[str]:
     for i, schedule in enumerate(config.schedules or []):
         if schedule.ical_url and schedule.layers:
             problems.append(f"schedules[{i}].layers: an iCal schedule (ical_url) has no layers")
+        if schedule.ical_url and schedule.shifts:
+            problems.append(f"schedules[{i}].shifts: an iCal schedule (ical_url) has no shifts")
     for i, chain in enumerate(config.escalation_chains or []):
         for j, step in enumerate(chain.steps):
             problems += _step_problems(step, f"escalation_chains[{i}].steps[{j}]")
@@ -610,6 +653,11 @@ def _refs_of(kind: Kind, spec: Any, where: str, visit: Visit) -> None:
             layer.users = many(f"layers[{j}].users", USER, layer.users)
         for j, override in enumerate(spec.overrides):
             override.user = one(f"overrides[{j}].user", USER, override.user)
+        for j, shift in enumerate(spec.shifts):
+            shift.users = many(f"shifts[{j}].users", USER, shift.users)
+            shift.rolling_users = [
+                many(f"shifts[{j}].rolling_users[{k}]", USER, group) for k, group in enumerate(shift.rolling_users)
+            ]
     elif kind is CHAIN:
         spec.team = one("team", TEAM, spec.team)
         for j, step in enumerate(spec.steps):
@@ -661,6 +709,7 @@ class Snapshot:
     integrations: list[dict[str, Any]] = field(default_factory=list)
     routes: list[dict[str, Any]] = field(default_factory=list)
     windows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # integration id → its windows
+    shifts: list[dict[str, Any]] = field(default_factory=list)  # on_call_shifts
 
     def objects(self, kind: Kind) -> list[dict[str, Any]]:
         return {
@@ -712,6 +761,16 @@ def _step_spec(step: dict[str, Any], name: Callable[[Kind, str | None], str | No
     return StepSpec(**values)
 
 
+def _shift_spec(shift: dict[str, Any], name: Callable[[Kind, str | None], str | None]) -> ShiftSpec:
+    fields = {k: shift.get(k) for k in ShiftSpec.model_fields if k not in ("users", "rolling_users")}
+    fields = {k: v for k, v in fields.items() if v is not None}
+    return ShiftSpec(
+        **fields,
+        users=[name(USER, u) for u in shift.get("users") or []],
+        rolling_users=[[name(USER, u) for u in group] for group in shift.get("rolling_users") or []],
+    )
+
+
 def window_spec(window: dict[str, Any]) -> WindowSpec:
     return WindowSpec(
         mode=window["mode"],
@@ -734,6 +793,14 @@ def _heartbeat_spec(heartbeat: dict[str, Any]) -> HeartbeatSpec:
     )
 
 
+_LINK_TOKEN = re.compile(r"/integrations/v1/[A-Za-z0-9_]+/([A-Za-z0-9]+)/?$")
+
+
+def _link_token(link: str | None) -> str | None:
+    match = _LINK_TOKEN.search(link or "")
+    return match.group(1) if match else None
+
+
 def export_config(snapshot: Snapshot) -> Config:
     """The deployment's configuration in the file's model (names instead of ids; secrets masked)."""
     maps = {kind: {o["id"]: o[kind.key] for o in snapshot.objects(kind)} for kind in KINDS}
@@ -742,6 +809,7 @@ def export_config(snapshot: Snapshot) -> Config:
         return None if object_id is None else maps[kind].get(object_id, object_id)
 
     settings = snapshot.settings
+    shifts = {s["id"]: s for s in snapshot.shifts}
     teams = [TeamSpec(name=t["name"], email=t.get("email")) for t in snapshot.teams]
     users = [
         UserSpec(
@@ -776,6 +844,7 @@ def export_config(snapshot: Snapshot) -> Config:
                 OverrideSpec(user=name(USER, o["user_id"]), start=o["start"], end=o["end"])
                 for o in s.get("overrides") or []
             ],
+            shifts=[_shift_spec(shifts[i], name) for i in s.get("shifts") or [] if i in shifts],
             ical_url=s.get("ical_url_primary"),
         )
         for s in snapshot.schedules
@@ -805,6 +874,7 @@ def export_config(snapshot: Snapshot) -> Config:
             IntegrationSpec(
                 name=i["name"],
                 type=i["type"],
+                token=_link_token(i.get("link")),
                 team=name(TEAM, i.get("team_id")),
                 description_short=i.get("description_short"),
                 default_chain=name(CHAIN, (i.get("default_route") or {}).get("escalation_chain_id")),
@@ -1078,7 +1148,7 @@ def _resource_diffs(kind: Kind, desired: Any, current: Any, secret_paths: set[st
     if kind in _SEQUENCES:
         skip.add(_SEQUENCES[kind])
     if kind is INTEGRATION:
-        skip |= {"heartbeat", "maintenance_windows"}
+        skip |= {"heartbeat", "maintenance_windows", "token"}
     old = current.model_dump(exclude=skip)
     new = desired.model_dump(exclude=skip)
     diffs: list[Diff] = []
@@ -1170,6 +1240,9 @@ def plan(
                 kind, spec, found and renamed_references(kind, found, renames), where, update_secrets
             )
             result.problems += problems
+            if kind is INTEGRATION and (problem := _token_problem(spec, found, current, where)):
+                result.problems.append(problem)
+                continue
             if found is None:
                 result.changes.append(Change("create", kind, name, where, None, [], spec))
                 continue
@@ -1199,6 +1272,27 @@ def plan(
         for name in sorted(deleted.get(kind, ())):
             result.changes.append(Change("delete", kind, name, "", name, [], None, by_name[name]))
     return result
+
+
+def _token_problem(spec: IntegrationSpec, found: IntegrationSpec | None, current: Config, where: str) -> str | None:
+    """A kept token (`token:`) must be free here, or be the matched integration's own: never reassigned."""
+    if not spec.token:
+        return None
+    if found is not None:
+        if found.token and found.token != spec.token:
+            return (
+                f'{where}.token: integration "{found.name}" exists here with another token (its URL cannot change): '
+                "give the file's integration another name, or delete the one here"
+            )
+        return None
+    from oncall.configuration import GIVEN_TOKEN, MIN_DISTINCT_TOKEN_CHARACTERS  # noqa: PLC0415 - rarely needed
+
+    if not GIVEN_TOKEN.match(spec.token) or len(set(spec.token)) < MIN_DISTINCT_TOKEN_CHARACTERS:
+        return f"{where}.token: not a token this service accepts (25 to 64 random letters and digits)"
+    owner = next((c.name for c in current.integrations or [] if c.token == spec.token), None)
+    if owner is not None:
+        return f'{where}.token: integration "{owner}" here already has this token (a token is never reassigned)'
+    return None
 
 
 def _check_references(

@@ -14,7 +14,17 @@ import threading
 
 import typer
 
-from oncall_cli.commands import admin, alert_groups, apply, doctor, escalation, integrations, people, webhooks
+from oncall_cli.commands import (
+    admin,
+    alert_groups,
+    apply,
+    doctor,
+    escalation,
+    integrations,
+    migrate,
+    people,
+    webhooks,
+)
 from oncall_cli.ui import command
 
 app = typer.Typer(
@@ -52,6 +62,7 @@ command(app, "apply")(apply.apply)
 command(app, "plan")(apply.plan_command)
 command(app, "export")(apply.export)
 command(app, "doctor")(doctor.doctor)
+command(app, "migrate")(migrate.migrate)
 
 
 def _fire_example(ingest_url: str) -> tuple[str, str]:

@@ -17,11 +17,14 @@ from oncall.models import (
     MaintenanceMode,
     MaintenanceWindow,
     NotificationRuleStep,
+    OnCallShift,
     PendingHeartbeatAlert,
+    ResolutionNote,
     ResolvedBy,
     RotationLayer,
     Schedule,
     ScheduleOverride,
+    ShiftSwap,
     Team,
     TimelineEntry,
     User,
@@ -31,6 +34,7 @@ from oncall.store import (
     GroupChangedError,
     GroupClosedError,
     GroupKeyTakenError,
+    IntegrationTokenTakenError,
     ItemChangedError,
     MissingReferenceError,
     ReferencedSinceError,
@@ -487,6 +491,111 @@ def test_delete_integration_takes_token_routes_and_heartbeat_only(any_store):
     assert [h.integration_id for h in any_store.list_due_heartbeats(clock.now())] == [other.id]
     assert [i.id for i in any_store.list_integrations()] == [other.id]
     assert default.id != extra.id
+
+
+def test_an_integration_token_is_never_given_twice(any_store):
+    # given an integration
+    clock = FixedClock()
+    first, _ = builders.integration(any_store, clock)
+    second, second_route = builders.integration(any_store, clock, name="second")
+    any_store.delete_integration(second.id)
+    # when another is created with the same token
+    clash = second.model_copy(update={"token": first.token})
+    with pytest.raises(IntegrationTokenTakenError):
+        any_store.create_integration(clash, second_route)
+    # then nothing of it was written and the token still leads to the first
+    assert any_store.get_integration(clash.id) is None
+    assert second_route.id not in {r.id for r in any_store.list_routes()}
+    assert any_store.find_integration_by_token(first.token).id == first.id
+    # and a deleted integration's token can be given again
+    again, _ = builders.integration(any_store, clock, name="third")
+    reused = again.model_copy(update={"id": "CREUSED", "token": second.token, "name": "reused"})
+    any_store.create_integration(reused, second_route.model_copy(update={"integration_id": "CREUSED"}))
+    assert any_store.find_integration_by_token(second.token).id == "CREUSED"
+
+
+def test_resolution_notes_round_trip_listed_oldest_first_per_group(any_store):
+    clock = FixedClock()
+    first = ResolutionNote(id="MFIRST", alert_group_id="IGROUP1", text="restarted", created_at=clock.now())
+    clock.advance(minutes=1)
+    second = ResolutionNote(id="MA", alert_group_id="IGROUP1", text="root cause", author="U1", created_at=clock.now())
+    other = ResolutionNote(id="MOTHER", alert_group_id="IGROUP2", text="x", created_at=clock.now())
+    for note in (second, other, first):
+        any_store.put_resolution_note(note)
+    assert [n.id for n in any_store.list_resolution_notes("IGROUP1")] == ["MFIRST", "MA"]
+    assert {n.id for n in any_store.list_resolution_notes()} == {"MFIRST", "MA", "MOTHER"}
+    assert any_store.get_resolution_note("MA") == second
+    any_store.put_resolution_note(second.model_copy(update={"text": "the real root cause"}))
+    assert any_store.get_resolution_note("MA").text == "the real root cause"
+    any_store.delete_resolution_note("MA")
+    any_store.delete_resolution_note("MA")  # deleting twice is no error
+    assert any_store.get_resolution_note("MA") is None
+    assert [n.id for n in any_store.list_resolution_notes("IGROUP1")] == ["MFIRST"]
+    assert any_store.get_resolution_note("x" * 5000) is None
+
+
+def test_on_call_shifts_round_trip_oldest_first_and_never_with_their_schedule(any_store):
+    clock = FixedClock()
+    first = OnCallShift(
+        id="OFIRST",
+        name="weekly",
+        type="rolling_users",
+        start=datetime(2026, 3, 2, 9),
+        duration=604800,
+        frequency="weekly",
+        by_day=["MO", "TU"],
+        rolling_users=[["U1"], ["U2", "U3"]],
+        schedule_id="S1",
+        created_at=clock.now(),
+    )
+    clock.advance(minutes=1)
+    second = OnCallShift(
+        id="OA",
+        name="once",
+        type="override",
+        start=datetime(2026, 3, 2, 9),
+        duration=60,
+        users=["U1"],
+        created_at=clock.now(),
+    )
+    any_store.put_on_call_shift(second)
+    any_store.put_on_call_shift(first)
+    assert [s.id for s in any_store.list_on_call_shifts()] == ["OFIRST", "OA"]
+    assert any_store.get_on_call_shift("OFIRST") == first
+    any_store.delete_on_call_shift("OFIRST")
+    any_store.delete_on_call_shift("OFIRST")
+    assert any_store.get_on_call_shift("OFIRST") is None
+    assert any_store.get_on_call_shift("x" * 5000) is None
+    # a schedule read back never carries shifts (they are attached when who is on call is computed)
+    schedule = Schedule(id="S1", name="s", created_at=clock.now(), shift_ids=["OA"], on_call_shifts=[second])
+    any_store.save_schedule(schedule)
+    stored = any_store.get_schedule("S1")
+    assert stored.shift_ids == ["OA"] and stored.on_call_shifts == []
+
+
+def test_shift_swaps_round_trip_oldest_first(any_store):
+    clock = FixedClock()
+    first = ShiftSwap(
+        id="SSRFIRST",
+        schedule_id="S1",
+        swap_start=clock.now(),
+        swap_end=clock.now() + timedelta(hours=8),
+        beneficiary="U1",
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    clock.advance(minutes=1)
+    second = first.model_copy(update={"id": "SSRA", "created_at": clock.now(), "description": "dentist"})
+    any_store.put_shift_swap(second)
+    any_store.put_shift_swap(first)
+    assert [s.id for s in any_store.list_shift_swaps()] == ["SSRFIRST", "SSRA"]
+    taken = second.model_copy(update={"benefactor": "U2"})
+    any_store.put_shift_swap(taken)
+    assert any_store.get_shift_swap("SSRA") == taken
+    any_store.delete_shift_swap("SSRA")
+    any_store.delete_shift_swap("SSRA")
+    assert any_store.get_shift_swap("SSRA") is None
+    assert any_store.get_shift_swap("x" * 5000) is None
 
 
 def test_write_routes_puts_and_deletes_together(any_store):

@@ -63,6 +63,15 @@ class _Plan:
     cascade: Callable[[str, ActionDeps], None] | None = None
 
 
+def _require_resolution_note(group: AlertGroup, deps: ActionDeps) -> None:
+    """OnCall's organization setting: a person resolves a group only once it has a resolution note."""
+    if deps.config.deployment_settings().require_resolution_note and not deps.store.list_resolution_notes(group.id):
+        raise ConflictError(
+            "Alert group without a resolution note cannot be resolved (the require_resolution_note setting): "
+            "add one with POST /api/v1/resolution_notes/ first."
+        )
+
+
 def _refuse(strict: bool, message: str) -> None:
     if strict:
         raise ConflictError(message)
@@ -313,6 +322,8 @@ def resolve(
             _attached_refusal(group, strict, "resolve")
         if _is_maintenance_incident(group) and resolved_by != ResolvedBy.DISABLE_MAINTENANCE:
             raise _StopMaintenanceInstead()
+        if strict and resolved_by == ResolvedBy.USER:
+            _require_resolution_note(group, deps)
         return _Plan(
             changes={
                 "resolved": True,

@@ -114,6 +114,9 @@ class IntegrationOptions(_Request):
 
 class IntegrationCreate(IntegrationOptions):
     type: str
+    # Admin tokens only: keep the token an integration had elsewhere (`oncall migrate`), so its senders change
+    # only the host. Checked like generated ones (configuration.check_given_token); never sent back otherwise.
+    token: str | None = Field(default=None, min_length=1, max_length=128)
     name: str | None = Field(default=None, min_length=1, max_length=150)
     description_short: str | None = Field(default=None, max_length=250)
     team_id: RefId | None = None
@@ -211,6 +214,83 @@ class StepUpdate(StepFields):
 class SettingsUpdate(_Request):
     acknowledge_remind_timeout: int | None = Field(default=None, ge=0, le=14 * 24 * 60, description="minutes")
     unacknowledge_timeout: int | None = Field(default=None, ge=0, le=24 * 60, description="minutes")
+    require_resolution_note: bool | None = Field(
+        default=None, description="People (API, action links) resolve a group only after a resolution note"
+    )
+
+
+Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+class OnCallShiftWrite(_Request):
+    """POST and PUT /on_call_shifts (OnCall's fields; `schedule_id` ours: the schedule it belongs to)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    type: Literal["single_event", "recurrent_event", "rolling_users", "override"]
+    team_id: RefId | None = None
+    schedule_id: RefId | None = None
+    time_zone: str | None = Field(default=None, max_length=64)
+    level: int = Field(default=0, ge=0, le=1000)
+    start: datetime
+    rotation_start: datetime | None = None
+    duration: int = Field(ge=60, le=366 * 86400, description="seconds")
+    frequency: Literal["hourly", "daily", "weekly", "monthly"] | None = None
+    interval: int | None = Field(default=None, ge=1, le=1000)
+    until: datetime | None = None
+    week_start: Weekday | None = None
+    by_day: list[Weekday] | None = Field(default=None, max_length=7)
+    by_month: list[Annotated[int, Field(ge=1, le=12)]] | None = Field(default=None, max_length=12)
+    by_monthday: list[Annotated[int, Field(ge=-31, le=31)]] | None = Field(default=None, max_length=31)
+    users: list[RefId] | None = Field(default=None, max_length=50)
+    rolling_users: list[list[RefId]] | None = Field(default=None, max_length=100)
+    start_rotation_from_user_index: int | None = Field(default=None, ge=0)
+
+
+class OnCallShiftPatch(_Request):
+    """PATCH /on_call_shifts/{id}: only the fields sent change."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class ShiftSwapWrite(_Request):
+    """POST and PUT /shift_swaps (OnCall's fields)."""
+
+    schedule: RefId
+    swap_start: datetime
+    swap_end: datetime
+    beneficiary: RefId
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class ShiftSwapTake(_Request):
+    benefactor: RefId
+
+
+class PagedUserIn(_Request):
+    id: str = Field(min_length=1, max_length=64)
+    important: bool = False
+
+
+class DirectPagingRequest(_Request):
+    """POST /escalation (OnCall's direct paging): page people into a new alert group, or into an existing one
+    (`alert_group_id`)."""
+
+    title: str | None = Field(default=None, max_length=1500)
+    message: str | None = Field(default=None, max_length=10_000)
+    source_url: str | None = Field(default=None, max_length=2048)
+    team: str | None = Field(default=None, max_length=64)
+    users: list[PagedUserIn] = Field(default_factory=list, max_length=50)
+    important_team_escalation: bool = False
+    alert_group_id: str | None = Field(default=None, max_length=64)
+
+
+class ResolutionNoteCreate(_Request):
+    alert_group_id: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class ResolutionNoteUpdate(_Request):
+    text: str = Field(min_length=1, max_length=10_000)
 
 
 class TokenCreate(_Request):
@@ -522,6 +602,7 @@ class ScheduleWrite(_Request):
     ical_url: str | None = Field(
         default=None, max_length=2048, validation_alias=AliasChoices("ical_url_primary", "ical_url")
     )
+    shifts: list[RefId] | None = Field(default=None, max_length=100, description="on_call_shifts ids (calendar)")
 
 
 class SchedulePatch(_Request):
@@ -534,6 +615,7 @@ class SchedulePatch(_Request):
     ical_url: str | None = Field(
         default=None, max_length=2048, validation_alias=AliasChoices("ical_url_primary", "ical_url")
     )
+    shifts: list[RefId] | None = Field(default=None, max_length=100)
 
 
 def _rule(step: NotificationRuleStep) -> dict[str, Any]:
@@ -558,6 +640,8 @@ def present_user(user: User) -> dict[str, Any]:
         "timezone": user.timezone,
         "teams": list(user.team_ids),
         "is_phone_number_verified": False,
+        "slack": None,  # OnCall: the linked Slack identities; no ChatOps here
+        "avatar_url": None,
         "phone": user.phone,
         "contacts": {name: mask_url(url) for name, url in user.contacts.items()},
         "default_rules": [_rule(s) for s in user.default_rules],
@@ -600,6 +684,8 @@ def present_schedule(schedule: Schedule, on_call_now: list[str]) -> dict[str, An
         "ical_url_primary": mask_url(schedule.ical_url) if schedule.ical_url else None,
         "ical_url_overrides": None,
         "slack": {"channel_id": None, "user_group_id": None},
+        # OnCall's: the on_call_shifts it takes (its own list, and shifts naming it)
+        "shifts": list(dict.fromkeys([*schedule.shift_ids, *(s.id for s in schedule.on_call_shifts)])),
     }
 
 

@@ -5,6 +5,7 @@ the field."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from oncall import ids
@@ -26,7 +27,7 @@ from oncall.api_schemas import (
     unknown_template_names,
 )
 from oncall.clock import Clock
-from oncall.errors import NotFoundError, ValidationError
+from oncall.errors import NotFoundError, TokenTakenError, ValidationError
 from oncall.escalation import DEFAULT_WAIT_SECONDS, format_utc_time, parse_utc_time
 from oncall.integration_types import INTEGRATION_TYPES, get_type
 from oncall.labels import key_problem, value_problem
@@ -40,7 +41,7 @@ from oncall.models import (
     StepType,
 )
 from oncall.routing import compile_regex_term
-from oncall.store import Store, StoreConflictError
+from oncall.store import IntegrationTokenTakenError, Store, StoreConflictError
 from oncall.templating import check_syntax
 
 
@@ -135,6 +136,23 @@ def _require_unique_name(store: Store, name: str, team_id: str | None, except_id
 
 
 # ------------------------------------------------------------------------------------------ integrations
+GIVEN_TOKEN = re.compile(r"^[A-Za-z0-9]{25,64}$")
+# A generated token has 25 characters drawn from 62 (about 20 distinct ones); fewer than this many distinct
+# characters means a made-up or patterned token, not a random one.
+MIN_DISTINCT_TOKEN_CHARACTERS = 12
+
+
+def check_given_token(token: str) -> None:
+    """A token kept from another instance must be as strong as ours: 25-64 letters and digits (OnCall's
+    tokens are 25 random alphanumerics) that look random, not a word or a pattern."""
+    if not GIVEN_TOKEN.match(token) or len(set(token)) < MIN_DISTINCT_TOKEN_CHARACTERS:
+        raise _field_error(
+            "token",
+            "An integration token must be 25 to 64 random letters and digits (like the ones OnCall and this "
+            "service generate).",
+        )
+
+
 def create_integration(request: IntegrationCreate, *, store: Store, clock: Clock) -> tuple[Integration, Route]:
     kind = get_type(request.type)
     if kind is None or not kind.creatable:
@@ -147,6 +165,10 @@ def create_integration(request: IntegrationCreate, *, store: Store, clock: Clock
     chain_id = request.default_route.escalation_chain_id if request.default_route else None
     _require_chain(store, chain_id, "default_route")
     now = clock.now()
+    if request.token is not None:
+        check_given_token(request.token)
+        if store.find_integration_by_token(request.token) is not None:
+            raise _token_taken()
     integration_id = ids.public_id(ids.PREFIX_INTEGRATION)
     route = Route(
         id=ids.public_id(ids.PREFIX_ROUTE),
@@ -160,7 +182,7 @@ def create_integration(request: IntegrationCreate, *, store: Store, clock: Clock
         id=integration_id,
         name=name,
         type=kind.slug,
-        token=ids.integration_token(),
+        token=request.token or ids.integration_token(),
         team_id=request.team_id,
         description_short=request.description_short,
         templates={k: v for k, v in slots.items() if v},
@@ -168,8 +190,15 @@ def create_integration(request: IntegrationCreate, *, store: Store, clock: Clock
         created_at=now,
         **options,
     )
-    store.create_integration(integration, route)
+    try:
+        store.create_integration(integration, route)
+    except IntegrationTokenTakenError as taken:  # given between the check and the write
+        raise _token_taken() from taken
     return integration, route
+
+
+def _token_taken() -> TokenTakenError:
+    return TokenTakenError("token: another integration already has this token; it is never reassigned.")
 
 
 def update_integration(integration_id: str, request: IntegrationUpdate, *, store: Store) -> Integration:

@@ -70,8 +70,11 @@ from oncall.models import (
     Integration,
     Maintenance,
     MaintenanceWindow,
+    OnCallShift,
+    ResolutionNote,
     Route,
     Schedule,
+    ShiftSwap,
     Team,
     TimelineEntry,
     User,
@@ -85,6 +88,7 @@ from oncall.store import (
     GroupJoin,
     GroupKeyPointer,
     GroupKeyTakenError,
+    IntegrationTokenTakenError,
     ItemChangedError,
     MissingReferenceError,
     ReferencedSinceError,
@@ -230,6 +234,16 @@ class DynamoStore:
 
     # ------------------------------------------------------------------------------------- configuration
     def create_integration(self, integration: Integration, default_route: Route) -> None:
+        try:
+            self._create_integration(integration, default_route)
+        except ClientError as error:
+            # [integration, token pointer, route]: only the pointer can clash (ids are fresh CSPRNG draws)
+            code = error.response["Error"]["Code"]
+            if code == "TransactionCanceledException" and _cancellation_codes(error)[1:2] == ["ConditionalCheckFailed"]:
+                raise IntegrationTokenTakenError(integration.id) from error
+            raise
+
+    def _create_integration(self, integration: Integration, default_route: Route) -> None:
         self._ddb.transact_write_items(
             TransactItems=[
                 {
@@ -911,6 +925,50 @@ class DynamoStore:
             ConsistentRead=True,
         )
         return [e for e in (_load(TimelineEntry, i) for i in items) if e is not None]
+
+    # ------------------------------------------------------------------------------------- on-call shifts
+    def put_on_call_shift(self, shift: OnCallShift) -> None:
+        self._put_config("ON_CALL_SHIFT", shift, shift.id)
+
+    def get_on_call_shift(self, shift_id: str) -> OnCallShift | None:
+        return _load(OnCallShift, self._get("CFG#ON_CALL_SHIFT", shift_id))
+
+    def list_on_call_shifts(self) -> list[OnCallShift]:
+        return sorted(self._list_config("ON_CALL_SHIFT", OnCallShift), key=lambda s: (s.created_at, s.id))
+
+    def delete_on_call_shift(self, shift_id: str) -> None:
+        if _possible_key("CFG#ON_CALL_SHIFT", shift_id):
+            self._ddb.delete_item(TableName=self._table, Key=_key("CFG#ON_CALL_SHIFT", shift_id))
+
+    def put_shift_swap(self, swap: ShiftSwap) -> None:
+        self._put_config("SHIFT_SWAP", swap, swap.id)
+
+    def get_shift_swap(self, swap_id: str) -> ShiftSwap | None:
+        return _load(ShiftSwap, self._get("CFG#SHIFT_SWAP", swap_id))
+
+    def list_shift_swaps(self) -> list[ShiftSwap]:
+        return sorted(self._list_config("SHIFT_SWAP", ShiftSwap), key=lambda s: (s.created_at, s.id))
+
+    def delete_shift_swap(self, swap_id: str) -> None:
+        if _possible_key("CFG#SHIFT_SWAP", swap_id):
+            self._ddb.delete_item(TableName=self._table, Key=_key("CFG#SHIFT_SWAP", swap_id))
+
+    # ------------------------------------------------------------------------------------- resolution notes
+    # One partition, like configuration: notes are few (people write them) and listed across groups.
+    def put_resolution_note(self, note: ResolutionNote) -> None:
+        self._put_config("RESOLUTION_NOTE", note, note.id)
+
+    def get_resolution_note(self, note_id: str) -> ResolutionNote | None:
+        return _load(ResolutionNote, self._get("CFG#RESOLUTION_NOTE", note_id))
+
+    def list_resolution_notes(self, alert_group_id: str | None = None) -> list[ResolutionNote]:
+        notes = self._list_config("RESOLUTION_NOTE", ResolutionNote)
+        mine = [n for n in notes if alert_group_id in (None, n.alert_group_id)]
+        return sorted(mine, key=lambda n: (n.created_at, n.id))
+
+    def delete_resolution_note(self, note_id: str) -> None:
+        if _possible_key("CFG#RESOLUTION_NOTE", note_id):
+            self._ddb.delete_item(TableName=self._table, Key=_key("CFG#RESOLUTION_NOTE", note_id))
 
     def claim_delivery(self, group_id: str, key: str, at: datetime) -> bool:
         return self._conditional_write(

@@ -40,6 +40,10 @@ class ConflictError(ValidationError):
     """A request that contradicts the current state (OnCall answers these with 400 too)."""
 
 
+class TokenTakenError(OnCallError):
+    """An integration token given on create already belongs to another integration (409, never overwritten)."""
+
+
 class AuthenticationError(OnCallError):
     pass
 

@@ -279,6 +279,9 @@ class _Run:
             self._failed(group, index, f"schedule {schedule_id or '(none)'} does not exist.")
             return []
         try:
+            from oncall.on_call_shift_config import with_shifts  # noqa: PLC0415 - only schedule steps need it
+
+            schedule = with_shifts(schedule, self.store)
             on_call = schedules.on_call_user_ids(schedule, self.clock.now(), ical=self.ical)
         except Exception as error:  # noqa: BLE001 - a broken rotation or iCal feed is a logged failure (OnCall)
             self._failed(group, index, f"could not compute who is on call in {schedule.name}: {error}")

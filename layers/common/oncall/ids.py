@@ -28,6 +28,9 @@ PREFIX_WEBHOOK = "WH"
 PREFIX_WEBHOOK_RESPONSE = "WR"
 PREFIX_EVENT = "EV"
 PREFIX_ORGANIZATION = "O"
+PREFIX_RESOLUTION_NOTE = "M"
+PREFIX_ON_CALL_SHIFT = "O"
+PREFIX_SHIFT_SWAP = "SSR"  # OnCall's prefix for shift swap requests  # OnCall's prefix for resolution notes
 
 
 def public_id(prefix: str, length: int = 12) -> str:

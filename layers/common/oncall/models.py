@@ -262,6 +262,49 @@ class ScheduleOverride(Entity):
     end: datetime
 
 
+class OnCallShift(Entity):
+    """OnCall's on-call shift (GET/POST /api/v1/on_call_shifts): one event, a recurring event, or a rotation
+    of users; `override` shifts win over everything else. Times are wall-clock in `time_zone` (UTC if None).
+    Who it puts on call when: oncall.on_call_shifts."""
+
+    id: str
+    name: str
+    type: Literal["single_event", "recurrent_event", "rolling_users", "override"]
+    schedule_id: str | None = None  # the calendar schedule it belongs to
+    team_id: str | None = None
+    time_zone: str | None = None
+    level: int = 0  # priority: at a moment the highest level with someone on call wins
+    start: datetime  # naive wall-clock start of the first event
+    rotation_start: datetime | None = None  # events before it do not count (default: start)
+    duration: int  # seconds each event lasts
+    frequency: Literal["hourly", "daily", "weekly", "monthly"] | None = None
+    interval: int = 1
+    until: datetime | None = None  # naive wall-clock; no events start after it
+    week_start: Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"] = "SU"
+    by_day: list[Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]] = Field(default_factory=list)
+    by_month: list[int] = Field(default_factory=list)
+    by_monthday: list[int] = Field(default_factory=list)
+    users: list[str] = Field(default_factory=list)  # single_event, recurrent_event, override
+    rolling_users: list[list[str]] = Field(default_factory=list)  # rolling_users: the groups, in turn
+    start_rotation_from_user_index: int = 0
+    created_at: datetime
+
+
+class ShiftSwap(Entity):
+    """OnCall's shift swap: `beneficiary` asks someone to cover their on-call time in a schedule between
+    `swap_start` and `swap_end`; once `benefactor` takes it, the benefactor is on call there instead."""
+
+    id: str
+    schedule_id: str
+    swap_start: datetime
+    swap_end: datetime
+    beneficiary: str
+    benefactor: str | None = None
+    description: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
 class Schedule(Entity):
     id: str
     name: str
@@ -274,6 +317,13 @@ class Schedule(Entity):
     # (see oncall.ical for the rule).
     ical_url: str | None = None
     created_at: datetime
+    # OnCall's `shifts`: the on_call_shifts a calendar schedule takes (besides shifts naming it).
+    shift_ids: list[str] = Field(default_factory=list)
+    # The schedule's on_call_shifts, filled in when it is read for who is on call (they are items of their
+    # own: never stored with the schedule).
+    on_call_shifts: list[OnCallShift] = Field(default_factory=list, exclude=True)
+    # Its taken shift swaps, likewise filled in when read for who is on call.
+    taken_swaps: list[ShiftSwap] = Field(default_factory=list, exclude=True)
 
 
 # ------------------------------------------------------------------------------------------ alerts
@@ -459,6 +509,20 @@ class DeploymentSettings(Entity):
     acknowledge_remind_timeout: int = 0
     # Minutes after a reminder without confirmation to unacknowledge automatically; 0 = never.
     unacknowledge_timeout: int = 0
+    # OnCall's organization setting: a person resolving a group (API, action link) must have written a
+    # resolution note first. Resolves by the monitoring tool, the escalation or maintenance are not held.
+    require_resolution_note: bool = False
+
+
+class ResolutionNote(Entity):
+    """A note on how an alert group was resolved (OnCall's resolution notes), shown on its timeline."""
+
+    id: str
+    alert_group_id: str
+    text: str
+    author: str | None = None  # the acting token's user id (None for a token without a user)
+    source: str = "api"  # OnCall: web, slack, telegram, api…; notes come through the API here
+    created_at: datetime
 
 
 class Heartbeat(Entity):

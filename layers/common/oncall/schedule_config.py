@@ -20,6 +20,7 @@ from oncall.clock import Clock
 from oncall.errors import NotFoundError, UpstreamError, ValidationError
 from oncall.masking import MaskedValueError, unmask
 from oncall.models import EscalationStep, RotationLayer, Schedule, ScheduleOverride
+from oncall.on_call_shift_config import check_shift_ids, with_shifts
 from oncall.people import check_time_zone, revalidate
 from oncall.schedules import IcalSource, IcalUnavailableError, Shift, on_call_user_ids, shift_length, shifts
 from oncall.store import MissingReferenceError, Store
@@ -98,6 +99,8 @@ def _build(
         ical_url = _feed_url(request, stored, allow_http=opts.get("allow_http", False))
     elif request.ical_url:
         raise _field_error("ical_url_primary", "Only ical schedules have a feed URL.")
+    if request.shifts is not None:
+        check_shift_ids(request.shifts, store)
     schedule = Schedule(
         id=schedule_id,
         name=request.name,
@@ -107,6 +110,9 @@ def _build(
         overrides=[_override(n, override, zone) for n, override in enumerate(request.overrides)],
         ical_url=ical_url,
         created_at=created_at,
+        shift_ids=list(dict.fromkeys(request.shifts))
+        if request.shifts is not None
+        else (stored.shift_ids if stored else []),
     )
     named = {u for layer in schedule.layers for u in layer.users} | {o.user_id for o in schedule.overrides}
     if len(named) > MAX_SCHEDULE_USERS:
@@ -130,7 +136,7 @@ def _save(store: Store, schedule: Schedule) -> Schedule:
                 fields[f"overrides.{position}.user_id"] = [f"No user with id {override.user_id}."]
         summary = "; ".join(f"{name}: {messages[0]}" for name, messages in fields.items())
         raise ValidationError(summary or f"Unknown ids: {', '.join(error.ids)}.", fields) from error
-    return schedule
+    return with_shifts(schedule, store)
 
 
 def create_schedule(request: ScheduleWrite, *, store: Store, clock: Clock, allow_http: bool = False) -> Schedule:
@@ -146,10 +152,11 @@ def create_schedule(request: ScheduleWrite, *, store: Store, clock: Clock, allow
 
 
 def get_schedule(store: Store, schedule_id: str) -> Schedule:
+    """The schedule with its on-call shifts (what who-is-on-call reads; they are never stored with it)."""
     schedule = store.get_schedule(schedule_id)
     if schedule is None:
         raise NotFoundError()
-    return schedule
+    return with_shifts(schedule, store)
 
 
 def replace_schedule(schedule_id: str, request: ScheduleWrite, *, store: Store, allow_http: bool = False) -> Schedule:
@@ -174,6 +181,7 @@ def _as_request(schedule: Schedule) -> dict[str, Any]:
         "layers": [layer.model_dump() for layer in schedule.layers],
         "overrides": [o.model_dump() for o in schedule.overrides],
         "ical_url": schedule.ical_url,
+        "shifts": schedule.shift_ids,
     }
 
 

@@ -172,15 +172,53 @@ def _windows(schedule: Schedule, start: datetime, end: datetime, ical_events: li
     for rank, event in enumerate(ical_events):
         begin, finish = max(_utc(event.start), start), min(_utc(event.end), end)
         windows.append(_Window("ical", rank, begin, finish, tuple(event.user_ids)))
+    windows += _shift_windows(schedule, start, end)
+    for rank, swap in enumerate(schedule.taken_swaps):
+        begin, finish = max(_utc(swap.swap_start), start), min(_utc(swap.swap_end), end)
+        windows.append(_Window("swap", rank, begin, finish, (swap.beneficiary, swap.benefactor or "")))
     return [w for w in windows if w.start < w.end and w.user_ids]
 
 
+# OnCall on-call shifts rank above the schedule's own layers (levels compare among themselves) and their
+# overrides after the schedule's own overrides.
+_SHIFT_LAYER_RANK = 1_000_000
+
+
+def _shift_windows(schedule: Schedule, start: datetime, end: datetime) -> list[_Window]:
+    if not schedule.on_call_shifts:
+        return []
+    from oncall.on_call_shifts import events  # noqa: PLC0415 - dateutil's rrule loads on first use
+
+    windows = []
+    for number, shift in enumerate(schedule.on_call_shifts):
+        for begin, finish, users in events(shift, start, end):
+            if shift.type == "override":
+                rank = len(schedule.overrides) + number
+                windows.append(_Window("override", rank, max(begin, start), min(finish, end), users))
+            else:
+                rank = _SHIFT_LAYER_RANK + shift.level
+                windows.append(_Window("layer", rank, max(begin, start), min(finish, end), users))
+    return windows
+
+
 def _on_call(active: list[_Window]) -> list[str]:
+    """Who is on call where these windows overlap; taken shift swaps then put their benefactor in the place of
+    their beneficiary."""
+    users = _on_call_before_swaps(active)
+    for swap in sorted((w for w in active if w.kind == "swap"), key=lambda w: w.rank):
+        beneficiary, benefactor = swap.user_ids
+        users = [benefactor if u == beneficiary else u for u in users]
+    return list(dict.fromkeys(users))
+
+
+def _on_call_before_swaps(active: list[_Window]) -> list[str]:
     overrides = sorted((w for w in active if w.kind == "override"), key=lambda w: w.rank)
     if overrides:
         return list(dict.fromkeys(u for w in overrides for u in w.user_ids))
     layers = [w for w in active if w.kind == "layer"]
-    users = list(max(layers, key=lambda w: w.rank).user_ids) if layers else []
+    top = max((w.rank for w in layers), default=None)
+    # the highest rank wins; shifts of one level are on call together
+    users = list(dict.fromkeys(u for w in layers if w.rank == top for u in w.user_ids))
     for window in sorted((w for w in active if w.kind == "ical"), key=lambda w: w.rank):
         users += [u for u in window.user_ids if u not in users]
     return users

@@ -19,8 +19,11 @@ from oncall.models import (
     Integration,
     Maintenance,
     MaintenanceWindow,
+    OnCallShift,
+    ResolutionNote,
     Route,
     Schedule,
+    ShiftSwap,
     Team,
     TimelineEntry,
     User,
@@ -69,6 +72,10 @@ class ItemChangedError(StoreConflictError):
     """A heartbeat, maintenance or maintenance window changed (or appeared) since it was read."""
 
 
+class IntegrationTokenTakenError(StoreConflictError):
+    """create_integration: another integration already has this token (nothing was written)."""
+
+
 class RotationChangedError(StoreConflictError):
     """A round-robin rotation moved since it was read, or this pick was already recorded."""
 
@@ -103,7 +110,10 @@ def schedule_user_ids(schedule: Schedule) -> list[str]:
 
 class Store(Protocol):
     # configuration -----------------------------------------------------------------------------------
-    def create_integration(self, integration: Integration, default_route: Route) -> None: ...
+    def create_integration(self, integration: Integration, default_route: Route) -> None:
+        """Raises IntegrationTokenTakenError (writing nothing) if the token belongs to another integration."""
+        ...
+
     def get_integration(self, integration_id: str) -> Integration | None: ...
     def find_integration_by_token(self, token: str) -> Integration | None: ...
     def list_integrations(self) -> list[Integration]: ...
@@ -255,6 +265,29 @@ class Store(Protocol):
 
     # timeline and deliveries -------------------------------------------------------------------------
     def add_timeline(self, entry: TimelineEntry) -> None: ...
+    # on-call shifts --------------------------------------------------------------------------------------
+    def put_on_call_shift(self, shift: OnCallShift) -> None: ...
+    def get_on_call_shift(self, shift_id: str) -> OnCallShift | None: ...
+    def list_on_call_shifts(self) -> list[OnCallShift]:
+        """Oldest first."""
+        ...
+
+    def delete_on_call_shift(self, shift_id: str) -> None: ...
+    def put_shift_swap(self, swap: ShiftSwap) -> None: ...
+    def get_shift_swap(self, swap_id: str) -> ShiftSwap | None: ...
+    def list_shift_swaps(self) -> list[ShiftSwap]:
+        """Oldest first."""
+        ...
+
+    def delete_shift_swap(self, swap_id: str) -> None: ...
+    # resolution notes ------------------------------------------------------------------------------------
+    def put_resolution_note(self, note: ResolutionNote) -> None: ...
+    def get_resolution_note(self, note_id: str) -> ResolutionNote | None: ...
+    def list_resolution_notes(self, alert_group_id: str | None = None) -> list[ResolutionNote]:
+        """Oldest first."""
+        ...
+
+    def delete_resolution_note(self, note_id: str) -> None: ...
     def list_timeline(self, group_id: str) -> list[TimelineEntry]: ...
     def claim_delivery(self, group_id: str, key: str, at: datetime) -> bool:
         """True the first time a delivery key is claimed; False if it was claimed before."""

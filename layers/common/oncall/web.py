@@ -35,6 +35,7 @@ ERROR_STATUS: dict[type[errors.OnCallError], HTTPStatus] = {
     errors.IntegrationTokenError: HTTPStatus.FORBIDDEN,
     errors.ActionLinkError: HTTPStatus.FORBIDDEN,
     errors.NotFoundError: HTTPStatus.NOT_FOUND,
+    errors.TokenTakenError: HTTPStatus.CONFLICT,
     errors.UnsupportedMethodError: HTTPStatus.METHOD_NOT_ALLOWED,
     errors.PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     errors.RateLimitedError: HTTPStatus.TOO_MANY_REQUESTS,

@@ -6,15 +6,20 @@ from __future__ import annotations
 from oncall.api import (
     actions,
     alert_groups,
+    chatops,
     deployment,
+    direct_paging,
     escalation,
     heartbeats,
     integrations,
     maintenance,
+    on_call_shifts,
     openapi,
+    resolution_notes,
     routes,
     schedules,
     settings,
+    shift_swaps,
     teams,
     tokens,
     users,
@@ -37,6 +42,11 @@ ROUTERS = (
     settings.router,
     tokens.router,
     deployment.router,
+    chatops.router,
+    resolution_notes.router,
+    direct_paging.router,
+    on_call_shifts.router,
+    shift_swaps.router,
 )
 # Routers outside /api/v1 (their own authentication).
 PUBLIC_ROUTERS = (actions.router,)

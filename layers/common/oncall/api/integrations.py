@@ -17,9 +17,10 @@ from oncall.api_schemas import (
     PreviewTemplateRequest,
     present_integration,
 )
+from oncall.auth import require_role
 from oncall.demo import send_demo_alert
 from oncall.errors import NotFoundError
-from oncall.models import Integration
+from oncall.models import ApiTokenRole, Integration
 from oncall.pagination import DEFAULT_PAGE_SIZE
 from oncall.web import json_response
 
@@ -82,7 +83,10 @@ def list_integrations(
 
 @router.post("/integrations", responses=shapes.created(shapes.IntegrationOut))
 def create_integration(body: IntegrationCreate):
-    """Create an integration (`type` required) with its default route; `link` is its ingest URL."""
+    """Create an integration (`type` required) with its default route; `link` is its ingest URL. `token`
+    (admin tokens only) keeps the token the integration had elsewhere; 409 if another integration has it."""
+    if body.token is not None:
+        require_role(router.context["api_token"], ApiTokenRole.ADMIN)
     integration, route = configuration.create_integration(body, store=wiring.store(), clock=wiring.now_clock())
     metrics.add_metric(name="IntegrationsCreated", unit=MetricUnit.Count, value=1)
     return json_response(201, present_integration(integration, route, base(router)))

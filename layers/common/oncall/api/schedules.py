@@ -22,6 +22,7 @@ from oncall.clock import api_time
 from oncall.errors import ValidationError
 from oncall.ical import CachedOnly
 from oncall.models import Schedule
+from oncall.on_call_shift_config import with_shifts
 from oncall.pagination import DEFAULT_PAGE_SIZE
 from oncall.schedules import IcalSource
 from oncall.settings import get_settings
@@ -47,7 +48,9 @@ def _allow_http() -> bool:
 @router.get("/schedules", responses=shapes.page(shapes.ScheduleOut))
 def list_schedules(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None) -> dict:
     """Schedules by name, with who is on call now; `name` (exact) filters."""
-    schedules = [s for s in wiring.store().list_schedules() if name is None or s.name == name]
+    store = wiring.store()
+    every, swaps = store.list_on_call_shifts(), store.list_shift_swaps()
+    schedules = [with_shifts(s, store, every, swaps) for s in store.list_schedules() if name is None or s.name == name]
     # on_call_now is computed only for the page shown (a feed may have to be fetched for each).
     listed = page_of(router, [{"schedule": s} for s in schedules], page, perpage, name=name)
     feeds, started, bodies = wiring.ical_feeds(), time.monotonic(), []

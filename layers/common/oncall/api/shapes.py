@@ -245,6 +245,8 @@ class UserOut(Shape):
     timezone: str
     teams: list[str]
     is_phone_number_verified: bool
+    slack: list[dict[str, Any]] | None = Field(description="OnCall's linked Slack identities: always null here")
+    avatar_url: str | None = Field(description="always null here")
     phone: str | None
     contacts: dict[str, str] = Field(description="Channel URLs, masked")
     default_rules: list[NotificationRuleOut]
@@ -290,6 +292,7 @@ class ScheduleOut(Shape):
     ical_url_primary: str | None
     ical_url_overrides: str | None
     slack: ScheduleSlackOut
+    shifts: list[str] = Field(description="on_call_shifts ids")
 
 
 # ------------------------------------------------------------------------------------------ deployment
@@ -308,6 +311,16 @@ class TokenCreatedOut(TokenOut):
 class SettingsOut(Shape):
     acknowledge_remind_timeout: int
     unacknowledge_timeout: int
+    require_resolution_note: bool
+
+
+class ResolutionNoteOut(Shape):
+    id: str = Field(description="M…")
+    alert_group_id: str
+    author: str | None = Field(description="The user id of the token that wrote it")
+    source: str
+    created_at: str
+    text: str
 
 
 class InfoOut(Shape):
@@ -351,3 +364,58 @@ def page(model: type[BaseModel]) -> dict[int, Any]:
 
 def deleted() -> dict[int, Any]:
     return {204: {"description": "Deleted (no body)"}}
+
+
+# ------------------------------------------------------------------------------------------ ChatOps (none here)
+class UserGroupSlackOut(Shape):
+    id: str
+    name: str
+    handle: str
+
+
+class UserGroupOut(Shape):
+    id: str
+    type: Literal["slack_based"]
+    slack: UserGroupSlackOut
+
+
+class SlackChannelOut(Shape):
+    name: str
+    slack_id: str
+
+
+# ------------------------------------------------------------------------------------------ on-call shifts
+class OnCallShiftOut(Shape):
+    id: str = Field(description="O…")
+    name: str
+    type: Literal["single_event", "recurrent_event", "rolling_users", "override"]
+    team_id: str | None
+    schedule_id: str | None
+    time_zone: str | None
+    level: int
+    start: str
+    rotation_start: str
+    duration: int
+    frequency: str | None
+    interval: int | None
+    until: str | None
+    week_start: str
+    by_day: list[str] | None
+    by_month: list[int] | None
+    by_monthday: list[int] | None
+    users: list[str]
+    rolling_users: list[list[str]] | None
+    start_rotation_from_user_index: int | None
+
+
+class ShiftSwapOut(Shape):
+    id: str = Field(description="SSR…")
+    schedule: str
+    swap_start: str
+    swap_end: str
+    beneficiary: str
+    benefactor: str | None
+    status: Literal["open", "taken", "past_due"]
+    description: str | None
+    created_at: str
+    updated_at: str
