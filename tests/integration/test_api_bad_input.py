@@ -180,3 +180,36 @@ def test_every_operation_refuses_bad_ids_and_bad_query_values(aws, ids):
                     problems.append(f"{method} {template}?{query[:60]} -> {response.status} {str(response.body)[:200]}")
     assert not problems, "\n".join(problems)
     assert tried > 600, tried
+
+
+@pytest.mark.parametrize("depth", [65, 300, 1_000, 20_000])
+def test_deeply_nested_bodies_are_a_400_naming_the_limit_on_every_write(aws, ids, depth):
+    """Given a body whose value nests `depth` arrays/objects (past the parser's and pydantic's own limits
+    too), when it is sent to every write operation, then each operation with a body answers 400 naming the
+    nesting limit, and none answers 5xx (issue 12 item 3, issue 13 item 9)."""
+    from oncall.json_bodies import MAX_NESTING
+
+    headers = {"authorization": ADMIN_TOKEN, "content-type": "application/json"}
+    deep = "[" * depth + "]" * depth
+    problems: list[str] = []
+    for method, template, operation in _operations({"POST", "PUT", "PATCH", "DELETE"}):
+        body_schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        if not body_schema:
+            continue
+        name = next(iter(_property_types(body_schema)), "x")
+        response = _call(aws, method, _fill(template, ids), '{"' + name + '": ' + deep + "}", headers=headers)
+        detail = response.body.get("detail", "") if isinstance(response.body, dict) else ""
+        if response.status != 400 or f"at most {MAX_NESTING} levels" not in detail:
+            problems.append(f"{method} {template} -> {response.status} {str(response.body)[:200]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_a_body_that_is_not_json_gets_one_readable_message(aws, ids):
+    """Given a write whose body is not JSON, the 400 says what is wrong and where, and names no field after a
+    character offset (issue 12 item 8)."""
+    headers = {"authorization": ADMIN_TOKEN, "content-type": "application/json"}
+    response = aws.http("POST", "/api/v1/integrations/", '{"type": "webhook", oops', headers=headers)
+    assert response.status == 400
+    assert response.body == {
+        "detail": "Malformed JSON body: Expecting property name enclosed in double quotes at character 20."
+    }
