@@ -293,3 +293,21 @@ def test_actions_succeed_even_if_events_cannot_be_published(env, monkeypatch):
     # then acknowledging still works
     response = env.api("POST", f"alert_groups/{group_id}/acknowledge")
     assert response.status == 200 and response.body["state"] == "acknowledged"
+
+
+def test_the_event_alert_group_is_what_the_api_shows(env):
+    """Given an integration of a team and an "alert group created" webhook, when an alert opens a group, then
+    the event's `alert_group` equals GET /alert_groups/<id> (team_id included) — issue 12 item 7."""
+    team = env.api("POST", "teams", {"name": f"ops-{time.monotonic_ns()}"})
+    assert team.status == 201, team.body
+    integration = create_integration(env, team_id=team.body["id"])
+    with Receiver() as receiver:
+        create_webhook(
+            env, url=receiver.url + "/hook", trigger_type="alert group created", integration_filter=[integration["id"]]
+        )
+        fire(env, integration)
+        [request] = deliveries(env, receiver, 1)
+    sent = request.json()["alert_group"]
+    shown = env.api("GET", f"alert_groups/{sent['id']}").body
+    assert sent["team_id"] == team.body["id"]
+    assert sent == shown
