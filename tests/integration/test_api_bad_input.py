@@ -261,3 +261,12 @@ def test_a_body_read_from_the_api_can_be_sent_back(aws, ids):
         if "Unknown field" in str(response.body) or "chat-app" in str(response.body):
             problems.append(f"{method} {template} -> {response.status} {str(response.body)[:300]}")
     assert not problems, "\n".join(problems)
+
+
+def test_manual_order_true_is_refused_and_false_accepted(aws, ids):
+    """OnCall's `manual_order` on routes: false is what this API does; true (keep the others in place) would
+    be ignored, so it is a 400 that says so (issue 12 item 6)."""
+    path = f"routes/{ids['route_id']}"
+    refused = aws.api("PATCH", path, {"manual_order": True, "position": 0})
+    assert refused.status == 400 and "manual_order" in refused.body, refused.body
+    assert aws.api("PATCH", path, {"manual_order": False, "position": 0}).status == 200

@@ -194,8 +194,20 @@ class IntegrationCreate(IntegrationOptions):
     default_route: DefaultRouteIn | None = None
 
 
+def _no_manual_order(value: bool | None) -> bool | None:
+    if value:
+        raise ValueError(
+            "manual_order=true (keep the other routes where they are) is not supported: a position always "
+            "shifts the others; send false or leave it out"
+        )
+    return value
+
+
 class RouteCreate(_Request):
     integration_id: RefId
+    # OnCall's: false (the only behaviour here) is accepted, true is refused rather than ignored.
+    manual_order: bool | None = None
+    _manual_order = field_validator("manual_order")(_no_manual_order)
     # Required for regex and jinja2 routes (checked with the matcher's own compiler); unused by labels routes.
     routing_regex: str | None = Field(default=None, min_length=1, max_length=1024)
     routing_type: Literal["regex", "jinja2", "labels"] = "regex"
@@ -838,6 +850,8 @@ class RouteUpdate(_Request):
     routing_labels: LabelsIn | None = None
     position: int | None = None
     escalation_chain_id: RefId | None = None
+    manual_order: bool | None = None
+    _manual_order = field_validator("manual_order")(_no_manual_order)
 
 
 class PreviewTemplateRequest(_Request):
