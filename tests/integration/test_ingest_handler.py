@@ -238,3 +238,19 @@ def test_json_nested_past_the_limit_is_a_400_naming_it(aws, integration, depth):
     assert response.status == 400
     assert "at most 64 levels" in response.body["detail"]
     assert _queued(aws) == []
+
+
+def test_the_deepest_payload_ingest_accepts_can_be_listed_and_read(aws, integration):
+    """The limit leaves room for what the API wraps around a payload: the deepest body ingest accepts (64
+    levels, in an annotation) is routed, and listing and reading its group and alert answer 200 (issue 13
+    item 1: deeper payloads used to break listing for everyone)."""
+    inner = "[" * 60 + "]" * 60  # body > alerts > alert > annotations: 4 levels, then 60 arrays = 64
+    body = '{"alerts": [{"status": "firing", "labels": {"alertname": "Deep"}, "annotations": {"x": ' + inner + "}}]}"
+    assert aws.http("POST", ingest_path(integration), body).status == 200
+    aws.drain()
+    listed = aws.api("GET", "alert_groups", query=f"integration_id={integration['id']}")
+    assert listed.status == 200, listed.body
+    [group] = listed.body["results"]
+    assert aws.api("GET", f"alert_groups/{group['id']}").status == 200
+    assert aws.api("GET", "alerts", query=f"alert_group_id={group['id']}").status == 200
+    assert aws.api("GET", "alerts").status == 200
