@@ -438,10 +438,14 @@ class InMemoryStore:
     def list_timeline(self, group_id: str) -> list[TimelineEntry]:
         return [e for e in self.timeline if e.group_id == group_id]
 
-    def claim_delivery(self, group_id: str, key: str, at: datetime) -> bool:
+    def claim_delivery(self, group_id: str, key: str, at: datetime, *, group_version: int | None = None) -> bool:
         with self._lock:
             if (group_id, key) in self.deliveries:
                 return False
+            if group_version is not None:
+                stored = self.groups.get(group_id)
+                if stored is None or stored.version != group_version:
+                    raise GroupChangedError(group_id)
             self.deliveries.add((group_id, key))
             return True
 

@@ -105,7 +105,7 @@ def local() -> None:
     ONCALL_TIME_SCALE (1; 0.01 makes a 5-minute wait take 3 s), ONCALL_STATE_DIR (.oncall-local),
     ONCALL_VERBOSE (1 prints the functions' logs).
     """
-    from oncall_cli.local.bootstrap import DEMO_INTEGRATION, create_demo
+    from oncall_cli.local.bootstrap import create_demo
     from oncall_cli.local.stack import LocalSettings, LocalStack
 
     settings = LocalSettings.from_environment()
@@ -116,14 +116,31 @@ def local() -> None:
         stack.start()
         demo_config = create_demo(stack.base_url, stack.admin_token)
         fire, resolve = _fire_example(demo_config.ingest_url)
-        print(
-            f"""
+        print(banner(stack, settings, demo_config.ingest_url, fire, resolve), flush=True)
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nStopping the local stack…", flush=True)
+        stack.stop()
+
+
+def banner(stack, settings, ingest_url: str, fire: str, resolve: str) -> str:
+    """What `make run` prints once the stack is up (how to fire an alert, how to get `oncall` on PATH)."""
+    from oncall_cli.local.bootstrap import DEMO_INTEGRATION
+
+    scale = settings.time_scale
+    clock = (
+        f"   (the service's clock runs {1 / scale:g}x fast: waits, windows, timestamps)" if scale and scale != 1 else ""
+    )
+    return f"""
 Serverless OnCall — local stack (AWS emulated by moto at {stack.moto_url})
   Base URL         {stack.base_url}
   API              {stack.base_url}/api/v1/
-  Demo integration {DEMO_INTEGRATION}: {demo_config.ingest_url}
+  Demo integration {DEMO_INTEGRATION}: {ingest_url}
   Outbox           {settings.outbox_path}   (every notification is also printed here)
-  Time scale       {settings.time_scale}
+  Time scale       {scale}{clock}
 
 Fire an alert:
   {fire}
@@ -132,22 +149,14 @@ Resolve it:
 Each notification printed below carries signed links: `curl -X POST <link>` acknowledges, resolves or
 silences from there (a browser GET shows a confirmation page first).
 
-Use the CLI in another terminal:
+Use the CLI in another terminal (`. .venv/bin/activate` first puts `oncall` on PATH):
+  . .venv/bin/activate
   export ONCALL_URL={stack.base_url}
   export ONCALL_TOKEN={stack.admin_token}
   oncall integrations list
 (or store them once: oncall login --url {stack.base_url} --token {stack.admin_token})
 
-READY {stack.base_url}""",
-            flush=True,
-        )
-        while not stopped.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        print("\nStopping the local stack…", flush=True)
-        stack.stop()
+READY {stack.base_url}"""
 
 
 def main() -> None:

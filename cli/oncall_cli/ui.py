@@ -10,6 +10,7 @@ import functools
 import json
 import os
 import re
+import sys
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -115,6 +116,37 @@ def details(obj: dict[str, Any], keys: list[str] | None = None) -> Table:
 
 def print_table(rows: list[dict[str, Any]], columns: list[str], empty: str = "(none)") -> None:
     console.print(table(rows, columns) if rows else empty)
+
+
+def label_pairs(values: list[str] | None, option: str = "--label") -> dict[str, str]:
+    """Labels as KEY=VALUE or KEY:VALUE (both are accepted in every command: OnCall's API writes
+    key:value in label filters). The first `=` or `:` separates; the value may contain either."""
+    result: dict[str, str] = {}
+    for value in values or []:
+        cuts = [i for i in (value.find("="), value.find(":")) if i > 0]
+        if not cuts:
+            raise typer.BadParameter(f"expected KEY=VALUE (or KEY:VALUE), got {value!r}", param_hint=option)
+        result[value[: min(cuts)]] = value[min(cuts) + 1 :]
+    return result
+
+
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking for confirmation.")]
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def confirm_delete(what: str, yes: bool) -> None:
+    """Deletes ask first on a terminal. Without one (a script, CI) they need --yes: a non-zero exit and a
+    message, never a silent delete."""
+    if yes:
+        return
+    if not _interactive():
+        raise UsageError(f"Not deleting {what}: there is no terminal to confirm on. Pass --yes to delete.")
+    if not typer.confirm(f"Delete {what}?", default=False):
+        errors.print("Not deleted.")
+        raise typer.Exit(EXIT_API_ERROR)
 
 
 def pairs(values: list[str] | None, option: str, separator: str = "=") -> dict[str, str]:

@@ -101,7 +101,7 @@ def test_integrations_routes_preview_and_demo(cli_env, suffix, tmp_path):
     assert "severity" in _run("routes", "list", "--integration", name).output
     assert _json("routes", "update", first["id"], "--position", "0", "--chain", "none")["escalation_chain_id"] is None
     _run("routes", "create", "--integration", name, "--regex", "a", "--label", "a=b", code=2)
-    _run("routes", "delete", second["id"])
+    _run("routes", "delete", second["id"], "--yes")
     _run("routes", "get", second["id"], code=3)
     # preview one template with a payload file, then everything
     payload = tmp_path / "payload.json"
@@ -128,7 +128,7 @@ def test_integrations_routes_preview_and_demo(cli_env, suffix, tmp_path):
     _run("preview", name, "--body", "x", code=2)  # --body needs --template
     # demo, then delete: the integration is gone (3)
     assert _json("demo", name)["alert_id"]
-    _run("integrations", "delete", name)
+    _run("integrations", "delete", name, "--yes")
     _run("integrations", "get", name, code=3)
 
 
@@ -179,7 +179,7 @@ def test_chains_and_policies(cli_env, suffix):
     assert len(_json("policies", "list", "--chain", chain["name"])) == 4
     _run("policies", "create", "--chain", chain["name"], "--type", "notify_persons", "--persons", "nobody-x", code=3)
     _run("policies", "create", "--chain", chain["name"], "--type", "bogus", code=1)
-    _run("policies", "delete", wait["id"])
+    _run("policies", "delete", wait["id"], "--yes")
     _run("policies", "get", wait["id"], code=3)
     assert chain["name"] in _run("chains", "list").output
     # renaming and deleting chains need PUT/DELETE /escalation_chains/{id} (API parity work)
@@ -190,7 +190,7 @@ def test_chains_and_policies(cli_env, suffix):
         pytest.skip("PUT/DELETE /api/v1/escalation_chains/{id} are not on this branch yet: rename/delete untested")
     renamed = _json("chains", "update", chain["name"], "--name", f"{chain['name']}-2")
     assert renamed["name"] == f"{chain['name']}-2"
-    _run("chains", "delete", renamed["name"])
+    _run("chains", "delete", renamed["name"], "--yes")
     _run("chains", "get", renamed["name"], code=3)
 
 
@@ -249,9 +249,9 @@ def test_users_teams_and_schedules(cli_env, suffix):
     assert {s["user_username"] for s in shifts} == {user["username"]}
     _run("schedules", "shifts", schedule["name"], "--start-date", "soon", code=2)
     assert _json("schedules", "update", schedule["name"], "--time-zone", "Europe/Paris")["time_zone"] == "Europe/Paris"
-    _run("schedules", "delete", schedule["name"])
-    _run("users", "delete", user["username"])
-    _run("teams", "delete", f"{team['name']}-2")
+    _run("schedules", "delete", schedule["name"], "--yes")
+    _run("users", "delete", user["username"], "--yes")
+    _run("teams", "delete", f"{team['name']}-2", "--yes")
     _run("teams", "get", f"{team['name']}-2", code=3)
 
 
@@ -280,7 +280,7 @@ def test_webhooks_settings_and_tokens(cli_env, suffix):
     assert attempt["outcome"] != "success" and attempt["error"]
     assert [r["id"] for r in _json("webhooks", "responses", name)] == [attempt["id"]]
     assert "s3cret" not in _run("webhooks", "get", name).output
-    _run("webhooks", "delete", name)
+    _run("webhooks", "delete", name, "--yes")
     _run("webhooks", "get", name, code=3)
     # settings (admin)
     before = _json("settings", "show")
@@ -297,7 +297,7 @@ def test_webhooks_settings_and_tokens(cli_env, suffix):
     created = _json("tokens", "create", "--name", f"cli-token-{suffix}", "--role", "viewer")
     assert created["token"]
     assert created["id"] in {t["id"] for t in _json("tokens", "list")}
-    _run("tokens", "delete", created["id"])
+    _run("tokens", "delete", created["id"], "--yes")
 
 
 # The stack's own demo integration: its routes are in every configuration cache already (a brand-new
@@ -341,7 +341,7 @@ def test_alert_group_actions(cli_env):
     types = [e["type"] for e in _json("alert-groups", "timeline", gid)]
     assert types[0] == "registered" and "acknowledged" in types and "unresolved" in types
     assert _json("alert-groups", "get", gid)["id"] == gid
-    _run("alert-groups", "delete", gid, "--mode", "delete")
+    _run("alert-groups", "delete", gid, "--mode", "delete", "--yes")
     _run("alert-groups", "get", gid, code=3)
     _run("alert-groups", "ack", "INOSUCHGROUP", code=3)
     _run("alert-groups", "list", "--label", "nocolon", code=2)

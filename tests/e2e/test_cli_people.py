@@ -73,7 +73,7 @@ def test_people_and_a_rotation_end_to_end(cli_env):
     assert name in _ok(["schedules", "list"]).output
     assert _json(["schedules", "get", name])["layers"][0]["start"] == "2026-03-23T09:00:00"
     # and a user in the rotation cannot be deleted (API error: exit code 1, the schedule named)
-    refused = runner.invoke(app, ["users", "delete", alice])
+    refused = runner.invoke(app, ["users", "delete", alice, "--yes"])
     assert refused.exit_code == 1 and schedule["id"] in refused.output
 
 
@@ -85,6 +85,6 @@ def test_people_commands_have_trustworthy_exit_codes(cli_env, monkeypatch):
     assert runner.invoke(app, ["schedules", "oncall", f"nothing-{suffix}"]).exit_code == 3
     assert runner.invoke(app, ["schedules", "create", "--name", f"s-{suffix}", "--rotation", "x"]).exit_code == 2
     created = _json(["users", "create", "--username", f"gone-{suffix}"])
-    _ok(["users", "delete", created["id"]])
+    _ok(["users", "delete", created["id"], "--yes"])
     monkeypatch.delenv("ONCALL_TOKEN")
     assert runner.invoke(app, ["users", "list"]).exit_code == 2

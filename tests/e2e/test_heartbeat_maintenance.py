@@ -140,5 +140,5 @@ def test_cli_heartbeat_and_maintenance(cli_env):
     assert listed["current"]["maintenance_mode"] == "debug" and [w["id"] for w in listed["windows"]] == [window["id"]]
     assert runner.invoke(app, ["maintenance", "cancel", name, window["id"]]).exit_code == 0
     stopped = runner.invoke(app, ["maintenance", "stop", name])
-    assert stopped.exit_code == 0 and "not in maintenance" in stopped.output
+    assert stopped.exit_code == 0 and f"Stopped debug mode of {name}" in stopped.output, stopped.output
     assert runner.invoke(app, ["maintenance", "schedule", name, "--start", "2030-01-01T00:00:00Z"]).exit_code == 2

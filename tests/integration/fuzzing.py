@@ -38,3 +38,18 @@ def summary() -> str | None:
     parts = ", ".join(f"{name} {n}" for name, n in sorted(CASES.items()))
     statuses = ", ".join(f"{kind} {n}" for kind, n in sorted(STATUSES.items()))
     return f"fuzz cases tried: {sum(CASES.values())} ({parts}); answers: {statuses}"
+
+
+# Where a test puts a nested_text() value in a body: json.dumps(body).replace(json.dumps(INNER), text).
+INNER = "<inner>"
+
+
+def nested_text(depth: int, shape: str = "list") -> str:
+    """JSON text `depth` levels of arrays/objects deep, built as text (json.dumps of a value nested past
+    Python's recursion limit would fail): "list" [[…]], "dict" {"a": {…}}, "mixed" alternating."""
+    opening, closing = [], []
+    for level in range(depth):
+        as_list = shape == "list" or (shape == "mixed" and level % 2 == 0)
+        opening.append("[" if as_list else '{"a": ')
+        closing.append("]" if as_list else "}")
+    return "".join(opening) + '"leaf"' + "".join(reversed(closing))

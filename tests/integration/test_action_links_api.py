@@ -188,3 +188,33 @@ def test_policies_can_be_read_changed_and_deleted(aws):
     listed = aws.api("GET", "escalation_policies", query=f"escalation_chain_id={chain['id']}").body["results"]
     assert [(s["position"], s["type"]) for s in listed] == [(0, "repeat_escalation"), (1, "wait")]
     assert aws.api("GET", f"escalation_policies/{created[0]['id']}").status == 404
+
+
+def test_repeated_slashes_count_as_one_on_the_api_integration_heartbeat_and_action_urls(aws):
+    """OnCall clients behind nginx (merge_slashes) send "//" in paths; each function's routing treats repeated
+    slashes as one, so the same paths work here (issue 12 item 4)."""
+    from tests.builders import am_payload
+    from tests.integration.conftest import ADMIN_TOKEN, create_integration, ingest_path
+
+    group_id = fire(aws, CHAIN)
+    admin = {"authorization": ADMIN_TOKEN}
+    listed = aws.http("GET", "/api/v1//alert_groups/", headers=admin)
+    assert listed.status == 200 and group_id in [g["id"] for g in listed.body["results"]]
+    assert listed.body["results"] and "//" not in (listed.body.get("next") or "")
+    acked = aws.http("POST", f"/api/v1//alert_groups//{group_id}/acknowledge/", headers=admin)
+    assert acked.status == 200, acked.body
+    assert aws.api("GET", f"alert_groups/{group_id}").body["state"] == "acknowledged"
+    integration = create_integration(aws)
+    slug_and_token = ingest_path(integration).removeprefix("/integrations/v1/")
+    assert aws.http("POST", "/integrations/v1//" + slug_and_token.replace("/", "//"), am_payload()).status == 200
+    assert aws.http("GET", "/integrations/v1/" + slug_and_token + "/heartbeat//").status == 200
+    # an action link as the api function gets it (API Gateway's /actions/{token} route takes one segment)
+    link = _path(_first_links(aws)["resolve"])
+    event_path = link.replace("/actions/", "/actions//")
+    from oncall_cli.local.front_door import build_event, match_route
+
+    route, params = match_route(aws.topology.http_routes, "POST", link)
+    event = build_event(route, "POST", event_path, "", {"host": "oncall.test", **JSON}, b"", params, "127.0.0.1")
+    done = aws.functions.invoke(route.function, event)
+    assert done["statusCode"] == 200, done
+    assert aws.api("GET", f"alert_groups/{group_id}").body["state"] == "resolved"

@@ -180,3 +180,93 @@ def test_every_operation_refuses_bad_ids_and_bad_query_values(aws, ids):
                     problems.append(f"{method} {template}?{query[:60]} -> {response.status} {str(response.body)[:200]}")
     assert not problems, "\n".join(problems)
     assert tried > 600, tried
+
+
+@pytest.mark.parametrize("depth", [65, 300, 1_000, 20_000])
+def test_deeply_nested_bodies_are_a_400_naming_the_limit_on_every_write(aws, ids, depth):
+    """Given a body whose value nests `depth` arrays/objects (past the parser's and pydantic's own limits
+    too), when it is sent to every write operation, then each operation with a body answers 400 naming the
+    nesting limit, and none answers 5xx (issue 12 item 3, issue 13 item 9)."""
+    from oncall.json_bodies import MAX_NESTING
+
+    headers = {"authorization": ADMIN_TOKEN, "content-type": "application/json"}
+    deep = "[" * depth + "]" * depth
+    problems: list[str] = []
+    for method, template, operation in _operations({"POST", "PUT", "PATCH", "DELETE"}):
+        body_schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        if not body_schema:
+            continue
+        name = next(iter(_property_types(body_schema)), "x")
+        response = _call(aws, method, _fill(template, ids), '{"' + name + '": ' + deep + "}", headers=headers)
+        detail = response.body.get("detail", "") if isinstance(response.body, dict) else ""
+        if response.status != 400 or f"at most {MAX_NESTING} levels" not in detail:
+            problems.append(f"{method} {template} -> {response.status} {str(response.body)[:200]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_a_body_that_is_not_json_gets_one_readable_message(aws, ids):
+    """Given a write whose body is not JSON, the 400 says what is wrong and where, and names no field after a
+    character offset (issue 12 item 8)."""
+    headers = {"authorization": ADMIN_TOKEN, "content-type": "application/json"}
+    response = aws.http("POST", "/api/v1/integrations/", '{"type": "webhook", oops', headers=headers)
+    assert response.status == 400
+    assert response.body == {
+        "detail": "Malformed JSON body: Expecting property name enclosed in double quotes at character 20."
+    }
+
+
+# ------------------------------------------------------------------------------------------ nothing ignored
+def test_every_write_refuses_a_field_it_does_not_take_naming_it(aws, ids):
+    """Given every write operation that takes a body, when a field it does not take is sent, then it is a 400
+    naming that field, never a 2xx that silently ignores it (issue 12 item 6)."""
+    headers = {"authorization": ADMIN_TOKEN, "content-type": "application/json"}
+    problems: list[str] = []
+    for method, template, operation in _operations({"POST", "PUT", "PATCH", "DELETE"}):
+        if not operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema"):
+            continue
+        response = _call(aws, method, _fill(template, ids), json.dumps({"surely_unknown": 1}), headers=headers)
+        fields = response.body if isinstance(response.body, dict) else {}
+        if response.status != 400 or "Unknown field" not in str(fields.get("surely_unknown")):
+            problems.append(f"{method} {template} -> {response.status} {str(response.body)[:200]}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("method", ["PATCH", "PUT"])
+@pytest.mark.parametrize(
+    "chat", [{"slack": {"channel_id": "C0123", "enabled": True}}, {"telegram": {"id": "-100123", "enabled": True}}]
+)
+def test_chat_settings_on_a_route_are_a_400_saying_how_to_reach_a_chat_channel(aws, ids, method, chat):
+    """PATCH /routes/<id> with slack/telegram settings answered 200 and changed nothing; now it is a 400 that
+    points to a notify_channel step with an Apprise URL, and the route is unchanged (issue 12 item 6)."""
+    path = f"routes/{ids['route_id']}"
+    before = aws.api("GET", path).body
+    response = aws.api(method, path, {"escalation_chain_id": None, **chat})
+    assert response.status == 400, response.body
+    [name] = chat
+    assert "notify_channel" in response.body[name][0] and "Apprise" in response.body[name][0]
+    assert aws.api("GET", path).body == before
+
+
+def test_a_body_read_from_the_api_can_be_sent_back(aws, ids):
+    """What the API shows (ids, links, computed state, chat settings shown as not configured) may be sent back
+    unchanged with PUT/PATCH: read-only fields are ignored, as in OnCall, and are not "unknown"."""
+    problems: list[str] = []
+    headers = {"authorization": ADMIN_TOKEN, "content-type": "application/json"}
+    for method, template, _ in _operations({"PUT", "PATCH"}):
+        path = _fill(template, ids)
+        shown = _call(aws, "GET", path, None, headers={"authorization": ADMIN_TOKEN})
+        if shown.status != 200 or not isinstance(shown.body, dict):
+            continue
+        response = _call(aws, method, path, json.dumps(shown.body), headers=headers)
+        if "Unknown field" in str(response.body) or "chat-app" in str(response.body):
+            problems.append(f"{method} {template} -> {response.status} {str(response.body)[:300]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_manual_order_true_is_refused_and_false_accepted(aws, ids):
+    """OnCall's `manual_order` on routes: false is what this API does; true (keep the others in place) would
+    be ignored, so it is a 400 that says so (issue 12 item 6)."""
+    path = f"routes/{ids['route_id']}"
+    refused = aws.api("PATCH", path, {"manual_order": True, "position": 0})
+    assert refused.status == 400 and "manual_order" in refused.body, refused.body
+    assert aws.api("PATCH", path, {"manual_order": False, "position": 0}).status == 200

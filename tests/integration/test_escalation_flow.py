@@ -223,3 +223,69 @@ def test_a_wait_in_personal_rules_costs_three_transitions(aws):
     personal = f"{group_id}-p0r0-{carol}"
     assert aws.execution_status(personal) == "SUCCEEDED"
     assert aws.transitions(personal) == 6
+
+
+@pytest.mark.parametrize("step", ["notify_channel", "notify_persons"])
+def test_an_ack_committed_between_the_check_and_the_send_stops_the_page(aws, monkeypatch, step):
+    """Given an escalation that has read its group (firing) and decided to page, when an acknowledgement is
+    committed after that check and before the delivery is claimed, then no notification leaves and the
+    timeline has no "notified" entry (issue 12 item 5). The ack is injected inside the real DynamoDB claim."""
+    from oncall import actions
+    from oncall.dynamo_store import DynamoStore
+    from oncall.models import SYSTEM
+
+    claim = DynamoStore.claim_delivery
+    acked: list[str] = []
+
+    def ack_then_claim(self, group_id, key, at, **options):
+        if not acked:
+            acked.append(group_id)
+            actions.acknowledge(group_id, SYSTEM, wiring.action_deps())
+        return claim(self, group_id, key, at, **options)
+
+    monkeypatch.setattr(DynamoStore, "claim_delivery", ack_then_claim)
+    alice = put_user("alice", contacts={"push": "outbox://alice"})
+    steps = {
+        "notify_channel": [{"type": "notify_channel", "channel": "outbox://pager"}],
+        "notify_persons": [{"type": "notify_persons", "persons_to_notify": [alice]}],
+    }[step]
+    group_id = fire(aws, steps)
+    aws.wait_for(lambda: acked and aws.execution_status(acked[0]) in ("SUCCEEDED", "ABORTED"))
+    if step == "notify_persons":
+        personal = f"{group_id}-p0r0-{alice}"
+        aws.wait_for(lambda: aws.execution_status(personal) in ("SUCCEEDED", "ABORTED"))
+    assert acked == [group_id]
+    assert aws.api("GET", f"alert_groups/{group_id}").body["state"] == "acknowledged"
+    assert aws.outbox_lines() == []
+    assert "notified" not in timeline_types(aws, group_id)
+
+
+def test_state_checks_read_strongly_consistently(aws):
+    """DynamoDB reads are eventually consistent unless asked (moto always answers with the latest write, so
+    only the request shows it): every GetItem, Query and BatchGetItem on the table during an escalation,
+    an acknowledgement and a webhook-free flow asks ConsistentRead, except queries of a secondary index
+    (which cannot) (issue 12 item 5)."""
+    from oncall.aws import client
+
+    calls: list[tuple[str, dict]] = []
+
+    def record(params, model, **_):
+        calls.append((model.name, params))
+
+    events = client("dynamodb").meta.events
+    for operation in ("GetItem", "Query", "BatchGetItem"):
+        events.register(f"provide-client-params.dynamodb.{operation}", record)
+    try:
+        group_id = fire(aws, [{"type": "notify_channel", "channel": "outbox://x"}, {"type": "wait", "duration": 60}])
+        aws.wait_for(aws.outbox_lines)
+        assert aws.api("POST", f"alert_groups/{group_id}/acknowledge").status == 200
+    finally:
+        for operation in ("GetItem", "Query", "BatchGetItem"):
+            events.unregister(f"provide-client-params.dynamodb.{operation}", record)
+    eventual = []
+    for name, params in calls:
+        if name == "BatchGetItem":
+            eventual += [name for table in params["RequestItems"].values() if not table.get("ConsistentRead")]
+        elif not params.get("IndexName") and not params.get("ConsistentRead"):
+            eventual.append(f"{name} {params.get('KeyConditionExpression') or params.get('Key')}")
+    assert calls and eventual == []

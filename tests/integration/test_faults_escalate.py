@@ -27,11 +27,13 @@ def _timeline(aws, group_id) -> list[dict]:
 
 
 def _delivery_key(prefix: str):
-    """DynamoDB calls on the group's delivery claims (GROUP#… / DELIVERY#…)."""
+    """DynamoDB calls on the group's delivery claims (GROUP#… / DELIVERY#…): a claim is a transaction (the
+    claim and a check of the group's version), a release a DeleteItem."""
 
     def matches(params):
-        key = params.get("Item") or params.get("Key") or {}
-        return key.get("sk", {}).get("S", "").startswith(prefix)
+        keys = [params.get("Item") or params.get("Key") or {}]
+        keys += [(item.get("Put") or {}).get("Item", {}) for item in params.get("TransactItems", [])]
+        return any(key.get("sk", {}).get("S", "").startswith(prefix) for key in keys)
 
     return matches
 
@@ -41,7 +43,7 @@ FAULTS = {
         operations="Query", code="ProvisionedThroughputExceededException", when=item_key_prefix("GROUP#")
     ),
     "claiming the second delivery (throttled)": dict(
-        operations="PutItem", code="ThrottlingException", when=_delivery_key("DELIVERY#"), skip=1
+        operations="TransactWriteItems", code="ThrottlingException", when=_delivery_key("DELIVERY#"), skip=1
     ),
     "the timeline after the first page": dict(
         operations="PutItem", code="InternalServerError", when=lambda p: p["Item"]["sk"]["S"].startswith("LOG#")
@@ -124,7 +126,7 @@ def test_a_personal_execution_is_retried_and_pages_each_contact_once(aws, faults
     # given the second contact's delivery claim is throttled once
     faults.add(
         "dynamodb",
-        "PutItem",
+        "TransactWriteItems",
         code="ThrottlingException",
         when=_delivery_key("DELIVERY#"),
         skip=1,

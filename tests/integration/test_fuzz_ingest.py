@@ -24,7 +24,7 @@ from oncall_cli.local.front_door import build_event, match_route
 from oncall_cli.local.workers import sqs_event
 from tests.integration.conftest import create_integration, ingest_path
 from tests.integration.faults import enforce_dynamodb_key_limits
-from tests.integration.fuzzing import count, fuzz_settings
+from tests.integration.fuzzing import INNER, count, fuzz_settings, nested_text
 
 LIMIT = 256 * 1024
 METHODS = ["GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -225,6 +225,43 @@ def test_edge_paths_with_every_method(aws, integrations):
             for method in METHODS:
                 event = _event(aws, method, path, "application/json", b'{"a": 1}', "as is")
                 count("ingest: edge paths x methods", _check(aws, event, alert_url=False)["statusCode"])
+
+
+@given(data=st.data())
+@fuzz_settings(max_examples=60)
+def test_bodies_of_any_depth_and_width(aws, integrations, data):
+    """Depth and width, not only content: a value nested 1 to 3,000 levels deep (arrays, objects or both)
+    somewhere in an Alertmanager payload, next to very wide arrays and objects. JSON nested deeper than the
+    limit is a 400 that names it (never a 5xx, whatever the content type); anything within it is accepted
+    and routes (issue 12 item 3, issue 13 items 1 and 9)."""
+    from oncall.json_bodies import MAX_NESTING
+
+    kind = data.draw(st.sampled_from(sorted(integrations)))
+    depth = data.draw(st.integers(1, 3000) | st.sampled_from([MAX_NESTING - 4, MAX_NESTING - 1, MAX_NESTING, 255]))
+    inner = nested_text(depth, data.draw(st.sampled_from(["list", "dict", "mixed"])))
+    width = data.draw(st.sampled_from([1, 10, 5000]))
+    where = data.draw(st.sampled_from(["annotation", "top", "wide list", "wide object"]))
+    if where == "annotation":  # body > alerts > alert > annotations > inner
+        body: Any = {"alerts": [{"status": "firing", "labels": {"alertname": "Deep"}, "annotations": {"x": INNER}}]}
+        expected = depth + 4
+    elif where == "top":
+        body, expected = {"x": INNER}, depth + 1
+    elif where == "wide list":  # many siblings, one of them deep
+        body, expected = {"x": [*([[]] * width), INNER]}, max(depth, 1) + 2
+    else:
+        body, expected = {**{f"k{i}": {} for i in range(width)}, "x": INNER}, depth + 1
+    content_type = data.draw(st.sampled_from(["application/json", "text/plain", "", "application/vnd.x+json"]))
+    raw = json.dumps(body).replace(json.dumps(INNER), inner).encode()
+    event = _event(aws, "POST", ingest_path(integrations[kind]), content_type, raw, "as API Gateway sends it")
+    response = _check(aws, event, alert_url=True)
+    if len(raw) > LIMIT:
+        assert response["statusCode"] == 413
+    elif expected > MAX_NESTING:
+        assert response["statusCode"] == 400, response
+        assert f"at most {MAX_NESTING} levels" in json.loads(response["body"])["detail"]
+    else:
+        assert response["statusCode"] == 200, response
+    count("ingest: depth and width", response["statusCode"])
 
 
 @given(data=st.data())

@@ -209,3 +209,48 @@ def test_a_token_too_long_to_be_one_is_a_403_without_a_lookup(aws, faults):
     faults.add("dynamodb", "GetItem", code="ValidationException", times=None)  # what AWS says to a 5 KB key
     response = aws.http("POST", "/integrations/v1/alertmanager/" + "A" * 5000 + "/", '{"a": 1}')
     assert response.status == 403 and "not found" in response.body["detail"]
+
+
+def test_a_body_that_claims_json_and_does_not_parse_is_a_400_and_text_is_still_a_message(aws, integration):
+    """`curl -H 'Content-Type: application/json' -d '{"service": "x", oops'` answered 200 and stored the
+    raw text; now the sender learns its payload is broken, and nothing is queued. Text, or a body with no
+    content type, is still {"message": <text>} (issue 12 item 2)."""
+    broken = '{"service": "x", oops'
+    response = aws.http("POST", ingest_path(integration), broken, headers={"content-type": "application/json"})
+    assert response.status == 400
+    assert response.body["detail"].startswith("The body is not valid JSON (Content-Type: application/json)")
+    assert "line 1 column 18" in response.body["detail"]
+    assert _queued(aws) == []
+    for content_type in ("text/plain", ""):
+        headers = {"content-type": content_type} if content_type else {}
+        event_body = broken.encode()  # bytes: the test client adds no content type of its own
+        assert aws.http("POST", ingest_path(integration), event_body, headers=headers).status == 200
+    payloads = [wiring.store().get_alert(json.loads(m["Body"])["alert_id"]).payload for m in _queued(aws)]
+    assert [p["message"] for p in payloads] == [broken, broken]
+
+
+@pytest.mark.parametrize("depth", [65, 256, 400, 1_000, 20_000])
+def test_json_nested_past_the_limit_is_a_400_naming_it(aws, integration, depth):
+    """An Alertmanager payload with one annotation nested `depth` deep answered 500 (RecursionError, or
+    "Maximum serialization depth exceeded") and senders retried forever (issue 12 item 3, issue 13 item 9)."""
+    body = '{"alerts": [{"status": "firing", "annotations": {"x": ' + "[" * depth + "]" * depth + "}}]}"
+    response = aws.http("POST", ingest_path(integration), body, headers={"content-type": "application/json"})
+    assert response.status == 400
+    assert "at most 64 levels" in response.body["detail"]
+    assert _queued(aws) == []
+
+
+def test_the_deepest_payload_ingest_accepts_can_be_listed_and_read(aws, integration):
+    """The limit leaves room for what the API wraps around a payload: the deepest body ingest accepts (64
+    levels, in an annotation) is routed, and listing and reading its group and alert answer 200 (issue 13
+    item 1: deeper payloads used to break listing for everyone)."""
+    inner = "[" * 60 + "]" * 60  # body > alerts > alert > annotations: 4 levels, then 60 arrays = 64
+    body = '{"alerts": [{"status": "firing", "labels": {"alertname": "Deep"}, "annotations": {"x": ' + inner + "}}]}"
+    assert aws.http("POST", ingest_path(integration), body).status == 200
+    aws.drain()
+    listed = aws.api("GET", "alert_groups", query=f"integration_id={integration['id']}")
+    assert listed.status == 200, listed.body
+    [group] = listed.body["results"]
+    assert aws.api("GET", f"alert_groups/{group['id']}").status == 200
+    assert aws.api("GET", "alerts", query=f"alert_group_id={group['id']}").status == 200
+    assert aws.api("GET", "alerts").status == 200

@@ -144,6 +144,24 @@ def test_deliveries_are_claimed_once(any_store):
     assert any_store.claim_delivery("I1", "x#0", clock.now())
 
 
+def test_a_delivery_claimed_on_a_group_version_fails_once_the_group_changed(any_store):
+    """Given a group read at version 0, when it is acknowledged (version 1) before the claim, then the claim
+    on version 0 fails with GroupChangedError and claims nothing; a claim on the current version succeeds
+    once (issue 12 item 5)."""
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1 = builders.alert(any_store, clock, integration, {"n": 1})
+    group = _group(integration, route, a1, "K", clock)
+    any_store.create_group(group, a1)
+    acked = any_store.update_group(group, {"acknowledged": True})
+    with pytest.raises(GroupChangedError):
+        any_store.claim_delivery(group.id, "x#0", clock.now(), group_version=group.version)
+    assert any_store.claim_delivery(group.id, "x#0", clock.now(), group_version=acked.version)
+    assert not any_store.claim_delivery(group.id, "x#0", clock.now(), group_version=acked.version)
+    with pytest.raises(GroupChangedError):  # no such group: nothing to page about
+        any_store.claim_delivery("INOPE", "x#0", clock.now(), group_version=0)
+
+
 def test_group_numbers_increase(any_store):
     assert [any_store.next_group_number() for _ in range(3)] == [1, 2, 3]
 

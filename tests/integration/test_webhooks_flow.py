@@ -293,3 +293,64 @@ def test_actions_succeed_even_if_events_cannot_be_published(env, monkeypatch):
     # then acknowledging still works
     response = env.api("POST", f"alert_groups/{group_id}/acknowledge")
     assert response.status == 200 and response.body["state"] == "acknowledged"
+
+
+def test_the_event_alert_group_is_what_the_api_shows(env):
+    """Given an integration of a team and an "alert group created" webhook, when an alert opens a group, then
+    the event's `alert_group` equals GET /alert_groups/<id> (team_id included) — issue 12 item 7."""
+    team = env.api("POST", "teams", {"name": f"ops-{time.monotonic_ns()}"})
+    assert team.status == 201, team.body
+    integration = create_integration(env, team_id=team.body["id"])
+    with Receiver() as receiver:
+        create_webhook(
+            env, url=receiver.url + "/hook", trigger_type="alert group created", integration_filter=[integration["id"]]
+        )
+        fire(env, integration)
+        [request] = deliveries(env, receiver, 1)
+    sent = request.json()["alert_group"]
+    shown = env.api("GET", f"alert_groups/{sent['id']}").body
+    assert sent["team_id"] == team.body["id"]
+    assert sent == shown
+
+
+def test_debug_maintenance_sends_no_webhook_on_any_trigger(env):
+    """Given an integration in debug maintenance whose chain triggers a webhook and pages a channel, and a
+    webhook for every status change and new group, when alerts open a group that is then acknowledged and
+    resolved, then the receiver gets nothing, the outbox stays empty, and the timeline shows only what would
+    have been sent — through the real ingest, route, escalate (state machine) and webhooks functions (issue 12
+    item 1)."""
+    from tests.integration.conftest import create_chain
+
+    with Receiver() as receiver:
+        on_step = create_webhook(env, url=receiver.url + "/step")
+        chain = create_chain(
+            env,
+            [
+                {"type": "notify_channel", "channel": "outbox://pager"},
+                {"type": "trigger_webhook", "action_to_trigger": on_step["id"]},
+            ],
+        )
+        integration = create_integration(env, chain_id=chain["id"])
+        for trigger in ("alert group created", "status change", "alert added to group"):
+            create_webhook(env, url=receiver.url + "/event", trigger_type=trigger)
+        started = env.api(
+            "POST", f"integrations/{integration['id']}/maintenance_start", {"mode": "debug", "duration": 3600}
+        )
+        assert started.status == 200, started.body
+        fire(env, integration)
+        fire(env, integration)  # joins the group: "alert added"
+        [group] = env.api("GET", "alert_groups", query=f"integration_id={integration['id']}").body["results"]
+        env.wait_for(lambda: env.execution_status(group["id"]) == "SUCCEEDED")
+        assert env.api("POST", f"alert_groups/{group['id']}/acknowledge").status == 200
+        assert env.api("POST", f"alert_groups/{group['id']}/resolve").status == 200
+        for _ in range(3):
+            env.drain_events(wait_seconds=1)
+        assert receiver.requests == []
+    assert env.outbox_lines() == []
+    timeline = env.api("GET", f"alert_groups/{group['id']}/timeline").body["results"]
+    assert not [e for e in timeline if e["type"] in ("notified", "webhook_sent")]
+    would = [e["text"] for e in timeline if e["type"] == "would_have_notified"]
+    assert any(t.startswith("Would have notified outbox://pager") for t in would), would
+    assert any(t.startswith("Would have triggered outgoing webhook") for t in would), would
+    assert any("(alert group created)" in t for t in would) and any("(acknowledge)" in t for t in would), would
+    assert any("(resolve)" in t for t in would), would

@@ -521,3 +521,35 @@ def test_repeat_after_a_wait_carries_the_repetition_in_the_state(make_group, run
     assert len(notifier.delivered) == 2
     last = run(group, 2, repetition=MAX_REPEATS)
     assert last.done and len(notifier.delivered) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "delivered"),
+    [
+        ({"acknowledged": True}, False),  # acknowledged after the check: nothing leaves
+        ({"resolved": True}, False),
+        ({"silenced": True}, False),
+        ({"title": "renamed"}, True),  # changed but still firing: paged on the fresh read
+    ],
+)
+def test_a_change_committed_between_the_check_and_the_claim_is_seen_before_sending(
+    store, make_group, run, notifier, monkeypatch, change, delivered
+):
+    """Given a step that read its group (firing) and decided to page, when the group changes before the
+    delivery is claimed, then the claim fails on the group's version, the group is read again, and the page
+    goes out only if the group is still one to page about (issue 12 item 5)."""
+    group = make_group([{"type": "notify_channel", "channel": "outbox://pager"}])
+    claim = store.claim_delivery
+    changed: list[str] = []
+
+    def change_then_claim(group_id, key, at, **options):
+        if not changed:
+            changed.append(group_id)
+            store.update_group(store.get_group(group_id), change)
+        return claim(group_id, key, at, **options)
+
+    monkeypatch.setattr(store, "claim_delivery", change_then_claim)
+    run(group, 0)
+    assert changed == [group.id]
+    assert bool(notifier.delivered) is delivered
+    assert ("notified" in _types(store, group)) is delivered

@@ -1,3 +1,4 @@
+import contextlib
 import json
 
 import pytest
@@ -12,6 +13,7 @@ from oncall.errors import (
     ValidationError,
 )
 from oncall.ingest import accept_alert, find_integration, parse_payload
+from oncall.json_bodies import MAX_NESTING, nesting_depth
 from tests import builders
 
 LIMIT = 1024
@@ -105,3 +107,61 @@ def test_sender_values_are_kept_verbatim(store, clock, queue):
     payload = {"numFiring": 7, "nested": {"x": [1, 2.5, None, True]}}
     alert = accept_alert(integration, payload, "req-3", store=store, queue=queue, clock=clock)
     assert json.dumps(alert.payload) == json.dumps(payload)
+
+
+# ------------------------------------------------------------------------------------------ broken bodies
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "text/json", "application/vnd.x+json"]
+)
+def test_a_body_that_claims_json_and_does_not_parse_is_refused_saying_where(content_type):
+    """Given a body sent as JSON that is cut short, when it is parsed, then it is a 400 that says it is not
+    valid JSON and where it breaks (issue 12 item 2)."""
+    with pytest.raises(ValidationError) as refused:
+        parse_payload(b'{"service": "x", oops', content_type, LIMIT)
+    assert "not valid JSON" in refused.value.detail and "line 1 column 18" in refused.value.detail
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "", "application/octet-stream"])
+def test_broken_json_sent_as_text_or_without_a_type_is_still_a_message(content_type):
+    assert parse_payload(b'{"service": "x", oops', content_type, LIMIT) == {"message": '{"service": "x", oops'}
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", ""])
+@pytest.mark.parametrize("depth", [MAX_NESTING + 1, 255, 400, 5_000, 100_000])
+def test_json_nested_past_the_limit_is_refused_naming_it(content_type, depth):
+    """Given JSON nested deeper than MAX_NESTING (even far past Python's recursion limit), when it is parsed,
+    then it is a 400 naming the limit, never a RecursionError (issue 12 item 3, issue 13 item 9)."""
+    body = ('{"alerts": [{"annotations": {"x": ' + "[" * depth + "]" * depth + "}}]}").encode()
+    with pytest.raises(ValidationError) as refused:
+        parse_payload(body, content_type, 1_000_000)
+    assert f"at most {MAX_NESTING} levels" in refused.value.detail
+
+
+def test_json_at_the_limit_is_accepted():
+    body = ("[" * (MAX_NESTING - 1) + "]" * (MAX_NESTING - 1)).encode()
+    assert parse_payload(b'{"x": ' + body + b"}", "application/json", LIMIT)["x"] is not None
+
+
+def test_nesting_depth_is_measured_without_recursion():
+    """Given a value nested far deeper than the recursion limit (built in a loop), its depth is measured (an
+    explicit stack, not recursion), and measuring stops past the limit it is asked about."""
+    value: list = []
+    for _ in range(50_000):
+        value = [value]
+    assert nesting_depth(value, stop_after=10**6) == 50_001
+    assert nesting_depth(value) == MAX_NESTING + 1
+    assert nesting_depth({"a": [1, {"b": {}}]}) == 4 and nesting_depth("text") == 0
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data; boundary=b", b"--b\r\nContent-Disposition: form-data; name*=bogus''%\r\n\r\nx\r\n--b--"),
+        ("multipart/form-data; boundary=\udcff", b"--x--"),
+        ("application/x-www-form-urlencoded", b"a=1&" * 10),
+    ],
+)
+def test_every_parser_error_is_a_400_or_a_payload(content_type, body):
+    """No parser error escapes parse_payload as anything but a ValidationError (issue 13 item 9)."""
+    with contextlib.suppress(ValidationError):
+        assert isinstance(parse_payload(body, content_type, LIMIT), dict)

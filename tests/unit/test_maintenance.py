@@ -138,17 +138,86 @@ def test_debug_mode_escalates_as_a_dry_run(prod, store, deps, notifier):
     during = prod.fire("During")
     # the group is routed and its escalation starts as usual
     assert during.group_created and during.escalation_started
-    pager = Pager(deps, maintenance.DryRunNotifier(notifier, deps), "https://x")
+    pager = Pager(deps, notifier, "https://x")
     for outcome in (during, before):
         group = store.get_group(outcome.group_id)
         run_escalation(group.id, 0, group.escalation.execution_name, pager=pager)
-    # but only the group created before debug mode was delivered; the other one has a readable dry run
-    assert [n.group_id for n in notifier.delivered] == [before.group_id]
-    [entry] = [e for e in store.list_timeline(during.group_id) if e.type == "would_have_notified"]
-    assert entry.text.startswith("Would have notified outbox://pager: #") and "nothing was sent" in entry.text
+    # nothing leaves, not even about the group created before debug mode; each has a readable dry run
+    assert notifier.delivered == []
+    for outcome in (during, before):
+        kinds = [e.type for e in store.list_timeline(outcome.group_id)]
+        assert "notified" not in kinds
+        [entry] = [e for e in store.list_timeline(outcome.group_id) if e.type == "would_have_notified"]
+        assert entry.text.startswith("Would have notified outbox://pager: #") and "nothing was sent" in entry.text
     # and the end of debug mode resolves nothing
     maintenance.stop(prod.integration.id, ALICE, deps)
     assert not store.get_group(during.group_id).resolved
+
+
+def _debug_group(store, clock, deps, steps):
+    """A group created during debug maintenance of an integration whose chain is `steps`."""
+    chain = builders.chain(store, clock, steps)
+    integration, _ = builders.integration(store, clock, name="Debugged", chain_id=chain.id)
+    maintenance.start(integration.id, DEBUG, clock.now() + timedelta(hours=1), actor=ALICE, deps=deps)
+    alert = builders.alert(store, clock, integration, builders.am_payload())
+    outcome = process_alert(IngestMessage(alert_id=alert.id, integration_id=integration.id), deps=deps)
+    return store.get_group(outcome.group_id)
+
+
+def test_debug_mode_delivers_nothing_on_any_path(store, clock, deps, notifier, events, escalations):
+    """Given a chain that notifies a channel, pages a person (whose rules notify two contacts) and triggers a
+    webhook, when a group created during debug maintenance escalates, its personal rules run and an
+    acknowledge reminder fires, then nothing is delivered, no webhook event is published, and the timeline
+    holds only "would have" entries (issue 12 item 1)."""
+    from oncall import timeline
+    from oncall.api_schemas import WebhookIn
+    from oncall.events import GroupEventType
+    from oncall.models import DeploymentSettings
+    from oncall.personal import PERSONAL, run_personal
+    from oncall.reminders import send_ack_reminder
+    from oncall.webhooks import create_webhook
+
+    alice = builders.user(store, clock, "alice", contacts={"push": "outbox://alice", "sms": "outbox://alice-sms"})
+    webhook = create_webhook(WebhookIn(name="ticket", url="https://hooks.example.com/x"), store=store, clock=clock)
+    group = _debug_group(
+        store,
+        clock,
+        deps,
+        [
+            {"type": "notify_channel", "channel": "outbox://pager"},
+            {"type": "notify_persons", "persons_to_notify": [alice.id]},
+            {"type": "trigger_webhook", "action_to_trigger": webhook.id},
+        ],
+    )
+    pager = Pager(deps, notifier, "https://x")
+    run_escalation(group.id, 0, group.escalation.execution_name, pager=pager)
+    [(_, kind, data)] = [t for t in escalations.timers if t[1] == PERSONAL]
+    assert run_personal(group.id, 0, data, pager).done
+    # an acknowledgement with reminders on: the reminder is a dry run too
+    store.put_deployment_settings(DeploymentSettings(acknowledge_remind_timeout=1))
+    actions.acknowledge(group.id, Actor(kind=ActorKind.USER, user_id=alice.id, name="alice"), deps)
+    [(_, reminder)] = escalations.of_kind(actions.ACK_REMINDER_TIMER)
+    send_ack_reminder(group.id, reminder, pager)
+
+    assert notifier.delivered == []
+    assert [e for e in events.events if e.type == GroupEventType.ESCALATION] == []
+    entries = store.list_timeline(group.id)
+    sent = {timeline.NOTIFIED, timeline.ACK_REMINDER_SENT, "webhook_delivered"}
+    assert [e.text for e in entries if e.type in sent] == []
+    would = [e.text for e in entries if e.type == timeline.WOULD_HAVE_NOTIFIED]
+    assert any(t.startswith("Would have notified outbox://pager") for t in would)
+    assert any(t.startswith("Would have notified alice via push") for t in would)
+    assert any(t.startswith("Would have notified alice via sms") for t in would)
+    assert any(t.startswith("Would have triggered outgoing webhook 'ticket'") for t in would)
+    assert any(t.startswith("Would have reminded alice via push") for t in would)
+    assert any(t.startswith("Would have reminded alice via sms") for t in would)
+
+
+def test_a_group_created_in_debug_mode_stays_a_dry_run_after_the_window(store, clock, deps, notifier):
+    group = _debug_group(store, clock, deps, [{"type": "notify_channel", "channel": "outbox://pager"}])
+    maintenance.stop(group.integration_id, ALICE, deps)
+    run_escalation(group.id, 0, group.escalation.execution_name, pager=Pager(deps, notifier, "https://x"))
+    assert notifier.delivered == []
 
 
 # ------------------------------------------------------------------------------------------ pause option

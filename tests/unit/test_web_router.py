@@ -84,3 +84,15 @@ def test_an_aws_failure_is_a_json_503_and_a_body_that_is_not_utf8_a_400():
     # then the sender is told to retry (503), or that its body is not UTF-8 (400), never a bare 500
     assert throttled["statusCode"] == 503 and "retry" in json.loads(throttled["body"])["detail"]
     assert latin1["statusCode"] == 400 and "UTF-8" in json.loads(latin1["body"])["detail"]
+
+
+def test_repeated_slashes_count_as_one():
+    """nginx merges slashes in front of most OnCall installs, so clients send such paths (issue 12 item 4)."""
+    app = _app()
+    for path in (
+        "/integrations/v1//alertmanager/T1/",
+        "//integrations/v1/alertmanager//T1//",
+        "/integrations//v1/alertmanager/T1",
+    ):
+        assert json.loads(app.resolve(_event("POST", path))["body"]) == "alertmanager T1", path
+    assert app.resolve(_event("GET", "/integrations/v1/webhook/T3//heartbeat//"))["body"] == "pong"

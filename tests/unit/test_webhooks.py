@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 
@@ -14,7 +15,7 @@ from oncall.api_schemas import SECRET_MASK, WebhookIn, WebhookPatch, present_web
 from oncall.config_cache import ConfigCache
 from oncall.errors import NotFoundError, ValidationError
 from oncall.events import GroupEvent, GroupEventType
-from oncall.models import Actor, ActorKind, User, Webhook, WebhookTrigger
+from oncall.models import SYSTEM, Actor, ActorKind, User, Webhook, WebhookTrigger
 from oncall.netguard import BlockedTargetError, HttpResult, TransportError
 from oncall.webhook_delivery import (
     DeliveryDeps,
@@ -400,6 +401,33 @@ def test_a_2xx_is_delivered_once_with_an_idempotency_key(store, clock, dd, http,
     # when the same SQS message comes again
     assert deliver(message, dd).outcome == Outcome.DUPLICATE
     assert len(http.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("trigger", "kind"),
+    [
+        ("alert group created", GroupEventType.CREATED),
+        ("acknowledge", GroupEventType.ACKNOWLEDGED),
+        ("resolve", GroupEventType.RESOLVED),
+        ("status change", GroupEventType.SILENCED),
+        ("escalation", GroupEventType.ESCALATION),
+        ("personal notification", GroupEventType.PERSONAL_NOTIFICATION),
+    ],
+)
+def test_debug_maintenance_sends_no_webhook_on_any_trigger(store, clock, dd, deps, http, group_setup, trigger, kind):
+    """Given an integration in debug maintenance, when an event of any trigger reaches delivery, then nothing
+    is sent and the group's timeline says what would have been (issue 12 item 1)."""
+    from oncall import maintenance
+    from oncall.models import MaintenanceMode
+
+    integration, group, _, _ = group_setup
+    maintenance.start(integration.id, MaintenanceMode.DEBUG, clock.now() + timedelta(hours=1), actor=SYSTEM, deps=deps)
+    webhook = make_webhook(store, clock, trigger_type=trigger)
+    extra = {"data": {"webhook_id": webhook.id}} if kind in (GroupEventType.ESCALATION,) else {}
+    report = deliver(DeliveryMessage(event=event_of(group, kind, clock=clock, **extra), webhook_id=webhook.id), dd)
+    assert report.outcome == Outcome.SKIPPED and http.requests == []
+    [entry] = [e for e in store.list_timeline(group.id) if e.type == "would_have_notified"]
+    assert entry.text.startswith("Would have sent outgoing webhook 'hook'")
 
 
 @pytest.mark.parametrize(

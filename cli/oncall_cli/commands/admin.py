@@ -14,8 +14,10 @@ from oncall_cli.ui import (
     EXIT_API_ERROR,
     JsonOption,
     UsageError,
+    YesOption,
     client,
     command,
+    confirm_delete,
     console,
     details,
     errors,
@@ -124,13 +126,14 @@ def tokens_create(
 
 
 @command(tokens_app, "delete")
-def tokens_delete(token: Annotated[str, typer.Argument(help="Token id or name.")]) -> None:
+def tokens_delete(token: Annotated[str, typer.Argument(help="Token id or name.")], yes: YesOption = False) -> None:
     """Revoke an API token."""
     api = client()
     tokens = _all_tokens(api)
     from oncall_cli.client import find_in
 
     found = find_in(tokens, token, "tokens")
+    confirm_delete(f"token {found.get('name')} ({found['id']})", yes)
     try:
         api.request("DELETE", f"tokens/{found['id']}")
     except ApiError as error:

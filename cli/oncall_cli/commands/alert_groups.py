@@ -15,11 +15,14 @@ from oncall_cli.client import OnCallClient
 from oncall_cli.commands import refs
 from oncall_cli.ui import (
     JsonOption,
+    YesOption,
     client,
     command,
+    confirm_delete,
     console,
     details,
     errors,
+    label_pairs,
     print_json,
     print_table,
     seconds_option,
@@ -51,11 +54,11 @@ _FIELDS = [
 
 
 def _label_params(labels: list[str] | None) -> list[tuple[str, str]]:
+    """KEY=VALUE or KEY:VALUE (as every command takes labels) into the API's `label=key:value` filters."""
     params = []
     for label in labels or []:
-        if ":" not in label:
-            raise typer.BadParameter(f"expected KEY:VALUE, got {label!r}", param_hint="--label")
-        params.append(("label", label))
+        for key, value in label_pairs([label]).items():
+            params.append(("label", f"{key}:{value}"))
     return params
 
 
@@ -67,7 +70,9 @@ def _labels(group: dict[str, Any]) -> str:
 def alert_groups_list(
     state: Annotated[str | None, typer.Option(help="firing (alias new), acknowledged, resolved or silenced.")] = None,
     integration: Annotated[str | None, typer.Option(help="Integration id or name.")] = None,
-    label: Annotated[list[str] | None, typer.Option("--label", help="KEY:VALUE, repeatable (all must match).")] = None,
+    label: Annotated[
+        list[str] | None, typer.Option("--label", help="KEY=VALUE (or KEY:VALUE), repeatable (all must match).")
+    ] = None,
     limit: Annotated[int, typer.Option(help="Newest first, at most this many.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
@@ -151,8 +156,10 @@ def alert_groups_unsilence(groups: GroupsArg, as_json: JsonOption = False) -> No
 def alert_groups_delete(
     groups: GroupsArg,
     mode: Annotated[str, typer.Option(help="wipe (keep the group, drop its alerts' content) or delete.")] = "wipe",
+    yes: YesOption = False,
 ) -> None:
     """Wipe (default, as OnCall's API) or delete alert groups."""
+    confirm_delete(f"{'(wipe) ' if mode == 'wipe' else ''}alert group(s) {', '.join(groups)}", yes)
     api = client()
     for group in groups:
         api.request("DELETE", f"alert_groups/{group}", json={"mode": mode})

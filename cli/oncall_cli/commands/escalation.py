@@ -10,8 +10,10 @@ from oncall_cli.client import ApiError, OnCallClient
 from oncall_cli.commands import refs
 from oncall_cli.ui import (
     JsonOption,
+    YesOption,
     client,
     command,
+    confirm_delete,
     console,
     details,
     format_duration,
@@ -157,10 +159,11 @@ def chains_update(
 
 
 @command(chains_app, "delete")
-def chains_delete(chain: ChainArg) -> None:
+def chains_delete(chain: ChainArg, yes: YesOption = False) -> None:
     """Delete a chain and its steps (routes using it stop escalating)."""
     api = client()
     found = refs.chain(api, chain)
+    confirm_delete(f"chain {found['name']} ({found['id']}) and its steps", yes)
     try:
         api.request("DELETE", f"escalation_chains/{found['id']}")
     except ApiError as error:
@@ -358,7 +361,8 @@ def policies_update(
 
 
 @command(policies_app, "delete")
-def policies_delete(policy: PolicyArg) -> None:
+def policies_delete(policy: PolicyArg, yes: YesOption = False) -> None:
     """Delete a step (the others move up)."""
+    confirm_delete(f"step {policy}", yes)
     client().request("DELETE", f"escalation_policies/{policy}")
     console.print(f"Deleted step {policy}.")

@@ -9,12 +9,16 @@ import typer
 
 from oncall_cli.commands import refs
 from oncall_cli.ui import (
+    EXIT_API_ERROR,
     JsonOption,
+    YesOption,
     client,
     command,
+    confirm_delete,
     console,
     details,
     errors,
+    label_pairs,
     pairs,
     print_json,
     print_table,
@@ -31,7 +35,7 @@ maintenance_app = typer.Typer(help="Maintenance and debug windows of an integrat
 IntegrationArg = Annotated[str, typer.Argument(help="Integration id or name.")]
 ChainOption = Annotated[str | None, typer.Option(help="Escalation chain id or name ('none': no chain).")]
 TeamOption = Annotated[str | None, typer.Option(help="Team id or name ('none': no team).")]
-LabelOption = Annotated[list[str] | None, typer.Option("--label", help="KEY=VALUE, repeatable.")]
+LabelOption = Annotated[list[str] | None, typer.Option("--label", help="KEY=VALUE (or KEY:VALUE), repeatable.")]
 TemplateOption = Annotated[
     list[str] | None,
     typer.Option("--template", help="NAME=BODY, repeatable: grouping_key=…, web.title='{{ payload.title }}'."),
@@ -99,7 +103,7 @@ def _options(
 ) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if labels is not None:
-        body["labels"] = pairs(labels, "--label")
+        body["labels"] = label_pairs(labels, "--label")
     if templates or template_files:
         body["templates"] = _templates(templates, template_files)
     if grouping_scope is not None:
@@ -200,7 +204,7 @@ def integrations_update(
     team: TeamOption = None,
     description: Annotated[str | None, typer.Option(help="Short description.")] = None,
     label: Annotated[
-        list[str] | None, typer.Option("--label", help="KEY=VALUE, repeatable: replaces the labels.")
+        list[str] | None, typer.Option("--label", help="KEY=VALUE (or KEY:VALUE), repeatable: replaces the labels.")
     ] = None,
     clear_labels: Annotated[bool, typer.Option("--clear-labels", help="Remove every static label.")] = False,
     dynamic_label: Annotated[
@@ -225,7 +229,7 @@ def integrations_update(
     target = refs.integration(api, integration)
     body = _options(None, None, None, grouping_scope, auto_resolve_minutes, rate_limit, source_resolving)
     if label or clear_labels:
-        body["labels"] = {} if clear_labels else pairs(label, "--label")
+        body["labels"] = {} if clear_labels else label_pairs(label, "--label")
     if dynamic_label is not None:
         body["dynamic_labels"] = pairs(dynamic_label, "--dynamic-label")
     if labels_template is not None:
@@ -246,10 +250,11 @@ def integrations_update(
 
 
 @command(integrations_app, "delete")
-def integrations_delete(integration: IntegrationArg) -> None:
+def integrations_delete(integration: IntegrationArg, yes: YesOption = False) -> None:
     """Delete an integration: its URL stops accepting alerts (403) and its routes go; alert groups stay."""
     api = client()
     target = refs.integration(api, integration)
+    confirm_delete(f"integration {target['name']} ({target['id']}) and its routes", yes)
     api.request("DELETE", f"integrations/{target['id']}")
     console.print(f"Deleted integration {target['name']} ({target['id']}).")
 
@@ -277,7 +282,8 @@ RouteArg = Annotated[str, typer.Argument(help="Route id.")]
 RegexOption = Annotated[str | None, typer.Option("--regex", help="Match this regex on the payload JSON.")]
 Jinja2Option = Annotated[str | None, typer.Option("--jinja2", help="Match when this template renders true.")]
 RouteLabelOption = Annotated[
-    list[str] | None, typer.Option("--label", help="KEY=VALUE, repeatable: match alerts with all these labels.")
+    list[str] | None,
+    typer.Option("--label", help="KEY=VALUE (or KEY:VALUE), repeatable: match alerts with all these labels."),
 ]
 
 
@@ -290,7 +296,7 @@ def _routing(regex: str | None, jinja2: str | None, labels: list[str] | None) ->
     if jinja2:
         return {"routing_type": "jinja2", "routing_regex": jinja2}
     if labels:
-        return {"routing_type": "labels", "routing_labels": pairs(labels, "--label")}
+        return {"routing_type": "labels", "routing_labels": label_pairs(labels, "--label")}
     return {}
 
 
@@ -374,12 +380,18 @@ def routes_update(
         body["position"] = position
     if not body:
         raise typer.BadParameter("nothing to change (see --help)", param_hint="options")
-    show(api.request("PATCH", f"routes/{route}", json=body), as_json, lambda r: console.print(details(r)))
+    updated = api.request("PATCH", f"routes/{route}", json=body)
+    if as_json:
+        print_json(updated)
+        return
+    [row] = _route_rows(api, [updated])  # names, as `routes list` shows them
+    console.print(details(row, ["id", "integration", "position", "routing_type", "match", "chain"]))
 
 
 @command(routes_app, "delete")
-def routes_delete(route: RouteArg) -> None:
+def routes_delete(route: RouteArg, yes: YesOption = False) -> None:
     """Delete a route (not the default one)."""
+    confirm_delete(f"route {route}", yes)
     client().request("DELETE", f"routes/{route}")
     console.print(f"Deleted route {route}.")
 
@@ -439,10 +451,15 @@ def preview(
             console.print(result["preview"] if result["preview"] is not None else "", markup=False, highlight=False)
             if result.get("is_truthy") is not None:
                 console.print(f"(condition is {'true' if result['is_truthy'] else 'false'})", style="dim")
+        if result.get("error"):
+            raise typer.Exit(EXIT_API_ERROR)  # a template error fails the command, so it can gate CI
         return
     result = api.request("POST", f"integrations/{target['id']}/preview", json={"payload": sample} if sample else {})
+    failed = [name for name, rendered in result["templates"].items() if rendered.get("error")]
     if as_json:
         print_json(result)
+        if failed:
+            raise typer.Exit(EXIT_API_ERROR)
         return
     decision = {k: result[k] for k in ("title", "labels", "route_id", "groups", "is_resolve_signal")}
     decision["is_acknowledge_signal"] = result["is_acknowledge_signal"]
@@ -452,6 +469,9 @@ def preview(
         for name, rendered in result["templates"].items()
     ]
     console.print(table(rows, ["template", "output"]))
+    if failed:
+        errors.print(f"Template errors in: {', '.join(failed)}.", style="red", markup=False, highlight=False)
+        raise typer.Exit(EXIT_API_ERROR)
 
 
 # ------------------------------------------------------------------------------------------ heartbeat
@@ -593,7 +613,17 @@ def maintenance_stop(integration: IntegrationArg, as_json: JsonOption = False) -
     """End the current maintenance now (resolves what it collected)."""
     api = client()
     target = refs.integration(api, integration)
-    _show_maintenance(api.request("POST", f"integrations/{target['id']}/maintenance_stop"), as_json)
+    stopped = api.request("POST", f"integrations/{target['id']}/maintenance_stop")
+    if as_json:
+        _show_maintenance(stopped, True)
+    elif target.get("maintenance_mode"):
+        until = target.get("maintenance_end_at")
+        console.print(
+            f"Stopped {target['maintenance_mode']} mode of {target['name']}"
+            + (f" (it was to end at {until})." if until else ".")
+        )
+    else:
+        console.print(f"{target['name']} was not in maintenance: nothing to stop.")
 
 
 @command(maintenance_app, "schedule")

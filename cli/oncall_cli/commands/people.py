@@ -11,8 +11,10 @@ import typer
 from oncall_cli.commands import refs
 from oncall_cli.ui import (
     JsonOption,
+    YesOption,
     client,
     command,
+    confirm_delete,
     console,
     details,
     errors,
@@ -176,10 +178,11 @@ def users_update(
 
 
 @command(users_app, "delete")
-def users_delete(user: UserArg) -> None:
+def users_delete(user: UserArg, yes: YesOption = False) -> None:
     """Delete a user (refused while a schedule or an escalation policy names them)."""
     api = client()
     found = refs.user(api, user)
+    confirm_delete(f"user {found['username']} ({found['id']})", yes)
     api.request("DELETE", f"users/{found['id']}")
     console.print(f"Deleted user {found['username']} ({found['id']}).")
 
@@ -236,10 +239,11 @@ def teams_update(
 
 
 @command(teams_app, "delete")
-def teams_delete(team: TeamArg) -> None:
+def teams_delete(team: TeamArg, yes: YesOption = False) -> None:
     """Delete a team (it is removed from its users and schedules)."""
     api = client()
     found = refs.team(api, team)
+    confirm_delete(f"team {found['name']} ({found['id']})", yes)
     api.request("DELETE", f"teams/{found['id']}")
     console.print(f"Deleted team {found['name']} ({found['id']}).")
 
@@ -387,10 +391,11 @@ def schedules_get(schedule: ScheduleArg, as_json: JsonOption = False) -> None:
 
 
 @command(schedules_app, "delete")
-def schedules_delete(schedule: ScheduleArg) -> None:
+def schedules_delete(schedule: ScheduleArg, yes: YesOption = False) -> None:
     """Delete a schedule (refused while an escalation policy notifies it)."""
     api = client()
     found = refs.schedule(api, schedule)
+    confirm_delete(f"schedule {found['name']} ({found['id']})", yes)
     api.request("DELETE", f"schedules/{found['id']}")
     console.print(f"Deleted schedule {found['name']} ({found['id']}).")
 

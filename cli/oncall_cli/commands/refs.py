@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from oncall_cli.client import OnCallClient
+from oncall_cli.client import ApiError, OnCallClient, not_found
 from oncall_cli.ui import json_object
 
 USER_NAMES = ("username", "email")
@@ -23,7 +23,20 @@ def chain(client: OnCallClient, reference: str) -> dict[str, Any]:
 
 
 def team(client: OnCallClient, reference: str) -> dict[str, Any]:
-    return client.find("teams", reference)
+    """A team by id or name; a missing one says how to create it."""
+    try:
+        return client.find("teams", reference)
+    except ApiError as error:
+        if not error.not_found:
+            raise
+        hint = f"No team with id or name {reference!r}. Create it with: oncall teams create --name {_quoted(reference)}"
+        raise not_found(hint) from None
+
+
+def _quoted(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
 
 
 def user(client: OnCallClient, reference: str) -> dict[str, Any]:
@@ -47,6 +60,8 @@ def optional_id(client: OnCallClient, resource: str, reference: str | None) -> s
     """An id for an option where "" or "none" means "no reference" (null)."""
     if reference is None or reference.strip().lower() in ("", "none", "null"):
         return None
+    if resource == "teams":
+        return team(client, reference)["id"]
     return client.find(resource, reference, names=USER_NAMES if resource == "users" else ("name",))["id"]
 
 

@@ -7,7 +7,18 @@ from typing import Annotated, Any
 import typer
 
 from oncall_cli.commands import refs
-from oncall_cli.ui import JsonOption, client, command, console, details, print_json, print_table, show
+from oncall_cli.ui import (
+    JsonOption,
+    YesOption,
+    client,
+    command,
+    confirm_delete,
+    console,
+    details,
+    print_json,
+    print_table,
+    show,
+)
 
 webhooks_app = typer.Typer(help="Outgoing webhooks: call your systems when alert groups change.", no_args_is_help=True)
 
@@ -230,10 +241,11 @@ def webhooks_update(
 
 
 @command(webhooks_app, "delete")
-def webhooks_delete(webhook: WebhookArg) -> None:
+def webhooks_delete(webhook: WebhookArg, yes: YesOption = False) -> None:
     """Delete a webhook."""
     api = client()
     found = refs.webhook(api, webhook)
+    confirm_delete(f"webhook {found['name']} ({found['id']})", yes)
     api.request("DELETE", f"webhooks/{found['id']}")
     console.print(f"Deleted webhook {found['name']} ({found['id']}).")
 

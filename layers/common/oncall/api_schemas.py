@@ -7,13 +7,15 @@ stored entities never leak storage details and the wire format has one home.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from oncall import cron
 from oncall.clock import api_time, default_clock
+from oncall.errors import ValidationError as DomainValidationError
 from oncall.heartbeat import MAX_SECONDS, MIN_PERIOD_SECONDS, state_of
 from oncall.heartbeat import available as heartbeat_available
 from oncall.integration_types import get_type
@@ -64,10 +66,81 @@ _SURFACE_ATTRIBUTES = {
 }
 
 
+# OnCall's chat-app settings. Responses show them "not configured" (OnCall's shape); nothing here acts on them,
+# so a request that sets one is refused, saying how to reach a chat channel instead.
+CHAT_FIELDS = frozenset({"slack", "telegram", "msteams", "slack_app", "mobile_app", "whatsapp", "discord"})
+CHAT_HINT = (
+    "chat-app settings are not supported here (they would be ignored). To post to a chat channel, add a "
+    "notify_channel step with an Apprise URL (slack://…, tgram://…, msteams://…, discord://…) to the "
+    "escalation chain that should post there."
+)
+
+
+def _unset(value: Any) -> bool:
+    """What a response shows for a chat setting nobody configured: null, empty, false, or an object of those."""
+    if isinstance(value, dict):
+        return all(_unset(v) for v in value.values())
+    return value is None or value in ("", False, [])
+
+
 class _Request(BaseModel):
+    """A request body. A field this request does not take is never silently ignored: it is a 400 naming it
+    (chat-app settings with how to reach a chat channel instead). Fields the API shows for the object but
+    does not take (`id`, `link`, computed state — the response shape named by `shown_as`) may be sent back
+    (a GET body PUT back): those are read-only and ignored, as OnCall's read-only fields are."""
+
     # defer_build: each request model's validator is built by the first request that uses it (the api
     # function has ~30 of them; building all at import cost every cold start ~25 ms).
     model_config = ConfigDict(extra="ignore", defer_build=True)
+    shown_as: ClassVar[str | None] = None  # the response shape in oncall.api.shapes
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nothing_ignored(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            extra = [name for name in data if isinstance(name, str) and name not in _accepted_names(cls)]
+            if extra:
+                _refuse_extra(cls, extra, data)
+        return data
+
+
+@cache
+def _accepted_names(cls: type[BaseModel]) -> frozenset[str]:
+    names: set[str] = set()
+    for name, info in cls.model_fields.items():
+        names.add(name)
+        if info.alias:
+            names.add(info.alias)
+        choices = getattr(info.validation_alias, "choices", None)
+        if isinstance(info.validation_alias, str):
+            names.add(info.validation_alias)
+        for choice in choices or ():
+            if isinstance(choice, str):
+                names.add(choice)
+    return frozenset(names)
+
+
+@cache
+def _read_only_names(shape_name: str | None) -> frozenset[str]:
+    if not shape_name:
+        return frozenset()
+    from oncall.api import shapes  # documentation models: loaded only when a request carries extra fields
+
+    return frozenset(getattr(shapes, shape_name).model_fields)
+
+
+def _refuse_extra(cls: type[_Request], extra: list[str], data: dict[str, Any]) -> None:
+    problems: dict[str, list[str]] = {}
+    read_only = _read_only_names(cls.shown_as)
+    for name in extra:
+        if name in CHAT_FIELDS:
+            if not _unset(data[name]):
+                problems[name] = [CHAT_HINT]
+        elif name not in read_only:
+            problems[name[:100]] = ["Unknown field: this request does not take it (it would be ignored)."]
+    if problems:
+        summary = "; ".join(f"{name}: {messages[0]}" for name, messages in problems.items())
+        raise DomainValidationError(f"Invalid request: {summary}", problems)
 
 
 # The id of another object in a request (ours are 13-16 characters): bounded, so that no request can make
@@ -124,8 +197,20 @@ class IntegrationCreate(IntegrationOptions):
     default_route: DefaultRouteIn | None = None
 
 
+def _no_manual_order(value: bool | None) -> bool | None:
+    if value:
+        raise ValueError(
+            "manual_order=true (keep the other routes where they are) is not supported: a position always "
+            "shifts the others; send false or leave it out"
+        )
+    return value
+
+
 class RouteCreate(_Request):
     integration_id: RefId
+    # OnCall's: false (the only behaviour here) is accepted, true is refused rather than ignored.
+    manual_order: bool | None = None
+    _manual_order = field_validator("manual_order")(_no_manual_order)
     # Required for regex and jinja2 routes (checked with the matcher's own compiler); unused by labels routes.
     routing_regex: str | None = Field(default=None, min_length=1, max_length=1024)
     routing_type: Literal["regex", "jinja2", "labels"] = "regex"
@@ -162,8 +247,8 @@ StepTypeName = Literal[
     "notify_channel",
 ]
 
-# The fields each step type has (public API names); responses show only these, requests may send others
-# (they are ignored, as OnCall does).
+# The fields each step type has (public API names); responses show only these, and a request that sets a field
+# of another type is a 400 naming it (configuration._refuse_fields_of_other_types), never silently ignored.
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
     StepType.WAIT: ("duration",),
     StepType.NOTIFY_PERSONS: ("persons_to_notify", "important"),
@@ -851,6 +936,8 @@ class RouteUpdate(_Request):
     routing_labels: LabelsIn | None = None
     position: int | None = None
     escalation_chain_id: RefId | None = None
+    manual_order: bool | None = None
+    _manual_order = field_validator("manual_order")(_no_manual_order)
 
 
 class PreviewTemplateRequest(_Request):
@@ -1040,3 +1127,33 @@ def present_maintenance_window(window: MaintenanceWindow) -> dict[str, Any]:
         "created_at": api_time(window.created_at),
         "created_by": window.created_by,
     }
+
+
+# The response shape whose fields a client may send back unchanged (read-only ones are ignored; see _Request).
+for _model, _shape in (
+    (DefaultRouteIn, "DefaultRouteOut"),
+    (LabelName, "LabelPartOut"),
+    (RateLimitIn, "RateLimitOut"),
+    (IntegrationCreate, "IntegrationOut"),
+    (IntegrationUpdate, "IntegrationOut"),
+    (RouteCreate, "RouteOut"),
+    (RouteUpdate, "RouteOut"),
+    (ChainCreate, "ChainOut"),
+    (ChainPatch, "ChainOut"),
+    (StepCreate, "PolicyOut"),
+    (StepUpdate, "PolicyOut"),
+    (SettingsUpdate, "SettingsOut"),
+    (TokenCreate, "TokenCreatedOut"),
+    (NotificationRuleIn, "NotificationRuleOut"),
+    (UserWrite, "UserOut"),
+    (UserPatch, "UserOut"),
+    (TeamWrite, "TeamOut"),
+    (LayerIn, "LayerOut"),
+    (OverrideIn, "OverrideOut"),
+    (ScheduleWrite, "ScheduleOut"),
+    (SchedulePatch, "ScheduleOut"),
+    (WebhookPatch, "WebhookOut"),
+    (WebhookIn, "WebhookOut"),
+    (HeartbeatUpdate, "HeartbeatOut"),
+):
+    _model.shown_as = _shape

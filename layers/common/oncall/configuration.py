@@ -456,10 +456,21 @@ def _place_step(store: Store, step: EscalationStep, position: int | None) -> Esc
     return placed
 
 
+def _refuse_fields_of_other_types(step_type: StepType, request: StepCreate | StepUpdate) -> None:
+    """A field another step type has, sent with a value, would be ignored: a 400 naming it instead."""
+    sent = request.model_dump(exclude_unset=True, include=set(_ALL_FIELDS))
+    takes = STEP_FIELDS[step_type]
+    for name, value in sent.items():
+        if value is not None and name not in takes:
+            accepted = ", ".join(takes) or "no other fields"
+            raise _field_error(name, f"A {step_type.value} step does not take {name} (it takes: {accepted}).")
+
+
 def create_step(request: StepCreate, *, store: Store, clock: Clock) -> EscalationStep:
     if store.get_chain(request.escalation_chain_id) is None:
         raise _field_error("escalation_chain_id", f"Escalation chain {request.escalation_chain_id} does not exist.")
     step_type = StepType(request.type)
+    _refuse_fields_of_other_types(step_type, request)
     fields = _validated_step_fields(step_type, request.model_dump(), store)
     step = EscalationStep(
         id=ids.public_id(ids.PREFIX_POLICY),
@@ -478,6 +489,7 @@ def update_step(step_id: str, request: StepUpdate, *, store: Store) -> Escalatio
     if current is None:
         raise NotFoundError()
     step_type = StepType(request.type) if request.type else current.type
+    _refuse_fields_of_other_types(step_type, request)
     sent = request.model_dump(exclude_unset=True, exclude={"type", "position"})
     merged = {**current.model_dump(), **{k: v for k, v in sent.items() if v is not None}}
     fields = _validated_step_fields(step_type, merged, store)

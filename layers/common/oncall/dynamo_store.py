@@ -970,12 +970,32 @@ class DynamoStore:
         if _possible_key("CFG#RESOLUTION_NOTE", note_id):
             self._ddb.delete_item(TableName=self._table, Key=_key("CFG#RESOLUTION_NOTE", note_id))
 
-    def claim_delivery(self, group_id: str, key: str, at: datetime) -> bool:
-        return self._conditional_write(
-            self._ddb.put_item,
-            Item={**_key(f"GROUP#{group_id}", f"DELIVERY#{key}"), "claimed_at": {"S": iso(at)}},
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+    def claim_delivery(self, group_id: str, key: str, at: datetime, *, group_version: int | None = None) -> bool:
+        claim = {
+            "TableName": self._table,
+            "Item": {**_key(f"GROUP#{group_id}", f"DELIVERY#{key}"), "claimed_at": {"S": iso(at)}},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        if group_version is None:
+            return self._conditional_write(self._ddb.put_item, **{k: v for k, v in claim.items() if k != "TableName"})
+        # The claim and the group's state in one transaction: a change committed since the caller read the
+        # group (an acknowledgement) makes the claim fail, so nothing is sent after it.
+        unchanged = {
+            "TableName": self._table,
+            "Key": _key(f"GROUP#{group_id}", "GROUP"),
+            "ConditionExpression": "version = :expected",
+            "ExpressionAttributeValues": {":expected": {"N": str(group_version)}},
+        }
+        try:
+            self._ddb.transact_write_items(TransactItems=[{"Put": claim}, {"ConditionCheck": unchanged}])
+        except ClientError as error:
+            codes = _cancellation_codes(error)
+            if codes[:1] == ["ConditionalCheckFailed"]:
+                return False
+            if codes[1:2] == ["ConditionalCheckFailed"]:
+                raise GroupChangedError(group_id) from error
+            raise
+        return True
 
     def release_delivery(self, group_id: str, key: str) -> None:
         self._ddb.delete_item(TableName=self._table, Key=_key(f"GROUP#{group_id}", f"DELIVERY#{key}"))

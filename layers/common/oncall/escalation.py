@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
 
-from oncall import actions, schedules, timeline
+from oncall import actions, maintenance, schedules, timeline
 from oncall.actions import ActionDeps
 from oncall.clock import Clock
 from oncall.errors import ConflictError
@@ -208,7 +208,12 @@ class _Run:
                     "channel": channel_label(channel),
                 },
             ),
+            still_wanted=self.still_runs,
         )
+
+    def still_runs(self, group: AlertGroup) -> bool:
+        """This execution may still act on `group` (it owns its escalation, and the group is firing)."""
+        return self.owns(group) and not group_stopped(group)
 
     def _page(self, group: AlertGroup, step: EscalationStep, index: int, rep: int, users: list[User]) -> None:
         if not users:
@@ -307,8 +312,23 @@ class _Run:
             self._failed(group, index, "no webhook to trigger.")
             return
         key = f"{self.execution}#{index}#{rep}#webhook"
-        if not self.store.claim_delivery(group.id, key, self.clock.now()):
+        now = self.clock.now()
+        try:  # claimed only while the group is as this step read it (an ack since then stops the webhook)
+            claimed = self.store.claim_delivery(group.id, key, now, group_version=group.version)
+        except GroupChangedError:
+            fresh = self.store.get_group(group.id)
+            if fresh is None or not self.still_runs(fresh):
+                return
+            raise  # changed, but still escalating (e.g. an alert was attached): the task's Retry runs it again
+        if not claimed:
             return  # triggered by an earlier try of this step
+        if maintenance.delivers_nothing(group, self.store, now):
+            webhook = self.store.get_webhook(step.action_to_trigger)
+            name = f"'{webhook.name}'" if webhook else step.action_to_trigger
+            maintenance.would_have(
+                group, f"triggered outgoing webhook {name}", now, self.store, execution=self.execution, step=index
+            )
+            return
         try:
             self.trigger_webhook(step.action_to_trigger, group.id, deps=self.deps)
         except Exception:

@@ -4,14 +4,13 @@ enqueue it. A 2xx goes back only after both succeeded (DESIGN decision 2)."""
 from __future__ import annotations
 
 import contextlib
-import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from oncall import ids
+from oncall import ids, json_bodies
 from oncall.clock import Clock
 from oncall.config_cache import ConfigCache
 from oncall.errors import (
@@ -57,8 +56,19 @@ def find_integration(url_slug: str, token: str, config: ConfigCache) -> Integrat
     return integration
 
 
+def is_json_media_type(content_type: str) -> bool:
+    """application/json, text/json and any structured `+json` type (application/vnd.api+json)."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type in ("application/json", "text/json") or media_type.endswith("+json")
+
+
 def parse_payload(body: bytes, content_type: str, max_bytes: int) -> dict[str, Any]:
-    """JSON and form bodies become the payload; any other body becomes {"message": <text>}."""
+    """JSON and form bodies become the payload; any other body becomes {"message": <text>}.
+
+    A body that claims to be JSON (its Content-Type) and does not parse is refused (400, saying where it
+    breaks), so the sender learns its payload is broken; text that merely looks like JSON but is not is kept as
+    text. JSON nested deeper than json_bodies.MAX_NESTING is refused whatever its content type. Every parser
+    error is a ValidationError (400), never a 5xx."""
     if len(body) > max_bytes:
         raise PayloadTooLargeError(f"Request body is {len(body)} bytes; the limit is {max_bytes} bytes.")
     if not body.strip():
@@ -70,8 +80,13 @@ def parse_payload(body: bytes, content_type: str, max_bytes: int) -> dict[str, A
         return _multipart_payload(body, content_type)
     text = body.decode("utf-8", errors="replace")
     try:
-        parsed = json.loads(text)
-    except ValueError:
+        parsed = json_bodies.loads(text)
+    except ValueError as error:
+        if is_json_media_type(content_type):
+            raise ValidationError(
+                f"The body is not valid JSON (Content-Type: {media_type}): {error}. "
+                "Send valid JSON, or send text with Content-Type: text/plain."
+            ) from None
         return {"message": text}
     if isinstance(parsed, dict):
         return parsed
@@ -80,7 +95,10 @@ def parse_payload(body: bytes, content_type: str, max_bytes: int) -> dict[str, A
 
 
 def _form_payload(body: bytes) -> dict[str, Any]:
-    fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    try:
+        fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    except ValueError as error:  # parse_qs refuses some separators and field counts
+        raise ValidationError(f"Malformed form body: {error}.") from None
     return {key: values[0] if len(values) == 1 else values for key, values in fields.items()}
 
 
@@ -88,7 +106,17 @@ def _multipart_payload(body: bytes, content_type: str) -> dict[str, Any]:
     from email.parser import BytesParser  # rare: imported when a multipart body arrives (cold start)
     from email.policy import HTTP
 
-    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    try:
+        return _multipart_fields(BytesParser(policy=HTTP), body, content_type)
+    except ValidationError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the email parser raises many kinds; each is a malformed body
+        raise ValidationError(f"Malformed multipart body ({type(error).__name__}).") from None
+
+
+def _multipart_fields(parser, body: bytes, content_type: str) -> dict[str, Any]:
+    header = b"Content-Type: " + content_type.encode("utf-8", errors="replace") + b"\r\n\r\n"
+    message = parser.parsebytes(header + body)
     if not message.is_multipart():
         raise ValidationError("Malformed multipart body.")
     payload: dict[str, Any] = {}

@@ -5,11 +5,14 @@ Modes:
   never escalated). Alert groups created during the window do not escalate and are attached to it. When the
   window ends (its time is up, `maintenance_stop`, or someone resolves the incident) the incident and every
   group attached to it are resolved "by stop maintenance".
-- `debug`: alerts are grouped, routed and escalated as usual, but nothing is delivered: the escalation of a
-  group created during the window is a dry run whose notifications are written on the group's timeline
-  ("Would have notified …"). Nothing is resolved at the end.
-Escalations already running when a window starts keep running (as OnCall), unless the window pauses them:
-their executions are stopped, and restarted from step 0 at the end if the group is still firing.
+- `debug`: alerts are grouped, routed and escalated as usual, but nothing leaves the system: no notification
+  on any channel, no outgoing webhook (escalation steps, personal rules, event triggers), no reminder. What
+  would have been sent is written on the group's timeline ("Would have notified …"), and only that. This
+  holds for every group of the integration while the window lasts, and for good for the groups created
+  during it (their escalation is a dry run to the end). Nothing is resolved at the end.
+Escalations already running when a window starts keep running (as OnCall; in debug mode as a dry run),
+unless the window pauses them: their executions are stopped, and restarted from step 0 at the end if the
+group is still firing.
 
 State: one `Maintenance` item per integration (created with a conditional put, so two starts never both
 win) and `MaintenanceWindow` items; both sit in the sparse `maintenance` index at the time the 1-minute sweep
@@ -23,7 +26,6 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from oncall import actions, cron, ids, timeline
 from oncall.actions import ActionDeps
@@ -41,15 +43,11 @@ from oncall.models import (
     MaintenanceMark,
     MaintenanceMode,
     MaintenanceWindow,
-    Notification,
     ResolvedBy,
     Route,
     WindowClaim,
 )
 from oncall.store import ItemChangedError, Store
-
-if TYPE_CHECKING:
-    from oncall.channels import Notifier
 
 MIN_DURATION_SECONDS = 60
 MAX_DURATION_SECONDS = 30 * 86400
@@ -336,46 +334,28 @@ def collect(group: AlertGroup, deps: ActionDeps) -> None:
 
 
 # ------------------------------------------------------------------------------------------ debug mode
-class DryRunNotifier:
-    """The notifier of the escalate task. Notifications of alert groups created during debug maintenance are
-    not delivered: "Would have notified …" goes on the group's timeline instead. Everything else goes to
-    `inner`."""
+def delivers_nothing(group: AlertGroup, store: Store, now: datetime) -> bool:
+    """Debug maintenance: nothing about this group leaves the system — no notification on any channel, no
+    outgoing webhook (escalation steps, personal rules, event triggers), no reminder. True for a group created
+    during debug maintenance (for good: its whole escalation is a dry run) and for any group of an integration
+    that is in debug maintenance now (read, not cached: a window that just started counts)."""
+    if group.maintenance is not None and group.maintenance.role == "debug":
+        return True
+    current = store.get_maintenance(group.integration_id)
+    return current is not None and current.mode == MaintenanceMode.DEBUG and is_active(current, now)
 
-    def __init__(self, inner: Notifier, deps: ActionDeps) -> None:
-        self._inner = inner
-        self._store = deps.store
-        self._clock = deps.clock
 
-    def __getattr__(self, name: str):
-        # Anything else the escalation asks of its notifier goes to the real one: only `deliver` is a dry run.
-        return getattr(self._inner, name)
-
-    def deliver(self, notification: Notification) -> None:
-        group = self._store.get_group(notification.group_id)
-        if group is None or group.maintenance is None or group.maintenance.role != "debug":
-            self._inner.deliver(notification)
-            return
-        target = _channel_label(notification.channel)
-        if notification.user_id:
-            target = f"{notification.user_id} via {target}"
-        self._store.add_timeline(
-            timeline.entry(
-                group.id,
-                self._clock.now(),
-                timeline.WOULD_HAVE_NOTIFIED,
-                f"Would have notified {target}{' (important)' if notification.important else ''}: "
-                f"{notification.title} (debug maintenance: nothing was sent).",
-                channel=target,
-                user_id=notification.user_id,
-            )
+def would_have(group: AlertGroup, what: str, now: datetime, store: Store, **details) -> None:
+    """The timeline entry of a delivery debug maintenance held back ("Would have notified …")."""
+    store.add_timeline(
+        timeline.entry(
+            group.id,
+            now,
+            timeline.WOULD_HAVE_NOTIFIED,
+            f"Would have {what} (debug maintenance: nothing was sent).",
+            **details,
         )
-
-
-def _channel_label(channel: str) -> str:
-    """The channel without its secrets (Apprise URLs carry tokens)."""
-    if "://" not in channel or channel.startswith("outbox://"):
-        return channel or "(no channel)"
-    return channel.split("://", 1)[0] + "://…"
+    )
 
 
 # ------------------------------------------------------------------------------------------ windows

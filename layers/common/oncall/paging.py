@@ -11,6 +11,7 @@ error releases the claim and propagates, so the task's Retry delivers it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +19,9 @@ from oncall import timeline
 from oncall.action_links import NOTIFICATION_ACTIONS, ActionLinks
 from oncall.actions import ActionDeps
 from oncall.channels import ChannelError, Notifier
-from oncall.models import AlertGroup, Notification
+from oncall.models import AlertGroup, AlertGroupState, Notification
 from oncall.rendering import group_link, render_alert
+from oncall.store import GroupChangedError
 
 try:  # the delivery capability maps channel URLs to rendering surfaces; until it is merged, a minimal map
     from oncall.channels import surface_for  # type: ignore[attr-defined]
@@ -39,6 +41,15 @@ except ImportError:  # pragma: no cover - exercised only on branches without del
     def surface_for(url: str) -> str:
         """The appearance templates a channel URL shows (web for anything without its own)."""
         return _SURFACES.get(url.split("://", 1)[0].lower(), "web") if "://" in url else "web"
+
+
+# Claims on a group that changes between the read and the claim (a state change each time) before giving up.
+_CLAIM_ATTEMPTS = 3
+
+
+def pageable(group: AlertGroup) -> bool:
+    """Firing, not attached to another group, not wiped: a group anyone may be paged about."""
+    return group.state == AlertGroupState.FIRING and group.root_group_id is None and group.wiped_at is None
 
 
 def channel_label(channel: str) -> str:
@@ -77,11 +88,41 @@ class Pager:
     base_url: str
     links: ActionLinks | None = None
 
-    def deliver(self, group: AlertGroup, page: Page) -> bool:
-        """Deliver `page` unless its key was delivered before. True if it was delivered now."""
+    def deliver(self, group: AlertGroup, page: Page, still_wanted: Callable[[AlertGroup], bool] | None = None) -> bool:
+        """Deliver `page` unless its key was delivered before. True if it was delivered now.
+
+        `group` is the group as the caller read it when it decided to page (`still_wanted(group)` held). The
+        claim is written only while the group is still at that version, in the same write: a change committed
+        in between (an acknowledgement, a resolve) makes the claim fail, the group is read again and the page
+        goes out only if `still_wanted` (default: the group is firing) still holds for it. So nothing is sent
+        about a group once an acknowledgement has been committed before the claim.
+
+        In debug maintenance (maintenance.delivers_nothing) the claim is made but nothing is sent: the
+        timeline gets "Would have notified …" instead of "Notified …"."""
+        from oncall import maintenance  # the escalate task only: maintenance pulls in actions
+
+        wanted = still_wanted or pageable
         store, now = self.deps.store, self.deps.clock.now()
         notification = self._notification(group, page)  # before the claim: a failure here claims nothing
-        if not store.claim_delivery(group.id, page.key, now):
+        for _ in range(_CLAIM_ATTEMPTS):
+            try:
+                claimed = store.claim_delivery(group.id, page.key, now, group_version=group.version)
+                break
+            except GroupChangedError:
+                fresh = store.get_group(group.id)
+                if fresh is None or not wanted(fresh):
+                    return False  # acknowledged, resolved, … since the caller's check: nothing leaves
+                group = fresh
+        else:
+            raise GroupChangedError(group.id)  # the group keeps changing: the task's Retry tries again
+        if not claimed:
+            return False
+        if maintenance.delivers_nothing(group, store, now):
+            important = " (important)" if page.important else ""
+            verb = "notified" if page.timeline_kind == timeline.NOTIFIED else "reminded"
+            maintenance.would_have(
+                group, f"{verb} {page.label}{important}: {notification.title}", now, store, **page.details
+            )
             return False
         try:
             self.notifier.deliver(notification)

@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict
 
 from oncall import timeline
 from oncall.actions import ActionDeps
-from oncall.models import AlertGroup, AlertGroupState, NotificationRuleStep, User
-from oncall.paging import Page, Pager
+from oncall.models import AlertGroup, NotificationRuleStep, User
+from oncall.paging import Page, Pager, pageable
 
 PERSONAL = "personal"
 _EXECUTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
@@ -56,12 +56,7 @@ def execution_name(execution: str, step_index: int, repetition: int, user_id: st
 
 def group_stopped(group: AlertGroup | None) -> bool:
     """Nobody is paged about a group that is gone, acknowledged, resolved, silenced, attached or wiped."""
-    return (
-        group is None
-        or group.state != AlertGroupState.FIRING
-        or group.root_group_id is not None
-        or group.wiped_at is not None
-    )
+    return group is None or not pageable(group)
 
 
 def start_personal_notifications(
@@ -146,6 +141,7 @@ def _notify(pager: Pager, group: AlertGroup, user: User, data: PersonalData, ind
                 "rule": index,
             },
         ),
+        still_wanted=lambda fresh: not group_stopped(fresh) and fresh.escalation_restarts == data.generation,
     )
 
 

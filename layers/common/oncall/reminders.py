@@ -53,7 +53,7 @@ def send_ack_reminder(group_id: str, data: dict, pager: Pager) -> None:
             )
         )
     for page in pages:
-        pager.deliver(group, page)
+        pager.deliver(group, page, still_wanted=lambda fresh: actions.acknowledgement_is(fresh, data))
     if unack_minutes > 0:
         timer = actions.auto_unack_timer(group.id, confirmed_at, count, now + timedelta(minutes=unack_minutes))
     elif settings.acknowledge_remind_timeout > 0:

@@ -21,7 +21,6 @@ Then, by message type (header `x-amz-sns-message-type`):
 from __future__ import annotations
 
 import base64
-import json
 import re
 import threading
 import urllib.error
@@ -35,6 +34,7 @@ from urllib.parse import quote, urlsplit
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
+from oncall import json_bodies
 from oncall.clock import Clock
 from oncall.errors import PayloadTooLargeError, SnsVerificationError, UpstreamError, ValidationError
 from oncall.ingest import accept_alert
@@ -114,7 +114,7 @@ def parse_envelope(delivery: SnsDelivery, max_bytes: int) -> SnsEnvelope:
             "Raw message delivery cannot be verified: turn RawMessageDelivery off for this subscription."
         )
     try:
-        body = json.loads(delivery.body.decode("utf-8"))
+        body = json_bodies.loads(delivery.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise ValidationError("The body is not an Amazon SNS message (expected JSON).") from error
     if not isinstance(body, dict):
@@ -294,7 +294,7 @@ def alarm_fields(alarm: dict[str, Any], region: str | None, partition: str | Non
 def notification_payload(envelope: SnsEnvelope) -> dict[str, Any]:
     region, partition = _arn_region(envelope.topic_arn)
     try:
-        message = json.loads(envelope.message)
+        message = json_bodies.loads(envelope.message)  # a message nested too deep: ValidationError (400)
     except ValueError:
         message = None
     if isinstance(message, dict):

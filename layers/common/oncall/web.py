@@ -6,14 +6,14 @@ and importing Powertools' event handler (its OpenAPI machinery, AppSync resolver
 start ~30 ms. `api` keeps Powertools' resolver (validation, middlewares, routers); it is built in
 `oncall.api`, so nothing here imports the event handler until an api function asks for a response object.
 Routes of both match with or without a trailing slash (OnCall URLs end in "/", and Alertmanager users copy
-them both ways)."""
+them both ways), and repeated slashes in a path count as one (`merge_slashes`)."""
 
 from __future__ import annotations
 
 import binascii
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -201,6 +201,7 @@ class Router:
         return self.route(rule, ("POST",))
 
     def resolve(self, event: dict[str, Any]) -> dict[str, Any]:
+        event = dict(merge_slashes(event))
         context = event.get("requestContext") or {}
         method = (context.get("http") or {}).get("method", "").upper()
         path = event.get("rawPath") or "/"
@@ -227,6 +228,19 @@ class Router:
             return json_result(HTTPStatus.BAD_REQUEST, {"detail": _NOT_UTF8})
         except json.JSONDecodeError as error:
             return json_result(HTTPStatus.BAD_REQUEST, {"detail": f"Malformed JSON body: {error.msg}."})
+
+
+_REPEATED_SLASHES = re.compile(r"/{2,}")
+
+
+def merge_slashes(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The event with repeated slashes in its path treated as one ("/api/v1//alert_groups/" is
+    "/api/v1/alert_groups/"), as nginx (merge_slashes, on by default) does in front of most OnCall installs,
+    so clients written against OnCall work here too. Only the path the routers read changes."""
+    raw_path = event.get("rawPath")
+    if not isinstance(raw_path, str) or "//" not in raw_path:
+        return event
+    return {**event, "rawPath": _REPEATED_SLASHES.sub("/", raw_path)}
 
 
 def request_body(event: dict[str, Any]) -> bytes:
@@ -267,8 +281,12 @@ def register_validation_errors(app: APIGatewayHttpResolver) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:
+        problems = error.errors()
+        malformed = next((p for p in problems if p.get("type") == "json_invalid"), None)
+        if malformed is not None:  # the body is not JSON: one message, no field named after an offset
+            return json_response(HTTPStatus.BAD_REQUEST, {"detail": _malformed_json(malformed)})
         fields: dict[str, list[str]] = {}
-        for problem in error.errors():
+        for problem in problems:
             location = [str(part) for part in problem.get("loc", ()) if part not in ("body", "query", "path")]
             name = ".".join(location) or "body"
             fields.setdefault(name, []).append(_describe(problem))
@@ -278,6 +296,14 @@ def register_validation_errors(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(UnicodeDecodeError)
     def _not_text(_: UnicodeDecodeError) -> Response:
         return json_response(HTTPStatus.BAD_REQUEST, {"detail": "Malformed JSON body: it is not UTF-8 text."})
+
+
+def _malformed_json(problem: dict[str, Any]) -> str:
+    """ "Malformed JSON body: Expecting value at character 9." (Powertools puts the offset in `loc`)."""
+    reason = (problem.get("ctx") or {}).get("error") or "it is not valid JSON"
+    offsets = [part for part in problem.get("loc", ()) if isinstance(part, int)]
+    where = f" at character {offsets[0]}" if offsets else ""
+    return f"Malformed JSON body: {reason}{where}."
 
 
 def _describe(problem: dict[str, Any]) -> str:

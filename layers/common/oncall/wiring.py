@@ -163,14 +163,13 @@ def _trigger_escalation_webhook(webhook_id: str, group_id: str, *, deps: ActionD
 
 
 def engine() -> Engine:
-    """What the escalate task runs with: delivery (through the debug-maintenance dry run), action links,
-    outgoing webhooks and iCal schedules."""
+    """What the escalate task runs with: delivery (the pager holds back everything in debug maintenance),
+    action links, outgoing webhooks and iCal schedules."""
     from oncall.executions import Engine
-    from oncall.maintenance import DryRunNotifier
     from oncall.paging import Pager
 
     deps = action_deps()
-    pager = Pager(deps, DryRunNotifier(notifier(), deps), get_settings().public_base_url, action_links())
+    pager = Pager(deps, notifier(), get_settings().public_base_url, action_links())
     return Engine(pager, trigger_webhook=_trigger_escalation_webhook, ical=ical_feeds())
 
 
