@@ -153,6 +153,7 @@ def test_the_real_template_gives_every_function_its_own_environment():
     specs = {s.logical_id: s for s in build_check.functions(translate())}
     assert set(specs) == {
         "ApiFunction",
+        "ConsoleFunction",
         "EscalateFunction",
         "HeartbeatCheckFunction",
         "IngestFunction",

@@ -60,6 +60,16 @@ def api(monkeypatch) -> FakeApi:
     return fake
 
 
+@pytest.fixture(autouse=True)
+def _unwrapped_messages(monkeypatch):
+    """Messages are asserted whole: no wrapping at whatever width the test runner's terminal has (xdist
+    workers get 80 columns)."""
+    from oncall_cli import ui
+
+    for console in (ui.console, ui.errors):
+        monkeypatch.setattr(console, "width", ui.PIPED_WIDTH)
+
+
 def run(*args: str, input: str | None = None):
     result = CliRunner().invoke(app, list(args), input=input)
     return result, result.output + (result.stderr if result.stderr_bytes is not None else "")

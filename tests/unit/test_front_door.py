@@ -14,6 +14,9 @@ TEMPLATE_ROUTES = [
     HttpRoute("ANY", "/api/v1/{proxy+}", "ApiFunction"),
     HttpRoute("GET", "/actions/{token}", "ApiFunction"),
     HttpRoute("POST", "/actions/{token}", "ApiFunction"),
+    HttpRoute("GET", "/", "ConsoleFunction"),
+    HttpRoute("GET", "/console", "ConsoleFunction"),
+    HttpRoute("ANY", "/console/{proxy+}", "ConsoleFunction"),
 ]
 ROUTE = TEMPLATE_ROUTES[0]
 
