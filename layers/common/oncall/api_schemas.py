@@ -19,7 +19,7 @@ from oncall.heartbeat import available as heartbeat_available
 from oncall.integration_types import get_type
 from oncall.labels import present_labels
 from oncall.maintenance import MAX_DURATION_SECONDS, MIN_DURATION_SECONDS
-from oncall.masking import mask_url
+from oncall.masking import mask_headers, mask_url
 from oncall.models import (
     Alert,
     AlertGroup,
@@ -385,6 +385,8 @@ def present_step(step: EscalationStep) -> dict[str, Any]:
     }
     for name in STEP_FIELDS[step.type]:
         body[name] = getattr(step, name)
+    if body.get("channel"):
+        body["channel"] = mask_url(body["channel"])  # channel URLs carry tokens and passwords
     return body
 
 
@@ -708,8 +710,10 @@ def present_webhook(webhook: Webhook) -> dict[str, Any]:
         "is_legacy": False,
         "trigger_type": webhook.trigger_type.value,
         "http_method": webhook.http_method,
-        "url": webhook.url,
-        "headers": webhook.headers,
+        # Secrets in the URL (credentials, path tokens, query values) and header values are never shown; sent
+        # back unchanged, a masked value keeps what is stored (webhooks.update_webhook).
+        "url": mask_url(webhook.url),
+        "headers": mask_headers(webhook.headers),
         "data": webhook.data,
         "forward_all": webhook.forward_all,
         "username": webhook.username,

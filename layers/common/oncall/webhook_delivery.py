@@ -21,12 +21,13 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, Field, TypeAdapter
@@ -43,6 +44,7 @@ from oncall.events import (
     is_triggered,
 )
 from oncall.integration_types import get_type
+from oncall.masking import header_problem, is_harmless_header, mask_url
 from oncall.models import (
     Actor,
     Alert,
@@ -62,7 +64,6 @@ _BYTES_LIMIT = 120_000  # and at most this many bytes of each, so a log item sta
 BODY_RENDER_LIMIT = 256 * 1024
 MAX_SQS_DELAY_SECONDS = 900
 RETRYABLE_STATUSES = frozenset({408, 429})
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-auth-token"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 USER_AGENT = "Serverless-OnCall-Webhooks/1"
 
@@ -328,6 +329,9 @@ def prepare_request(webhook: Webhook, data: dict[str, Any], *, key: str) -> Prep
         if not isinstance(parsed, dict):
             raise WebhookTemplateError("headers", "must render a JSON object")
         headers = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in parsed.items()}
+        for name, value in headers.items():
+            if problem := header_problem(name, value):  # rendered values are checked again: CR/LF, framing
+                raise WebhookTemplateError("headers", problem)
     if webhook.username and not webhook.authorization_header:
         headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
         credentials = f"{webhook.username}:{webhook.password or ''}".encode()
@@ -360,19 +364,66 @@ def prepare_request(webhook: Webhook, data: dict[str, Any], *, key: str) -> Prep
 
 
 def masked_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: SECRET_MASK if k.lower() in SECRET_HEADERS else v for k, v in headers.items()}
+    """Every value masked but those of harmless headers (Content-Type, Accept, User-Agent, …)."""
+    return {k: v if is_harmless_header(k) else SECRET_MASK for k, v in headers.items()}
 
 
 def masked_url(url: str) -> str:
-    """The URL with any password in it masked (the log shows where we sent, not the credentials)."""
+    """Where we sent, without credentials, path tokens or query values (as the webhook's URL reads)."""
+    return mask_url(url)
+
+
+_MIN_SECRET = 4  # shorter values are not worth hunting for in a body (and would mask half of it)
+_SECRET_KEY = re.compile(r"token|key|secret|pass|auth|sig|code|session|cred", re.IGNORECASE)
+
+
+def _token_like(text: str) -> bool:
+    """A URL piece that looks like a credential (a Slack path token, an API key in the query) rather than a
+    word: long, or a mix of letters and digits."""
+    return len(text) >= 20 or (len(text) >= 8 and any(c.isdigit() for c in text) and any(c.isalpha() for c in text))
+
+
+def secret_values(webhook: Webhook, request: PreparedRequest) -> list[str]:
+    """Every secret value this request carries, in the forms a target may echo it back (as sent, JSON-escaped,
+    URL-encoded), longest first: the webhook's password, authorization header and Basic credentials, every
+    header value but harmless ones, and the URL's credentials, path segments and query values."""
+    found: set[str] = set()
+    for value in (webhook.password, webhook.authorization_header):
+        if value:
+            found.add(value)
+    if webhook.username and webhook.password:
+        basic = f"{webhook.username}:{webhook.password}"
+        found |= {basic, base64.b64encode(basic.encode()).decode("ascii")}
+    for name, value in request.headers.items():
+        if not is_harmless_header(name):
+            found.add(value)
+            if value.lower().startswith(("basic ", "bearer ", "token ")):
+                found.add(value.split(" ", 1)[1].strip())
     try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        netloc = parts.netloc.replace(f":{parts.password}@", f":{SECRET_MASK}@", 1)
-        return urlunsplit(parts._replace(netloc=netloc))
+        parts = urlsplit(request.url)
+        found |= {parts.username or "", parts.password or ""}
+        found |= {unquote(p) for p in parts.path.split("/") if _token_like(unquote(p))}
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            if _token_like(value) or _SECRET_KEY.search(key):
+                found.add(value)
+        if parts.username is not None:
+            basic = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            found |= {basic, base64.b64encode(basic.encode()).decode("ascii")}
     except ValueError:
-        return url
+        pass
+    variants = set()
+    for value in found:
+        if len(value.strip()) >= _MIN_SECRET:
+            variants |= {value, json.dumps(value)[1:-1], quote(value, safe="")}
+    return sorted((v for v in variants if len(v) >= _MIN_SECRET), key=len, reverse=True)
+
+
+def scrub_secrets(text: str | None, secrets: list[str]) -> str | None:
+    if not text:
+        return text
+    for secret in secrets:
+        text = text.replace(secret, SECRET_MASK)
+    return text
 
 
 def clip(text: str | None) -> str | None:
@@ -419,10 +470,14 @@ def _attempt(
         request = prepare_request(webhook, data, key=key)
     except WebhookTemplateError as error:
         return WebhookResponse(**logged, error=f"Template error in {error}", outcome="failed"), False
+    # The log is readable by viewers: every secret configured on the webhook is masked wherever it appears
+    # (URL, headers, the request body a template built, the answer of a target that echoes what it got).
+    secrets = secret_values(webhook, request)
+    body_text = request.body.decode("utf-8", errors="replace") if request.body is not None else None
     logged.update(
         url=masked_url(request.url),
         request_headers=masked_headers(request.headers),
-        request_data=clip(request.body.decode("utf-8", errors="replace")) if request.body is not None else None,
+        request_data=clip(scrub_secrets(body_text, secrets)),
     )
     started = time.monotonic()
     try:
@@ -431,13 +486,14 @@ def _attempt(
         )
     except TargetError as error:
         took = round((time.monotonic() - started) * 1000)
-        return WebhookResponse(**logged, error=str(error), outcome="failed", duration_ms=took), error.retryable
+        failed = WebhookResponse(**logged, error=scrub_secrets(str(error), secrets), outcome="failed", duration_ms=took)
+        return failed, error.retryable
     took = round((time.monotonic() - started) * 1000)
     delivered = 200 <= result.status < 300
     response = WebhookResponse(
         **logged,
         status_code=result.status,
-        content=clip(result.body.decode("utf-8", errors="replace")),
+        content=clip(scrub_secrets(result.body.decode("utf-8", errors="replace"), secrets)),
         error=None if delivered else f"HTTP {result.status}",
         outcome="delivered" if delivered else "failed",
         duration_ms=took,
