@@ -6,6 +6,7 @@ stored entities never leak storage details and the wire format has one home.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -394,17 +395,72 @@ def present_settings(settings: DeploymentSettings) -> dict[str, Any]:
     return settings.model_dump(mode="json")
 
 
-def present_alert(alert: Alert) -> dict[str, Any]:
+# Payloads are shown as stored, unless they cannot be: nested deeper than the response serializer goes (pydantic
+# stops at ~250 levels, and the response wraps the payload in a few more), or too large for the page (Lambda
+# answers at most 6 MB). Such an alert is shown with a marker saying why instead of its payload, so that one
+# stored alert never makes a list fail for everyone. Ingest's own nesting bound is below this one.
+MAX_PRESENTED_DEPTH = 128
+PAGE_PAYLOAD_BYTES = 4 * 1024 * 1024
+UNAVAILABLE = "oncall_payload_unavailable"
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether `value` nests containers more than `limit` deep (iterative: no recursion to exhaust)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class PayloadBudget:
+    """How many bytes of payloads one response may still carry."""
+
+    def __init__(self, total: int = PAGE_PAYLOAD_BYTES) -> None:
+        self.left = total
+
+
+def presentable_payload(alert: Alert, budget: PayloadBudget | None = None) -> dict[str, Any]:
+    """The alert's payload, or a marker saying why it cannot be shown here."""
+    payload = alert.payload
+    if nested_deeper_than(payload, MAX_PRESENTED_DEPTH):
+        return {UNAVAILABLE: f"nested deeper than {MAX_PRESENTED_DEPTH} levels; it cannot be shown"}
+    if budget is not None:
+        try:
+            size = len(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+        except (ValueError, TypeError, RecursionError):
+            return {UNAVAILABLE: "not representable as JSON"}
+        if size > budget.left:
+            alone = f"GET /api/v1/alerts/?id={alert.id}"
+            return {UNAVAILABLE: f"{size} bytes: too large for this page; read it alone with {alone}"}
+        budget.left -= size
+    return payload
+
+
+def present_alert(alert: Alert, budget: PayloadBudget | None = None) -> dict[str, Any]:
     return {
         "id": alert.id,
         "alert_group_id": alert.group_id,
         "created_at": api_time(alert.received_at),
-        "payload": alert.payload,
+        "payload": presentable_payload(alert, budget),
     }
 
 
 def present_alert_group(
-    group: AlertGroup, last_alert: Alert | None, base_url: str, *, team_id: str | None = None
+    group: AlertGroup,
+    last_alert: Alert | None,
+    base_url: str,
+    *,
+    team_id: str | None = None,
+    budget: PayloadBudget | None = None,
 ) -> dict[str, Any]:
     """`team_id` is the integration's team (the group's team in OnCall)."""
     return {
@@ -430,7 +486,7 @@ def present_alert_group(
         "silenced_at": api_time(group.silenced_at),
         "silenced_until": api_time(group.silenced_until),
         "root_alert_group_id": group.root_group_id,
-        "last_alert": present_alert(last_alert) if last_alert else None,
+        "last_alert": present_alert(last_alert, budget) if last_alert else None,
     }
 
 

@@ -33,7 +33,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, Field, TypeAdapter
 
 from oncall import ids, timeline
-from oncall.api_schemas import SECRET_MASK, present_alert_group
+from oncall.api_schemas import SECRET_MASK, present_alert_group, presentable_payload
 from oncall.clock import Clock, api_time
 from oncall.config_cache import ConfigCache
 from oncall.events import (
@@ -253,9 +253,9 @@ def event_data(
         "user": _actor_user(event.actor, subjects.users),
         "alert_group": present_alert_group(group, subjects.event_alert, base_url) if group else None,
         "alert_group_id": group.id if group else event.group_id,
-        "alert_payload": subjects.first_alert.payload if subjects.first_alert else {},
+        "alert_payload": presentable_payload(subjects.first_alert) if subjects.first_alert else {},
         # Ours (grafana/oncall#3395, #4978): the alert this event is about, or the group's latest alert.
-        "latest_alert_payload": subjects.event_alert.payload if subjects.event_alert else {},
+        "latest_alert_payload": presentable_payload(subjects.event_alert) if subjects.event_alert else {},
         "integration": {
             "id": integration.id,
             "type": kind.url_slug if kind else integration.type,
