@@ -13,6 +13,7 @@ from oncall import wiring
 from oncall.errors import RateLimitedError
 from oncall.ingest import IngestRequest, accept_alert, find_integration, parse_payload
 from oncall.integration_types import SNS_URL_SLUG
+from oncall.loops import HOP_HEADER, LoopDetectedError, refuse_own_hop
 from oncall.rate_limit import check_ingest_rate
 from oncall.settings import get_settings
 from oncall.web import HttpResponse, Router, base_url, header, json_result, request_body, request_id
@@ -39,6 +40,7 @@ def _check_rate(integration) -> None:
 def receive_sns(event: dict, token: str) -> HttpResponse:
     from oncall import sns
 
+    _refuse_loops(event)
     integration = find_integration(SNS_URL_SLUG, token, wiring.config())
     _check_rate(integration)
     delivery = sns.SnsDelivery(
@@ -70,8 +72,20 @@ def receive_sns(event: dict, token: str) -> HttpResponse:
     return _OK
 
 
+def _refuse_loops(event: dict) -> None:
+    """An alert sent by one of our own outgoing webhooks is refused (400): no webhook loops."""
+    hop = header(event, HOP_HEADER.lower())
+    if hop:
+        try:
+            refuse_own_hop(hop, get_settings().table_name)
+        except LoopDetectedError:
+            metrics.add_metric(name="WebhookLoopsRefused", unit=MetricUnit.Count, value=1)
+            raise
+
+
 @app.post(_INTEGRATION)
 def receive_alert(event: dict, integration_type: str, token: str) -> HttpResponse:
+    _refuse_loops(event)
     request = IngestRequest(
         url_slug=integration_type,
         token=token,

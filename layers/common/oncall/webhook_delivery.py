@@ -44,6 +44,7 @@ from oncall.events import (
     is_triggered,
 )
 from oncall.integration_types import get_type
+from oncall.loops import HOP_HEADER
 from oncall.masking import header_problem, is_harmless_header, mask_url
 from oncall.models import (
     Actor,
@@ -124,6 +125,7 @@ class DeliveryDeps:
     http: HttpSender
     base_url: str = ""
     retry_base_seconds: float = 10.0
+    hop: str = ""  # this deployment's marker, sent as X-OnCall-Hop (loops.py)
 
 
 class Outcome(StrEnum):
@@ -309,7 +311,26 @@ def idempotency_key(event_id: str, webhook_id: str) -> str:
     return f"{event_id}-{webhook_id}"
 
 
-def prepare_request(webhook: Webhook, data: dict[str, Any], *, key: str) -> PreparedRequest:
+def _rendered_headers(webhook: Webhook, escaped: dict[str, Any]) -> dict[str, str]:
+    if not webhook.headers:
+        return {}
+    rendered = render(webhook.headers, escaped)
+    if not rendered.ok:
+        raise WebhookTemplateError("headers", rendered.error or "")
+    try:
+        parsed = json.loads(rendered.text or "")
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise WebhookTemplateError("headers", "must render a JSON object")
+    headers = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in parsed.items()}
+    for name, value in headers.items():
+        if problem := header_problem(name, value):  # rendered values are checked again: CR/LF, framing
+            raise WebhookTemplateError("headers", problem)
+    return headers
+
+
+def prepare_request(webhook: Webhook, data: dict[str, Any], *, key: str, hop: str = "") -> PreparedRequest:
     url = render(webhook.url, data)
     if not url.ok:
         raise WebhookTemplateError("url", url.error or "")
@@ -317,21 +338,7 @@ def prepare_request(webhook: Webhook, data: dict[str, Any], *, key: str) -> Prep
     if not target:
         raise WebhookTemplateError("url", "the URL template rendered nothing")
     escaped = json_escaped(data)
-    headers: dict[str, str] = {}
-    if webhook.headers:
-        rendered = render(webhook.headers, escaped)
-        if not rendered.ok:
-            raise WebhookTemplateError("headers", rendered.error or "")
-        try:
-            parsed = json.loads(rendered.text or "")
-        except ValueError:
-            parsed = None
-        if not isinstance(parsed, dict):
-            raise WebhookTemplateError("headers", "must render a JSON object")
-        headers = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in parsed.items()}
-        for name, value in headers.items():
-            if problem := header_problem(name, value):  # rendered values are checked again: CR/LF, framing
-                raise WebhookTemplateError("headers", problem)
+    headers = _rendered_headers(webhook, escaped)
     if webhook.username and not webhook.authorization_header:
         headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
         credentials = f"{webhook.username}:{webhook.password or ''}".encode()
@@ -360,6 +367,8 @@ def prepare_request(webhook: Webhook, data: dict[str, Any], *, key: str) -> Prep
         headers["Idempotency-Key"] = key
     if not _has_header(headers, "User-Agent"):
         headers["User-Agent"] = USER_AGENT
+    if hop:
+        headers[HOP_HEADER] = hop  # our ingest refuses what carries it (loops.py)
     return PreparedRequest(webhook.http_method, target, headers, body)
 
 
@@ -467,7 +476,7 @@ def _attempt(
         "method": webhook.http_method,
     }
     try:
-        request = prepare_request(webhook, data, key=key)
+        request = prepare_request(webhook, data, key=key, hop=deps.hop)
     except WebhookTemplateError as error:
         return WebhookResponse(**logged, error=f"Template error in {error}", outcome="failed"), False
     # The log is readable by viewers: every secret configured on the webhook is masked wherever it appears

@@ -86,6 +86,7 @@ def delivery_deps(base_url: str | None = None) -> DeliveryDeps:
     """What webhook delivery needs; `base_url` for links in event data (default: PUBLIC_BASE_URL)."""
     from dataclasses import replace
 
+    from oncall.loops import deployment_marker
     from oncall.webhook_delivery import DeliveryDeps, SqsDeliveryQueue
 
     settings = get_settings()
@@ -100,6 +101,7 @@ def delivery_deps(base_url: str | None = None) -> DeliveryDeps:
         http=http,
         base_url=base_url if base_url is not None else settings.public_base_url,
         retry_base_seconds=settings.webhook_retry_base_seconds,
+        hop=deployment_marker(settings.table_name),
     )
 
 
