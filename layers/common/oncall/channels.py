@@ -72,7 +72,6 @@ _APPRISE_TIMEOUT_SECONDS = 15
 APPRISE_SCHEMES = frozenset(
     {
         "slack",
-        "msteams",
         "workflow",
         "workflows",
         "tgram",
