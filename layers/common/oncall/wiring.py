@@ -20,6 +20,7 @@ from oncall.settings import get_settings
 if TYPE_CHECKING:
     from oncall.action_links import ActionLinks
     from oncall.actions import ActionDeps
+    from oncall.auth_failures import FailedAuthGuard
     from oncall.channels import ChannelNotifier
     from oncall.events import EventSink
     from oncall.executions import Engine
@@ -32,6 +33,13 @@ if TYPE_CHECKING:
 @cache
 def store() -> DynamoStore:
     return DynamoStore(get_settings().table_name)
+
+
+@cache
+def auth_failures() -> FailedAuthGuard:
+    from oncall.auth_failures import FailedAuthGuard
+
+    return FailedAuthGuard()
 
 
 @cache
@@ -177,7 +185,7 @@ def engine() -> Engine:
 
 
 def reset() -> None:
-    for factory in (store, config, alert_queue, escalations, notifier, events, ical_feeds, webhook_http):
+    for factory in (store, config, alert_queue, escalations, notifier, events, ical_feeds, webhook_http, auth_failures):
         factory.cache_clear()
     get_settings.cache_clear()
     aws.reset_clients()
