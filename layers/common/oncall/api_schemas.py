@@ -355,6 +355,8 @@ def present_integration(
         "grouping_scope": integration.grouping_scope,
         "auto_resolve_minutes": integration.auto_resolve_minutes,
         "rate_limit": integration.rate_limit.model_dump() if integration.rate_limit else None,
+        # Set while the integration's templates are suspended for exhausting the per-alert template budget.
+        "templates_suspended_until": api_time(integration.templates_suspended_until),
     }
 
 

@@ -199,6 +199,7 @@ def update_integration(integration_id: str, request: IntegrationUpdate, *, store
         else:
             merged = {**integration.templates, **_template_slots(request.templates)}
             changes["templates"] = {slot: text for slot, text in merged.items() if text}
+        changes["templates_suspended_until"] = None  # new templates get a new chance (template_budget.py)
     default_route = request.default_route
     if default_route is not None and "escalation_chain_id" in default_route.model_fields_set:
         _require_chain(store, default_route.escalation_chain_id, "default_route")
