@@ -42,7 +42,7 @@ from pydantic import (
     model_validator,
 )
 
-from oncall.masking import MASK, mask_url
+from oncall.masking import MASK, mask_headers, mask_url
 from oncall_cli.ui import format_duration, parse_duration
 
 WEBHOOK_SECRET_MASK = "****************"  # how the API shows a stored webhook password / authorization header
@@ -1066,6 +1066,9 @@ def _comparable(
         for name in ("password", "authorization_header"):
             stored = getattr(current, name) if current else None
             setattr(result, name, secret(name, getattr(desired, name), stored, lambda _v: WEBHOOK_SECRET_MASK))
+        # The API shows webhook URLs and header values masked too (docs/SECURITY.md).
+        result.url = secret("url", desired.url, current.url if current else None, mask_url)
+        result.headers = secret("headers", desired.headers, current.headers if current else None, mask_headers)
     return result, problems, secret_paths
 
 
