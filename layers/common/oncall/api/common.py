@@ -79,9 +79,9 @@ def _authenticate(event: dict) -> ApiToken:
             raise AuthenticationError("Invalid token.")
         return authenticate(authorization, store=wiring.store(), bootstrap_token=_bootstrap_token)
     except AuthenticationError:
-        if key:
+        if key:  # a request without credentials guesses nothing: it costs no lookup and is not counted
             guard.remember_bad(key)
-        guard.record_failure(address, store=wiring.store(), clock=clock)
+            guard.record_failure(address, store=wiring.store(), clock=clock)
         raise
 
 
