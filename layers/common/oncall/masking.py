@@ -9,6 +9,10 @@ a host that looks like a token, every path, query values and the fragment.
 `unmask` implements the round trip of OnCall's masked webhook password: a client that sends back the masked
 value it read keeps the stored secret; any other value containing the mask is refused, so a masked string
 can never be stored as if it were a real URL.
+
+Webhook headers are masked value by value (`mask_headers`), except a short list of harmless headers; `origin`
+says which target a URL points at (secrets are kept only for the same origin); `header_problem` says why a
+header may not be sent at all (docs/SECURITY.md).
 """
 
 from __future__ import annotations

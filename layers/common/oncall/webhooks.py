@@ -21,7 +21,6 @@ from oncall.masking import (
     header_problem,
     is_harmless_header,
     mask_headers,
-    mask_url,
     origin,
     parse_headers,
     unmask,
@@ -33,11 +32,6 @@ from oncall.webhook_delivery import SAMPLE_EVENT, DeliveryDeps, send_now
 
 _TEMPLATE_FIELDS = ("url", "headers", "data", "trigger_template")
 _SECRETS = ("password", "authorization_header")
-
-
-def present_url(url: str) -> str:
-    """The URL (template) as anyone may read it: scheme and host, credentials, path and query values masked."""
-    return mask_url(url)
 
 
 def _harmless_headers_only(text: str | None) -> str | None:
