@@ -20,7 +20,7 @@ from oncall.heartbeat import available as heartbeat_available
 from oncall.integration_types import get_type
 from oncall.labels import present_labels
 from oncall.maintenance import MAX_DURATION_SECONDS, MIN_DURATION_SECONDS
-from oncall.masking import mask_headers, mask_url
+from oncall.masking import MASK, is_harmless_header, mask_headers, mask_url
 from oncall.models import (
     Alert,
     AlertGroup,
@@ -793,9 +793,13 @@ def present_webhook_response(response: WebhookResponse) -> dict[str, Any]:
         "alert_group_id": response.group_id,
         "request_trigger": response.trigger,
         "attempt": response.attempt,
-        "url": response.url,
+        # Masked again on read: attempts logged before every header value was masked at write time.
+        "url": mask_url(response.url) if response.url and MASK not in response.url else response.url,
         "request_method": response.method,
-        "request_headers": response.request_headers,
+        "request_headers": {
+            k: v if v == SECRET_MASK or is_harmless_header(k) else SECRET_MASK
+            for k, v in response.request_headers.items()
+        },
         "request_data": response.request_data,
         "status_code": response.status_code,
         "content": response.content,
