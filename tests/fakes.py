@@ -125,6 +125,12 @@ class InMemoryStore:
                 raise StoreConflictError(integration.id)
             self.integrations[integration.id] = integration
 
+    def suspend_templates(self, integration_id: str, until) -> None:
+        with self._lock:
+            if integration_id in self.integrations:
+                current = self.integrations[integration_id]
+                self.integrations[integration_id] = current.model_copy(update={"templates_suspended_until": until})
+
     def delete_integration(self, integration_id: str) -> None:
         with self._lock:
             integration = self.integrations.pop(integration_id, None)

@@ -42,7 +42,7 @@ from pydantic import (
     model_validator,
 )
 
-from oncall.masking import MASK, mask_url
+from oncall.masking import MASK, mask_headers, mask_url
 from oncall_cli.ui import format_duration, parse_duration
 
 WEBHOOK_SECRET_MASK = "****************"  # how the API shows a stored webhook password / authorization header
@@ -1136,6 +1136,17 @@ def _comparable(
         for name in ("password", "authorization_header"):
             stored = getattr(current, name) if current else None
             setattr(result, name, secret(name, getattr(desired, name), stored, lambda _v: WEBHOOK_SECRET_MASK))
+        # The API shows webhook URLs and header values masked too (docs/SECURITY.md).
+        result.url = secret("url", desired.url, current.url if current else None, mask_url)
+        result.headers = secret("headers", desired.headers, current.headers if current else None, mask_headers)
+    elif kind is CHAIN:
+        # notify_channel steps' channel URLs are shown masked: a step whose channel masks to what is stored (at
+        # the same position) is unchanged.
+        stored_steps = current.steps if current else []
+        for index, step in enumerate(result.steps):
+            if step.channel and index < len(stored_steps) and stored_steps[index].channel:
+                stored = stored_steps[index].channel
+                step.channel = secret(f"steps[{index}].channel", step.channel, stored, mask_url)
     return result, problems, secret_paths
 
 

@@ -10,9 +10,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oncall import wiring
-from oncall.errors import RateLimitedError
+from oncall.auth_failures import source_address
+from oncall.errors import IntegrationTokenError, RateLimitedError
 from oncall.ingest import IngestRequest, accept_alert, find_integration, parse_payload
 from oncall.integration_types import SNS_URL_SLUG
+from oncall.loops import HOP_HEADER, LoopDetectedError, refuse_own_hop
 from oncall.rate_limit import check_ingest_rate
 from oncall.settings import get_settings
 from oncall.web import HttpResponse, Router, base_url, header, json_result, request_body, request_id
@@ -39,7 +41,8 @@ def _check_rate(integration) -> None:
 def receive_sns(event: dict, token: str) -> HttpResponse:
     from oncall import sns
 
-    integration = find_integration(SNS_URL_SLUG, token, wiring.config())
+    _refuse_loops(event)
+    integration = _find(event, SNS_URL_SLUG, token)
     _check_rate(integration)
     delivery = sns.SnsDelivery(
         body=request_body(event),
@@ -70,8 +73,33 @@ def receive_sns(event: dict, token: str) -> HttpResponse:
     return _OK
 
 
+def _find(event: dict, integration_type: str, token: str):
+    """The integration of this URL. Unknown tokens are answered from the config cache's negative entries, and
+    failures are counted per source address (429 past the limit; auth_failures.py)."""
+    guard, clock = wiring.auth_failures(), wiring.now_clock()
+    address = source_address(event)
+    guard.refuse_if_blocked(address, clock)
+    try:
+        return find_integration(integration_type, token, wiring.config())
+    except IntegrationTokenError:
+        guard.record_failure(address, store=wiring.store(), clock=clock)
+        raise
+
+
+def _refuse_loops(event: dict) -> None:
+    """An alert sent by one of our own outgoing webhooks is refused (400): no webhook loops."""
+    hop = header(event, HOP_HEADER.lower())
+    if hop:
+        try:
+            refuse_own_hop(hop, get_settings().table_name)
+        except LoopDetectedError:
+            metrics.add_metric(name="WebhookLoopsRefused", unit=MetricUnit.Count, value=1)
+            raise
+
+
 @app.post(_INTEGRATION)
 def receive_alert(event: dict, integration_type: str, token: str) -> HttpResponse:
+    _refuse_loops(event)
     request = IngestRequest(
         url_slug=integration_type,
         token=token,
@@ -79,7 +107,7 @@ def receive_alert(event: dict, integration_type: str, token: str) -> HttpRespons
         content_type=header(event, "content-type"),
         request_id=request_id(event),
     )
-    integration = find_integration(request.url_slug, request.token, wiring.config())
+    integration = _find(event, request.url_slug, request.token)
     payload = parse_payload(request.body, request.content_type, get_settings().max_body_bytes)
     _check_rate(integration)
     alert = accept_alert(
@@ -100,7 +128,7 @@ def connect_instructions(event: dict, integration_type: str, token: str) -> Http
     from oncall.ingest_guide import how_to_connect
     from oncall.integration_types import get_type
 
-    integration = find_integration(integration_type, token, wiring.config())
+    integration = _find(event, integration_type, token)
     url = f"{base_url(event, get_settings().public_base_url)}/integrations/v1/{integration_type}/{token}/"
     text = how_to_connect(get_type(integration.type), url, integration.name)
     return HttpResponse(200, text, content_type="text/plain")
@@ -113,7 +141,7 @@ def _heartbeat_signal(event: dict, integration_type: str, token: str, kind) -> H
     from oncall.heartbeat import receive_signal
     from oncall.models import HeartbeatSignal
 
-    integration = find_integration(integration_type, token, wiring.config())
+    integration = _find(event, integration_type, token)
     result = receive_signal(
         integration,
         kind,

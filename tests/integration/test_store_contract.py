@@ -494,6 +494,21 @@ def test_put_integration_updates_and_refuses_a_deleted_one(any_store):
     assert any_store.get_integration(integration.id) is None
 
 
+def test_suspend_templates_sets_and_clears_only_that_field_and_ignores_a_deleted_integration(any_store):
+    clock = FixedClock()
+    integration, _ = builders.integration(any_store, clock, description_short="x")
+    until = clock.now() + timedelta(minutes=15)
+    any_store.suspend_templates(integration.id, until)
+    assert any_store.get_integration(integration.id) == integration.model_copy(
+        update={"templates_suspended_until": until}
+    )
+    any_store.suspend_templates(integration.id, None)
+    assert any_store.get_integration(integration.id) == integration
+    any_store.delete_integration(integration.id)
+    any_store.suspend_templates(integration.id, until)  # nothing happens, nothing is created
+    assert any_store.get_integration(integration.id) is None
+
+
 def test_delete_integration_takes_token_routes_and_heartbeat_only(any_store):
     clock = FixedClock()
     integration, default = builders.integration(any_store, clock)

@@ -17,6 +17,7 @@ from oncall.channels import (
     sms_text,
     surface_for,
 )
+from oncall.masking import mask_url
 from oncall.models import Notification
 from tests.http_receiver import Receiver
 
@@ -109,11 +110,11 @@ def test_an_unreachable_chat_service_fails_clearly_without_leaking_its_token(tmp
     message = str(raised.value)
     assert message.startswith("slack://****/****#****: delivery failed")
     assert "TIiajkdnlazkcOXrIdevi7FQ" not in message and "T1JJ3T3L2" not in message
-    assert json.loads(outbox.read_text())["channel"] == channel
+    assert json.loads(outbox.read_text())["channel"] == mask_url(channel)  # the outbox never holds secrets
 
 
-def test_a_malformed_apprise_url_is_refused():
-    with pytest.raises(ChannelError, match="unsupported or malformed"):
+def test_a_scheme_outside_the_allowlist_is_refused():
+    with pytest.raises(ChannelError, match="is not allowed"):
         ChannelNotifier(None).deliver(notification("nosuchservice://x/y"))
 
 
@@ -151,3 +152,8 @@ def test_ses_needs_a_sender_and_an_address():
 def test_sms_needs_an_e164_number(number):
     with pytest.raises(ChannelError, match="E.164"):
         ChannelNotifier(None).deliver(notification(f"sns-sms://{number}"))
+
+
+def test_a_malformed_url_of_an_allowed_scheme_is_refused():
+    with pytest.raises(ChannelError, match="unsupported or malformed"):
+        ChannelNotifier(None).deliver(notification("slack://"))

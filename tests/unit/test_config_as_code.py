@@ -664,3 +664,23 @@ def test_the_applier_updates_lists_through_positions_and_resets_unset_templates(
         "routing_type": "regex",
         "routing_regex": "first",
     }
+
+
+def _masked_webhook_and_channel_deployment() -> Snapshot:
+    """The deployment as the API shows it since issue 13: webhook URL and header values, channels masked."""
+    snapshot = deployment()
+    snapshot.webhooks[0].update(url="https://hooks.example.com/****", headers='{"X-Token": "****"}')
+    snapshot.steps.append(_step("E7", "F2", 1, "notify_channel", channel="slack://****/****", important=False))
+    return snapshot
+
+
+def test_real_webhook_urls_headers_and_channels_that_mask_to_what_is_stored_are_unchanged():
+    # given a file written with the real values
+    config = export_config(_masked_webhook_and_channel_deployment())
+    config.webhooks[0].url = "https://hooks.example.com/T0AB12CD34/secret"
+    config.webhooks[0].headers = '{"X-Token": "tok-123456"}'
+    config.escalation_chains[1].steps[1].channel = "slack://T0AB12CD3/B0CD34EF5/abcdEFGH1234"
+    # when it is planned against the deployment (which shows them masked)
+    result = plan(config, export_config(_masked_webhook_and_channel_deployment()), now=NOW)
+    # then nothing changes
+    assert result.problems == [] and result.changes == []

@@ -17,7 +17,7 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
-from oncall import actions, auto_resolve, ids, maintenance, timeline
+from oncall import actions, auto_resolve, ids, maintenance, template_budget, timeline
 from oncall.actions import ActionDeps
 from oncall.escalation_plan import plan_escalation
 from oncall.events import GroupEvent, GroupEventType
@@ -26,6 +26,7 @@ from oncall.labels import alert_labels, group_labels
 from oncall.models import SOURCE, Alert, AlertGroup, IngestMessage, Integration, ResolvedBy, Route
 from oncall.routing import select_route
 from oncall.store import Store
+from oncall.templating import alert_budget
 
 _logger = Logger(child=True)
 
@@ -65,6 +66,24 @@ def process_alert(message: IngestMessage, *, deps: ActionDeps, alert: Alert | No
     integration = deps.config.integration(alert.integration_id)
     if integration is None:
         return ProcessOutcome(alert.id, None, skipped_reason="integration deleted")
+    now = deps.clock.now()
+    suspended = template_budget.is_suspended(integration, now)
+    if suspended:
+        integration = template_budget.with_default_templates(integration)
+    with alert_budget(template_budget.alert_seconds()) as spent:
+        outcome = _process(alert, integration, deps)
+    if spent.exhausted and not suspended and template_budget.STRIKE_COUNTER.strike(integration.id, now):
+        until = now + template_budget.SUSPENSION
+        _logger.warning(
+            "templates suspended: they keep exhausting the per-alert budget",
+            extra={"integration_id": integration.id, "until": until.isoformat()},
+        )
+        deps.store.suspend_templates(integration.id, until)
+    return outcome
+
+
+def _process(alert: Alert, integration: Integration, deps: ActionDeps) -> ProcessOutcome:
+    store = deps.store
 
     labels = alert_labels(integration, alert.payload)
     signals = evaluate_signals(integration, alert, labels)

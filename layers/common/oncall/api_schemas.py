@@ -6,6 +6,7 @@ stored entities never leak storage details and the wire format has one home.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any, ClassVar, Literal
@@ -21,7 +22,7 @@ from oncall.heartbeat import available as heartbeat_available
 from oncall.integration_types import get_type
 from oncall.labels import present_labels
 from oncall.maintenance import MAX_DURATION_SECONDS, MIN_DURATION_SECONDS
-from oncall.masking import mask_url
+from oncall.masking import MASK, is_harmless_header, mask_headers, mask_url
 from oncall.models import (
     Alert,
     AlertGroup,
@@ -519,6 +520,8 @@ def present_integration(
         "grouping_scope": integration.grouping_scope,
         "auto_resolve_minutes": integration.auto_resolve_minutes,
         "rate_limit": integration.rate_limit.model_dump() if integration.rate_limit else None,
+        # Set while the integration's templates are suspended for exhausting the per-alert template budget.
+        "templates_suspended_until": api_time(integration.templates_suspended_until),
     }
 
 
@@ -550,6 +553,8 @@ def present_step(step: EscalationStep) -> dict[str, Any]:
     }
     for name in STEP_FIELDS[step.type]:
         body[name] = getattr(step, name)
+    if body.get("channel"):
+        body["channel"] = mask_url(body["channel"])  # channel URLs carry tokens and passwords
     return body
 
 
@@ -557,17 +562,72 @@ def present_settings(settings: DeploymentSettings) -> dict[str, Any]:
     return settings.model_dump(mode="json")
 
 
-def present_alert(alert: Alert) -> dict[str, Any]:
+# Payloads are shown as stored, unless they cannot be: nested deeper than the response serializer goes (pydantic
+# stops at ~250 levels, and the response wraps the payload in a few more), or too large for the page (Lambda
+# answers at most 6 MB). Such an alert is shown with a marker saying why instead of its payload, so that one
+# stored alert never makes a list fail for everyone. Ingest's own nesting bound is below this one.
+MAX_PRESENTED_DEPTH = 128
+PAGE_PAYLOAD_BYTES = 4 * 1024 * 1024
+UNAVAILABLE = "oncall_payload_unavailable"
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether `value` nests containers more than `limit` deep (iterative: no recursion to exhaust)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class PayloadBudget:
+    """How many bytes of payloads one response may still carry."""
+
+    def __init__(self, total: int = PAGE_PAYLOAD_BYTES) -> None:
+        self.left = total
+
+
+def presentable_payload(alert: Alert, budget: PayloadBudget | None = None) -> dict[str, Any]:
+    """The alert's payload, or a marker saying why it cannot be shown here."""
+    payload = alert.payload
+    if nested_deeper_than(payload, MAX_PRESENTED_DEPTH):
+        return {UNAVAILABLE: f"nested deeper than {MAX_PRESENTED_DEPTH} levels; it cannot be shown"}
+    if budget is not None:
+        try:
+            size = len(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+        except (ValueError, TypeError, RecursionError):
+            return {UNAVAILABLE: "not representable as JSON"}
+        if size > budget.left:
+            alone = f"GET /api/v1/alerts/?id={alert.id}"
+            return {UNAVAILABLE: f"{size} bytes: too large for this page; read it alone with {alone}"}
+        budget.left -= size
+    return payload
+
+
+def present_alert(alert: Alert, budget: PayloadBudget | None = None) -> dict[str, Any]:
     return {
         "id": alert.id,
         "alert_group_id": alert.group_id,
         "created_at": api_time(alert.received_at),
-        "payload": alert.payload,
+        "payload": presentable_payload(alert, budget),
     }
 
 
 def present_alert_group(
-    group: AlertGroup, last_alert: Alert | None, base_url: str, *, team_id: str | None = None
+    group: AlertGroup,
+    last_alert: Alert | None,
+    base_url: str,
+    *,
+    team_id: str | None = None,
+    budget: PayloadBudget | None = None,
 ) -> dict[str, Any]:
     """`team_id` is the integration's team (the group's team in OnCall)."""
     return {
@@ -593,7 +653,7 @@ def present_alert_group(
         "silenced_at": api_time(group.silenced_at),
         "silenced_until": api_time(group.silenced_until),
         "root_alert_group_id": group.root_group_id,
-        "last_alert": present_alert(last_alert) if last_alert else None,
+        "last_alert": present_alert(last_alert, budget) if last_alert else None,
     }
 
 
@@ -879,8 +939,10 @@ def present_webhook(webhook: Webhook) -> dict[str, Any]:
         "is_legacy": False,
         "trigger_type": webhook.trigger_type.value,
         "http_method": webhook.http_method,
-        "url": webhook.url,
-        "headers": webhook.headers,
+        # Secrets in the URL (credentials, path tokens, query values) and header values are never shown; sent
+        # back unchanged, a masked value keeps what is stored (webhooks.update_webhook).
+        "url": mask_url(webhook.url),
+        "headers": mask_headers(webhook.headers),
         "data": webhook.data,
         "forward_all": webhook.forward_all,
         "username": webhook.username,
@@ -902,9 +964,13 @@ def present_webhook_response(response: WebhookResponse) -> dict[str, Any]:
         "alert_group_id": response.group_id,
         "request_trigger": response.trigger,
         "attempt": response.attempt,
-        "url": response.url,
+        # Masked again on read: attempts logged before every header value was masked at write time.
+        "url": mask_url(response.url) if response.url and MASK not in response.url else response.url,
         "request_method": response.method,
-        "request_headers": response.request_headers,
+        "request_headers": {
+            k: v if v == SECRET_MASK or is_harmless_header(k) else SECRET_MASK
+            for k, v in response.request_headers.items()
+        },
         "request_data": response.request_data,
         "status_code": response.status_code,
         "content": response.content,

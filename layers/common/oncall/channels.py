@@ -15,6 +15,7 @@ Failures raise ChannelError with a message that names the channel only in masked
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from pathlib import Path
@@ -62,6 +63,50 @@ _USER_HOST_SCHEMES = frozenset(
     {"json", "jsons", "xml", "xmls", "form", "forms", "mmost", "mmosts", "gotify", "gotifys", "ntfy", "ntfys"}
 )
 _APPRISE_TIMEOUT_SECONDS = 15
+# The Apprise schemes a channel may use: services whose plugin connects through Python's socket module
+# (requests/urllib3, smtplib), so that every connection passes the SSRF guard (`guarded_resolution`).
+# Plugins that resolve names elsewhere (rsyslog:// hands the name to the C library from `sendto`; XMPP and
+# MQTT resolve in threads or event loops of their own) or talk to local services (syslog://, dbus://, …)
+# are refused: a channel naming them is a 400 at save time and a refused delivery if one is stored already.
+# tests/unit/test_channel_schemes.py proves, scheme by scheme, that each one listed here is guarded.
+APPRISE_SCHEMES = frozenset(
+    {
+        "slack",
+        "workflow",
+        "workflows",
+        "tgram",
+        "discord",
+        "mmost",
+        "mmosts",
+        "ntfy",
+        "ntfys",
+        "gotify",
+        "gotifys",
+        "pover",
+        "json",
+        "jsons",
+        "xml",
+        "xmls",
+        "form",
+        "forms",
+        "mailto",
+        "mailtos",
+        "matrix",
+        "matrixs",
+        "rocket",
+        "rockets",
+        "zulip",
+        "opsgenie",
+        "pagerduty",
+        "signal",
+        "signals",
+        "pbul",
+        "gchat",
+        "apprise",
+        "apprises",
+    }
+)
+OWN_SCHEMES = frozenset({"ses", "sns-sms", "outbox"})
 
 
 class ChannelError(Exception):
@@ -79,6 +124,19 @@ class Notifier(Protocol):
 
 def scheme_of(channel: str) -> str:
     return channel.split("://", 1)[0].lower() if "://" in channel else ""
+
+
+def channel_problem(channel: str) -> str | None:
+    """Why a channel URL may not be saved (its scheme is not one we can guard), or None."""
+    scheme = scheme_of(channel.strip())
+    if not scheme:
+        return "Not a channel URL (expected scheme://…)."
+    if scheme in APPRISE_SCHEMES or scheme in OWN_SCHEMES:
+        return None
+    return (
+        f"The scheme '{scheme}://' is not allowed: its connections cannot be checked by the SSRF guard. "
+        f"Allowed: {', '.join(sorted(APPRISE_SCHEMES | OWN_SCHEMES))}."
+    )
 
 
 def surface_for(channel_url: str) -> str:
@@ -128,14 +186,21 @@ def sms_text(notification: Notification) -> str:
 
 # ------------------------------------------------------------------------------------------ outbox
 class Outbox:
+    """The local stack's record of every delivery (and what its console prints). The file is readable by its
+    owner only (0600) and holds each channel URL masked: channel URLs are credentials."""
+
     def __init__(self, path: str) -> None:
         self._path = Path(path)
         self._lock = threading.Lock()
 
     def append(self, notification: Notification) -> None:
-        line = notification.model_dump_json() + "\n"
-        with self._lock, self._path.open("a", encoding="utf-8") as out:
-            out.write(line)
+        shown = notification.model_copy(update={"channel": mask_url(notification.channel)})
+        line = shown.model_dump_json() + "\n"
+        with self._lock:
+            descriptor = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.fchmod(descriptor, 0o600)  # a file created before (0644) is narrowed too
+            with os.fdopen(descriptor, "a", encoding="utf-8") as out:
+                out.write(line)
 
 
 # ------------------------------------------------------------------------------------------ the notifier
@@ -228,6 +293,8 @@ class ChannelNotifier:
         scheme = scheme_of(channel)
         if not scheme:
             raise ChannelError("not a channel URL (expected scheme://…)")
+        if scheme not in APPRISE_SCHEMES:  # stored before the allowlist existed: never sent
+            raise ChannelError(f"{label}: target refused: the scheme '{scheme}://' is not allowed")
         instance = apprise.Apprise.instantiate(channel, asset=_asset())
         if instance is None:
             raise ChannelError(f"{label}: unsupported or malformed channel URL")

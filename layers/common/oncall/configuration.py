@@ -26,11 +26,13 @@ from oncall.api_schemas import (
     public_templates_to_slots,
     unknown_template_names,
 )
+from oncall.channels import channel_problem
 from oncall.clock import Clock
 from oncall.errors import NotFoundError, TokenTakenError, ValidationError
 from oncall.escalation import DEFAULT_WAIT_SECONDS, format_utc_time, parse_utc_time
 from oncall.integration_types import INTEGRATION_TYPES, get_type
 from oncall.labels import key_problem, value_problem
+from oncall.masking import MaskedValueError, unmask
 from oncall.models import (
     DeploymentSettings,
     EscalationChain,
@@ -226,6 +228,7 @@ def update_integration(integration_id: str, request: IntegrationUpdate, *, store
         else:
             merged = {**integration.templates, **_template_slots(request.templates)}
             changes["templates"] = {slot: text for slot, text in merged.items() if text}
+        changes["templates_suspended_until"] = None  # new templates get a new chance (template_budget.py)
     default_route = request.default_route
     if default_route is not None and "escalation_chain_id" in default_route.model_fields_set:
         _require_chain(store, default_route.escalation_chain_id, "default_route")
@@ -383,7 +386,9 @@ def delete_chain(chain_id: str, *, store: Store) -> None:
     store.delete_chain(chain_id)
 
 
-def _validated_step_fields(step_type: StepType, fields: dict[str, Any], store: Store) -> dict[str, Any]:
+def _validated_step_fields(
+    step_type: StepType, fields: dict[str, Any], store: Store, stored_channel: str | None = None
+) -> dict[str, Any]:
     """The fields of a step of `step_type` (others dropped), checked against the configuration; errors name
     the field."""
     values = {name: fields.get(name) for name in STEP_FIELDS[step_type]}
@@ -405,6 +410,12 @@ def _validated_step_fields(step_type: StepType, fields: dict[str, Any], store: S
             values["duration"] = values["duration"] or DEFAULT_WAIT_SECONDS
         case StepType.NOTIFY_CHANNEL:
             require("channel", "notify_channel steps need a channel (an Apprise URL or outbox://).")
+            try:
+                values["channel"] = unmask(values["channel"], stored_channel)
+            except MaskedValueError as error:
+                raise _field_error("channel", f"{error}.") from None
+            if problem := channel_problem(values["channel"]):
+                raise _field_error("channel", problem)
         case StepType.NOTIFY_PERSONS:
             users_exist("persons_to_notify")
         case StepType.NOTIFY_PERSON_NEXT_EACH_TIME:
@@ -492,7 +503,7 @@ def update_step(step_id: str, request: StepUpdate, *, store: Store) -> Escalatio
     _refuse_fields_of_other_types(step_type, request)
     sent = request.model_dump(exclude_unset=True, exclude={"type", "position"})
     merged = {**current.model_dump(), **{k: v for k, v in sent.items() if v is not None}}
-    fields = _validated_step_fields(step_type, merged, store)
+    fields = _validated_step_fields(step_type, merged, store, stored_channel=current.channel)
     cleared = {name: EscalationStep.model_fields[name].get_default(call_default_factory=True) for name in _ALL_FIELDS}
     step = current.model_copy(update={**cleared, "type": step_type, **fields})
     if request.position is None:

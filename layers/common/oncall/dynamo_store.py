@@ -311,6 +311,26 @@ class DynamoStore:
                 raise StoreConflictError(integration.id) from error
             raise
 
+    def suspend_templates(self, integration_id: str, until: datetime | None) -> None:
+        update = (
+            {"UpdateExpression": "REMOVE templates_suspended_until"}
+            if until is None
+            else {
+                "UpdateExpression": "SET templates_suspended_until = :u",
+                "ExpressionAttributeValues": {":u": {"S": until.isoformat()}},
+            }
+        )
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=_key("CFG#INTEGRATION", integration_id),
+                ConditionExpression="attribute_exists(pk)",
+                **update,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
     def delete_integration(self, integration_id: str) -> None:
         integration = self.get_integration(integration_id)
         if integration is None:

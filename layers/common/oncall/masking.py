@@ -9,11 +9,18 @@ a host that looks like a token, every path, query values and the fragment.
 `unmask` implements the round trip of OnCall's masked webhook password: a client that sends back the masked
 value it read keeps the stored secret; any other value containing the mask is refused, so a masked string
 can never be stored as if it were a real URL.
+
+Webhook headers are masked value by value (`mask_headers`), except a short list of harmless headers; `origin`
+says which target a URL points at (secrets are kept only for the same origin); `header_problem` says why a
+header may not be sent at all (docs/SECURITY.md).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
+from urllib.parse import urlsplit
 
 MASK = "****"
 
@@ -97,3 +104,92 @@ def scrub(text: str, url: str) -> str:
     for fragment in secret_fragments(url):
         text = text.replace(fragment, MASK)
     return text
+
+
+# ------------------------------------------------------------------------------------------ headers and origins
+# Header names whose values are never secret: shown as they are. Every other header value is masked on read
+# and in delivery logs (X-Vault-Token, PRIVATE-TOKEN, X-Api-Key, … whatever a user calls their credential).
+HARMLESS_HEADERS = frozenset(
+    {"accept", "accept-language", "content-type", "user-agent", "idempotency-key", "x-oncall-hop"}
+)
+
+
+def is_harmless_header(name: str) -> bool:
+    return name.strip().lower() in HARMLESS_HEADERS
+
+
+def mask_header_values(headers: dict[str, str]) -> dict[str, str]:
+    """Every value masked, except those of the harmless headers."""
+    return {k: v if is_harmless_header(k) else MASK for k, v in headers.items()}
+
+
+def origin(url: str) -> str:
+    """What a URL (or a URL template) points at: `scheme://host:port`. A URL whose scheme or host is not
+    fixed text (a template choosing it) is its own origin, so that any change counts as a change of target."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        scheme, host, port = parts.scheme.lower(), (parts.hostname or "").rstrip("."), parts.port
+    except ValueError:
+        return text
+    if not scheme or not host or "{" in parts.netloc or "%" in parts.netloc or "{" in scheme:
+        return text
+    default = {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{host}:{port or default or ''}"
+
+
+def parse_headers(text: str | None) -> dict[str, Any] | None:
+    """The headers template as a JSON object when it is one as written (values may contain template
+    expressions), else None (a template whose structure is computed)."""
+    if not text:
+        return {}
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def mask_headers(text: str | None) -> str | None:
+    """The headers template as anyone may read it: each value masked but those of harmless headers
+    (Content-Type, Accept, User-Agent, …); a template that is not a JSON object as written is masked whole."""
+    if not text:
+        return text
+    parsed = parse_headers(text)
+    if parsed is None:
+        return MASK
+    return json.dumps(mask_header_values({k: v if isinstance(v, str) else json.dumps(v) for k, v in parsed.items()}))
+
+
+# Headers a webhook may not set: they frame the request or name the connection (a user Content-Length smuggles
+# a second request; a user Host overrides the address the SSRF guard pinned), or are ours.
+FORBIDDEN_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+        "x-oncall-hop",
+    }
+)
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 field-name
+_BAD_VALUE = re.compile(r"[\r\n\x00]")
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why a header (as it will be sent) is refused, or None."""
+    if not _TOKEN.match(name):
+        return f"'{name[:64]}' is not a valid header name"
+    if name.lower() in FORBIDDEN_HEADERS:
+        return f"'{name}' may not be set (it frames the request or names the connection)"
+    if _BAD_VALUE.search(value):
+        return f"the value of '{name}' contains a line break or NUL"
+    return None

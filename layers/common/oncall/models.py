@@ -51,6 +51,9 @@ class Integration(Entity):
     auto_resolve_minutes: int | None = None
     # Per-integration ingest limit (None = unlimited).
     rate_limit: RateLimit | None = None
+    # Set by route when the integration's templates keep exhausting the per-alert budget (template_budget.py):
+    # until then its alerts use the type's default templates.
+    templates_suspended_until: datetime | None = None
 
 
 RoutingType = Literal["regex", "jinja2", "labels"]

@@ -72,6 +72,8 @@ _PRIVATE_REASONS = frozenset(
 _WEB_SCHEMES = ("http", "https")
 PRIVATE_HINT = "ONCALL_ALLOW_PRIVATE_TARGETS allows private targets"
 _CHUNK = 64 * 1024
+# Headers that may follow a redirect to another origin: they describe the request, never a credential.
+_CROSS_ORIGIN_HEADERS = frozenset({"accept", "user-agent", "content-type", "idempotency-key", "x-oncall-hop"})
 
 
 class TargetError(Exception):
@@ -240,6 +242,18 @@ def _origin(url: str) -> tuple[str, str, int] | None:
         return None
 
 
+def _endpoint_address(address: str) -> str:
+    """An address as compared with our own: every loopback address is one, IPv4-mapped IPv6 is its IPv4."""
+    try:
+        parsed = ip_address(address.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return address
+    for candidate in (*_embedded_ipv4(parsed), parsed):
+        if candidate.is_loopback:
+            return "loopback"
+    return str(_embedded_ipv4(parsed)[0]) if _embedded_ipv4(parsed) else str(parsed)
+
+
 @dataclass(frozen=True)
 class HttpResult:
     status: int
@@ -261,6 +275,9 @@ class GuardedHttpClient:
     refused_origins: tuple[str, ...] = field(default_factory=tuple)
     schemes: tuple[str, ...] = _WEB_SCHEMES  # the iCal fetcher allows https only
     private_hint: str = PRIVATE_HINT  # the setting that lets private targets through, named in refusals
+    _own_cache: tuple[tuple[str, ...], tuple[frozenset[str], frozenset[tuple[str, int]]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def request(
         self, method: str, url: str, *, headers: dict[str, str], body: bytes | None, timeout: float
@@ -278,6 +295,7 @@ class GuardedHttpClient:
                 schemes=self.schemes,
                 private_hint=self.private_hint,
             )
+            self._refuse_own_address(target)
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TransportError(f"timed out after {timeout:g} s")
@@ -289,9 +307,11 @@ class GuardedHttpClient:
             if status == 303 or (status in (301, 302) and method == "POST"):
                 method, body = ("GET" if method != "HEAD" else "HEAD"), None
                 headers = {k: v for k, v in headers.items() if k.lower() not in ("content-type", "content-length")}
-            if urlsplit(next_url).netloc.lower() != urlsplit(url).netloc.lower():
-                # Credentials are for the host they were configured for, never for where it points us.
-                headers = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")}
+            if _origin(next_url) != _origin(url):
+                # Every configured header is for the origin it was configured for, never for where that origin
+                # points us (X-Api-Key, X-Custom-Token: any header may be a credential). A scheme downgrade
+                # (https -> http on the same host) is another origin too.
+                headers = {k: v for k, v in headers.items() if k.lower() in _CROSS_ORIGIN_HEADERS}
             url = next_url
         raise BlockedTargetError(f"more than {self.max_redirects} redirects")
 
@@ -312,6 +332,41 @@ class GuardedHttpClient:
         origin = _origin(url)
         if origin and any(origin == _origin(own) for own in self.refused_origins):
             raise BlockedTargetError("the URL points at this OnCall deployment")
+
+    def _refuse_own_address(self, target: Target) -> None:
+        """The same check by what the names mean: our own host name on any port and scheme, and the address
+        and port we would connect to (127.1, localhost, [::ffff:127.0.0.1] and 127.0.0.1 are one loopback)."""
+        own_hosts, own_endpoints = self._own()
+        if target.host.lower() in own_hosts:
+            raise BlockedTargetError("the URL points at this OnCall deployment")
+        if (_endpoint_address(target.address), target.port) in own_endpoints:
+            raise BlockedTargetError("the URL points at this OnCall deployment (by address)")
+
+    def _own(self) -> tuple[frozenset[str], frozenset[tuple[str, int]]]:
+        key = self.refused_origins
+        if self._own_cache is not None and self._own_cache[0] == key:
+            return self._own_cache[1]
+        hosts: set[str] = set()
+        endpoints: set[tuple[str, int]] = set()
+        for own in key:
+            origin = _origin(own)
+            if not origin or not origin[1]:
+                continue
+            _scheme, host, port = origin
+            literal = None
+            try:
+                literal = literal_address(host)
+            except BlockedTargetError:
+                continue
+            if literal is None and host.lower() != "localhost":
+                hosts.add(host.lower())  # a DNS name of ours: refused on every port
+            try:
+                addresses = [str(literal)] if literal is not None else self.resolver(host)
+            except (OSError, UnicodeError):
+                addresses = []
+            endpoints |= {(_endpoint_address(a), port) for a in addresses}
+        self._own_cache = (key, (frozenset(hosts), frozenset(endpoints)))
+        return self._own_cache[1]
 
     def _send(
         self, target: Target, method: str, headers: dict[str, str], body: bytes | None, timeout: float

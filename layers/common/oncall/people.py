@@ -24,6 +24,7 @@ import pydantic
 
 from oncall import ids
 from oncall.api_schemas import MAX_CONTACTS, NotificationRuleIn, TeamWrite, UserPatch, UserWrite
+from oncall.channels import channel_problem
 from oncall.clock import Clock
 from oncall.errors import ConflictError, NotFoundError, ValidationError
 from oncall.masking import MaskedValueError, unmask
@@ -99,6 +100,8 @@ def _contacts(requested: dict[str, str], stored: dict[str, str]) -> dict[str, st
             raise _field_error("contacts", f"'{name}' {error}.") from error
         if len(url) > _MAX_URL or not _CHANNEL_URL.match(url):
             raise _field_error("contacts", f"'{name}' must be a URL with a scheme, like slack://… or ses://…")
+        if problem := channel_problem(url):
+            raise _field_error("contacts", f"'{name}': {problem}")
         contacts[name] = url
     return contacts
 

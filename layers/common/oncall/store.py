@@ -121,6 +121,11 @@ class Store(Protocol):
         """Save a changed integration (its token never changes). Raises StoreConflictError if it is gone."""
         ...
 
+    def suspend_templates(self, integration_id: str, until: datetime | None) -> None:
+        """Set (or clear, with None) the integration's `templates_suspended_until`, and nothing else; nothing
+        happens if the integration is gone."""
+        ...
+
     def delete_integration(self, integration_id: str) -> None:
         """Delete the integration, its token lookup, its routes and its heartbeat; alert groups stay."""
         ...

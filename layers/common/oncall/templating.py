@@ -35,6 +35,8 @@ import math
 import re
 import string
 import time as _time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
@@ -279,6 +281,36 @@ class _Budget:
 
 
 _BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("template_budget", default=None)
+
+
+class AlertBudget:
+    """CPU seconds that all the renders for one alert share (labels, grouping, conditions, routes, titles):
+    one integration's slow templates cannot hold an alert — and the alerts queued behind it — for more than
+    this, however many templates it has. `exhausted` says whether some render ran out of it (or was not
+    started because it was spent)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started = _time.thread_time()
+        self.exhausted = False
+
+    def left(self) -> float:
+        return self.seconds - (_time.thread_time() - self.started)
+
+
+_ALERT_BUDGET: contextvars.ContextVar[AlertBudget | None] = contextvars.ContextVar("alert_budget", default=None)
+
+
+@contextmanager
+def alert_budget(seconds: float) -> Iterator[AlertBudget]:
+    budget = AlertBudget(seconds)
+    token = _ALERT_BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _ALERT_BUDGET.reset(token)
+
+
 _SIZED = (str, bytes, list, tuple, dict, set, frozenset)
 _GROWING = (list, dict, set)
 
@@ -660,7 +692,18 @@ def render(text: str, context: dict[str, Any], *, max_length: int | None = None)
         return Rendered(text=None, error=compiled.error)
     settings = get_settings()
     limit = max_length or settings.jinja_result_max_length
-    budget = _BUDGET.set(_Budget(settings.jinja_render_max_work, settings.jinja_render_cpu_seconds))
+    seconds = settings.jinja_render_cpu_seconds
+    alert = _ALERT_BUDGET.get()
+    if alert is not None:
+        left = alert.left()
+        if left <= 0:
+            alert.exhausted = True
+            return Rendered(
+                text=None, error=f"Template Error: the alert's template budget ({alert.seconds:g} s) is spent"
+            )
+        seconds = min(seconds, left)
+    metered = _Budget(settings.jinja_render_max_work, seconds)
+    budget = _BUDGET.set(metered)
     try:
         output = _generate(compiled.template, context, limit)
     except (TypeError, KeyError, ValueError, UndefinedError) as exc:
@@ -668,6 +711,8 @@ def render(text: str, context: dict[str, Any], *, max_length: int | None = None)
     except MemoryError:
         return Rendered(text=None, error="Template Error: out of memory")
     except Exception as exc:  # noqa: BLE001 - a user template must never break ingestion
+        if alert is not None and metered.left < 0:
+            alert.exhausted = True
         return Rendered(text=None, error=f"Template Error: {exc}")
     finally:
         _BUDGET.reset(budget)

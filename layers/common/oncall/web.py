@@ -262,13 +262,17 @@ def header(event: dict[str, Any], name: str) -> str:
     return headers.get(name.lower()) or headers.get(name) or ""
 
 
+_DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?$")
+
+
 def base_url(event: dict[str, Any], configured: str = "") -> str:
-    """The public base URL: the configured one, else the host the request came to."""
+    """The public base URL: the configured one (PublicBaseUrl), else the API's own domain as API Gateway names
+    it (`requestContext.domainName`, always https). Never the request's Host or X-Forwarded-Proto headers:
+    a client chooses those, and links built here go into pages, notifications and webhooks."""
     if configured:
         return configured.rstrip("/")
-    host = (event.get("requestContext") or {}).get("domainName") or header(event, "host") or "localhost"
-    scheme = header(event, "x-forwarded-proto") or "https"
-    return f"{scheme}://{host}"
+    domain = str((event.get("requestContext") or {}).get("domainName") or "")
+    return f"https://{domain}" if _DOMAIN.match(domain) else "https://localhost"
 
 
 def request_id(event: dict[str, Any]) -> str:

@@ -21,18 +21,19 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, Field, TypeAdapter
 
 from oncall import ids, timeline
-from oncall.api_schemas import SECRET_MASK, present_alert_group
+from oncall.api_schemas import SECRET_MASK, present_alert_group, presentable_payload
 from oncall.clock import Clock, api_time
 from oncall.config_cache import ConfigCache
 from oncall.events import (
@@ -43,6 +44,8 @@ from oncall.events import (
     is_triggered,
 )
 from oncall.integration_types import get_type
+from oncall.loops import HOP_HEADER
+from oncall.masking import header_problem, is_harmless_header, mask_url
 from oncall.models import (
     Actor,
     Alert,
@@ -62,7 +65,6 @@ _BYTES_LIMIT = 120_000  # and at most this many bytes of each, so a log item sta
 BODY_RENDER_LIMIT = 256 * 1024
 MAX_SQS_DELAY_SECONDS = 900
 RETRYABLE_STATUSES = frozenset({408, 429})
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-auth-token"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 USER_AGENT = "Serverless-OnCall-Webhooks/1"
 
@@ -123,6 +125,7 @@ class DeliveryDeps:
     http: HttpSender
     base_url: str = ""
     retry_base_seconds: float = 10.0
+    hop: str = ""  # this deployment's marker, sent as X-OnCall-Hop (loops.py)
 
 
 class Outcome(StrEnum):
@@ -261,9 +264,9 @@ def event_data(
         if group
         else None,
         "alert_group_id": group.id if group else event.group_id,
-        "alert_payload": subjects.first_alert.payload if subjects.first_alert else {},
+        "alert_payload": presentable_payload(subjects.first_alert) if subjects.first_alert else {},
         # Ours (grafana/oncall#3395, #4978): the alert this event is about, or the group's latest alert.
-        "latest_alert_payload": subjects.event_alert.payload if subjects.event_alert else {},
+        "latest_alert_payload": presentable_payload(subjects.event_alert) if subjects.event_alert else {},
         "integration": {
             "id": integration.id,
             "type": kind.url_slug if kind else integration.type,
@@ -317,7 +320,26 @@ def idempotency_key(event_id: str, webhook_id: str) -> str:
     return f"{event_id}-{webhook_id}"
 
 
-def prepare_request(webhook: Webhook, data: dict[str, Any], *, key: str) -> PreparedRequest:
+def _rendered_headers(webhook: Webhook, escaped: dict[str, Any]) -> dict[str, str]:
+    if not webhook.headers:
+        return {}
+    rendered = render(webhook.headers, escaped)
+    if not rendered.ok:
+        raise WebhookTemplateError("headers", rendered.error or "")
+    try:
+        parsed = json.loads(rendered.text or "")
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise WebhookTemplateError("headers", "must render a JSON object")
+    headers = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in parsed.items()}
+    for name, value in headers.items():
+        if problem := header_problem(name, value):  # rendered values are checked again: CR/LF, framing
+            raise WebhookTemplateError("headers", problem)
+    return headers
+
+
+def prepare_request(webhook: Webhook, data: dict[str, Any], *, key: str, hop: str = "") -> PreparedRequest:
     url = render(webhook.url, data)
     if not url.ok:
         raise WebhookTemplateError("url", url.error or "")
@@ -325,18 +347,7 @@ def prepare_request(webhook: Webhook, data: dict[str, Any], *, key: str) -> Prep
     if not target:
         raise WebhookTemplateError("url", "the URL template rendered nothing")
     escaped = json_escaped(data)
-    headers: dict[str, str] = {}
-    if webhook.headers:
-        rendered = render(webhook.headers, escaped)
-        if not rendered.ok:
-            raise WebhookTemplateError("headers", rendered.error or "")
-        try:
-            parsed = json.loads(rendered.text or "")
-        except ValueError:
-            parsed = None
-        if not isinstance(parsed, dict):
-            raise WebhookTemplateError("headers", "must render a JSON object")
-        headers = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in parsed.items()}
+    headers = _rendered_headers(webhook, escaped)
     if webhook.username and not webhook.authorization_header:
         headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
         credentials = f"{webhook.username}:{webhook.password or ''}".encode()
@@ -365,23 +376,72 @@ def prepare_request(webhook: Webhook, data: dict[str, Any], *, key: str) -> Prep
         headers["Idempotency-Key"] = key
     if not _has_header(headers, "User-Agent"):
         headers["User-Agent"] = USER_AGENT
+    if hop:
+        headers[HOP_HEADER] = hop  # our ingest refuses what carries it (loops.py)
     return PreparedRequest(webhook.http_method, target, headers, body)
 
 
 def masked_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: SECRET_MASK if k.lower() in SECRET_HEADERS else v for k, v in headers.items()}
+    """Every value masked but those of harmless headers (Content-Type, Accept, User-Agent, …)."""
+    return {k: v if is_harmless_header(k) else SECRET_MASK for k, v in headers.items()}
 
 
 def masked_url(url: str) -> str:
-    """The URL with any password in it masked (the log shows where we sent, not the credentials)."""
+    """Where we sent, without credentials, path tokens or query values (as the webhook's URL reads)."""
+    return mask_url(url)
+
+
+_MIN_SECRET = 4  # shorter values are not worth hunting for in a body (and would mask half of it)
+_SECRET_KEY = re.compile(r"token|key|secret|pass|auth|sig|code|session|cred", re.IGNORECASE)
+
+
+def _token_like(text: str) -> bool:
+    """A URL piece that looks like a credential (a Slack path token, an API key in the query) rather than a
+    word: long, or a mix of letters and digits."""
+    return len(text) >= 20 or (len(text) >= 8 and any(c.isdigit() for c in text) and any(c.isalpha() for c in text))
+
+
+def secret_values(webhook: Webhook, request: PreparedRequest) -> list[str]:
+    """Every secret value this request carries, in the forms a target may echo it back (as sent, JSON-escaped,
+    URL-encoded), longest first: the webhook's password, authorization header and Basic credentials, every
+    header value but harmless ones, and the URL's credentials, path segments and query values."""
+    found: set[str] = set()
+    for value in (webhook.password, webhook.authorization_header):
+        if value:
+            found.add(value)
+    if webhook.username and webhook.password:
+        basic = f"{webhook.username}:{webhook.password}"
+        found |= {basic, base64.b64encode(basic.encode()).decode("ascii")}
+    for name, value in request.headers.items():
+        if not is_harmless_header(name):
+            found.add(value)
+            if value.lower().startswith(("basic ", "bearer ", "token ")):
+                found.add(value.split(" ", 1)[1].strip())
     try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        netloc = parts.netloc.replace(f":{parts.password}@", f":{SECRET_MASK}@", 1)
-        return urlunsplit(parts._replace(netloc=netloc))
+        parts = urlsplit(request.url)
+        found |= {parts.username or "", parts.password or ""}
+        found |= {unquote(p) for p in parts.path.split("/") if _token_like(unquote(p))}
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            if _token_like(value) or _SECRET_KEY.search(key):
+                found.add(value)
+        if parts.username is not None:
+            basic = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            found |= {basic, base64.b64encode(basic.encode()).decode("ascii")}
     except ValueError:
-        return url
+        pass
+    variants = set()
+    for value in found:
+        if len(value.strip()) >= _MIN_SECRET:
+            variants |= {value, json.dumps(value)[1:-1], quote(value, safe="")}
+    return sorted((v for v in variants if len(v) >= _MIN_SECRET), key=len, reverse=True)
+
+
+def scrub_secrets(text: str | None, secrets: list[str]) -> str | None:
+    if not text:
+        return text
+    for secret in secrets:
+        text = text.replace(secret, SECRET_MASK)
+    return text
 
 
 def clip(text: str | None) -> str | None:
@@ -425,13 +485,17 @@ def _attempt(
         "method": webhook.http_method,
     }
     try:
-        request = prepare_request(webhook, data, key=key)
+        request = prepare_request(webhook, data, key=key, hop=deps.hop)
     except WebhookTemplateError as error:
         return WebhookResponse(**logged, error=f"Template error in {error}", outcome="failed"), False
+    # The log is readable by viewers: every secret configured on the webhook is masked wherever it appears
+    # (URL, headers, the request body a template built, the answer of a target that echoes what it got).
+    secrets = secret_values(webhook, request)
+    body_text = request.body.decode("utf-8", errors="replace") if request.body is not None else None
     logged.update(
         url=masked_url(request.url),
         request_headers=masked_headers(request.headers),
-        request_data=clip(request.body.decode("utf-8", errors="replace")) if request.body is not None else None,
+        request_data=clip(scrub_secrets(body_text, secrets)),
     )
     started = time.monotonic()
     try:
@@ -440,13 +504,14 @@ def _attempt(
         )
     except TargetError as error:
         took = round((time.monotonic() - started) * 1000)
-        return WebhookResponse(**logged, error=str(error), outcome="failed", duration_ms=took), error.retryable
+        failed = WebhookResponse(**logged, error=scrub_secrets(str(error), secrets), outcome="failed", duration_ms=took)
+        return failed, error.retryable
     took = round((time.monotonic() - started) * 1000)
     delivered = 200 <= result.status < 300
     response = WebhookResponse(
         **logged,
         status_code=result.status,
-        content=clip(result.body.decode("utf-8", errors="replace")),
+        content=clip(scrub_secrets(result.body.decode("utf-8", errors="replace"), secrets)),
         error=None if delivered else f"HTTP {result.status}",
         outcome="delivered" if delivered else "failed",
         duration_ms=took,

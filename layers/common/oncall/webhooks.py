@@ -5,6 +5,8 @@ Delivery itself is in webhook_delivery."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from oncall import ids
@@ -13,6 +15,16 @@ from oncall.api_schemas import SECRET_MASK, WebhookIn, WebhookPatch
 from oncall.clock import Clock
 from oncall.errors import NotFoundError, ValidationError
 from oncall.events import GroupEvent, GroupEventType
+from oncall.masking import (
+    MASK,
+    MaskedValueError,
+    header_problem,
+    is_harmless_header,
+    mask_headers,
+    origin,
+    parse_headers,
+    unmask,
+)
 from oncall.models import SYSTEM, Actor, Webhook, WebhookResponse, WebhookTrigger
 from oncall.store import Store, WebhookNameTakenError
 from oncall.templating import check_syntax
@@ -20,6 +32,43 @@ from oncall.webhook_delivery import SAMPLE_EVENT, DeliveryDeps, send_now
 
 _TEMPLATE_FIELDS = ("url", "headers", "data", "trigger_template")
 _SECRETS = ("password", "authorization_header")
+
+
+def _harmless_headers_only(text: str | None) -> str | None:
+    parsed = parse_headers(text)
+    if not parsed:
+        return None
+    kept = {k: v for k, v in parsed.items() if is_harmless_header(k)}
+    return json.dumps(kept) if kept else None
+
+
+def _unmask_headers(sent: str | None, stored: str | None, *, same_origin: bool) -> str | None:
+    """Headers sent back with masked values keep the stored values, on the same origin only."""
+    if sent is None or MASK not in sent:
+        return sent
+    if not same_origin:
+        raise _field_error(
+            "headers",
+            "The target changed: send the header values again (masked values are kept "
+            "only for the same scheme, host and port).",
+        )
+    if sent == mask_headers(stored):
+        return stored
+    parsed, kept = parse_headers(sent), parse_headers(stored) or {}
+    if parsed is None:
+        raise _field_error("headers", f"contains the mask {MASK!r}: send the real values, or exactly what was read")
+    by_name = {k.lower(): v for k, v in kept.items()}
+    merged: dict[str, Any] = {}
+    for name, value in parsed.items():
+        if value == MASK:
+            if name.lower() not in by_name:
+                raise _field_error("headers", f"'{name}' is masked but no value is stored for it: send the value")
+            merged[name] = by_name[name.lower()]
+        elif isinstance(value, str) and MASK in value:
+            raise _field_error("headers", f"'{name}' contains the mask {MASK!r}: send the real value")
+        else:
+            merged[name] = value
+    return json.dumps(merged)
 
 
 def _field_error(field: str, message: str) -> ValidationError:
@@ -44,6 +93,20 @@ def _check(webhook: Webhook, store: Store) -> None:
             raise _field_error(field, error)
     if "{" not in webhook.url and not webhook.url.strip().lower().startswith(("http://", "https://")):
         raise _field_error("url", "Must be an http:// or https:// URL (or a template that renders one).")
+    if webhook.headers:
+        parsed = parse_headers(webhook.headers)
+        if parsed is None and "{%" not in webhook.headers and "{{" not in webhook.headers:
+            raise _field_error("headers", "Must be a JSON object of header names to values (or a template).")
+        for name, value in (parsed or {}).items():
+            text = value if isinstance(value, str) else json.dumps(value)
+            if "{{" in name + text or "{%" in name + text:
+                continue  # templated: checked once rendered, at delivery
+            if problem := header_problem(name, text):
+                raise _field_error("headers", f"{problem}.")
+    for field in ("authorization_header", "username", "password"):
+        value = getattr(webhook, field)
+        if value and re.search(r"[\r\n\x00]", value):
+            raise _field_error(field, "May not contain a line break or NUL.")
     missing = [i for i in webhook.integration_filter if store.get_integration(i) is None]
     if missing:
         raise _field_error("integration_filter", f"Integration {missing[0]} does not exist.")
@@ -65,18 +128,44 @@ def create_webhook(request: WebhookIn, *, store: Store, clock: Clock) -> Webhook
     for secret in _SECRETS:
         if values.get(secret) == SECRET_MASK:  # nothing stored yet to keep
             values[secret] = None
+    try:
+        values["url"] = unmask(values["url"], None)
+    except MaskedValueError as error:
+        raise _field_error("url", f"{error}.") from None
+    values["headers"] = _unmask_headers(values.get("headers"), None, same_origin=True)
     webhook = Webhook(id=ids.public_id(ids.PREFIX_WEBHOOK), created_at=clock.now(), **values)
     return _save(webhook, store)
 
 
 def update_webhook(webhook_id: str, request: WebhookPatch, *, replace: bool, store: Store) -> Webhook:
     """PUT (`replace`: omitted fields return to their defaults) or PATCH (only the fields sent change).
-    A secret sent back as the mask keeps its stored value."""
+    A secret sent back as the mask keeps its stored value, but only while the target's origin (scheme, host,
+    port) stays the same: a new origin drops every secret the request does not supply again (password,
+    authorization header, header values; URL credentials come with the new URL)."""
     current = get_webhook(webhook_id, store)
     values = _values(request, set(WebhookIn.model_fields) if replace else set(request.model_fields_set))
+    if "url" in values:
+        try:
+            values["url"] = unmask(values["url"], current.url)
+        except MaskedValueError as error:
+            raise _field_error("url", f"{error}.") from None
+    # A secret is for the target it was configured for: a new scheme, host or port keeps none of them.
+    same_origin = origin(values.get("url", current.url)) == origin(current.url)
     for secret in _SECRETS:
         if values.get(secret) == SECRET_MASK:
+            if not same_origin:
+                raise _field_error(
+                    secret,
+                    "The target changed: send it again, or null (a masked value keeps the stored one only for "
+                    "the same scheme, host and port).",
+                )
             values[secret] = getattr(current, secret)
+        elif secret not in values and not same_origin:
+            values[secret] = None
+    if "headers" in values:
+        values["headers"] = _unmask_headers(values["headers"], current.headers, same_origin=same_origin)
+    elif not same_origin:
+        values["headers"] = _harmless_headers_only(current.headers)
     if replace:
         values.setdefault("integration_filter", [])
     updated = Webhook.model_validate({**current.model_dump(), **values})

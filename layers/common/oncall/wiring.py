@@ -20,6 +20,7 @@ from oncall.settings import get_settings
 if TYPE_CHECKING:
     from oncall.action_links import ActionLinks
     from oncall.actions import ActionDeps
+    from oncall.auth_failures import FailedAuthGuard
     from oncall.channels import ChannelNotifier
     from oncall.events import EventSink
     from oncall.executions import Engine
@@ -32,6 +33,13 @@ if TYPE_CHECKING:
 @cache
 def store() -> DynamoStore:
     return DynamoStore(get_settings().table_name)
+
+
+@cache
+def auth_failures() -> FailedAuthGuard:
+    from oncall.auth_failures import FailedAuthGuard
+
+    return FailedAuthGuard()
 
 
 @cache
@@ -86,6 +94,7 @@ def delivery_deps(base_url: str | None = None) -> DeliveryDeps:
     """What webhook delivery needs; `base_url` for links in event data (default: PUBLIC_BASE_URL)."""
     from dataclasses import replace
 
+    from oncall.loops import deployment_marker
     from oncall.webhook_delivery import DeliveryDeps, SqsDeliveryQueue
 
     settings = get_settings()
@@ -100,6 +109,7 @@ def delivery_deps(base_url: str | None = None) -> DeliveryDeps:
         http=http,
         base_url=base_url if base_url is not None else settings.public_base_url,
         retry_base_seconds=settings.webhook_retry_base_seconds,
+        hop=deployment_marker(settings.table_name),
     )
 
 
@@ -174,7 +184,7 @@ def engine() -> Engine:
 
 
 def reset() -> None:
-    for factory in (store, config, alert_queue, escalations, notifier, events, ical_feeds, webhook_http):
+    for factory in (store, config, alert_queue, escalations, notifier, events, ical_feeds, webhook_http, auth_failures):
         factory.cache_clear()
     get_settings.cache_clear()
     aws.reset_clients()

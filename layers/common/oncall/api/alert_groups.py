@@ -16,6 +16,7 @@ from oncall.api.common import Page, PerPage, actor, base, page_of
 from oncall.api_schemas import (
     AttachRequest,
     DeleteRequest,
+    PayloadBudget,
     SilenceRequest,
     present_alert,
     present_alert_group,
@@ -102,8 +103,11 @@ def list_alert_groups(
     shown: list[AlertGroup] = page_body["results"]
     last_alerts = store.get_alerts([g.last_alert_id for g in shown])
     url = base(router)
+    budget = PayloadBudget()  # the page's payloads together stay within Lambda's response limit
     page_body["results"] = [
-        present_alert_group(g, last_alerts.get(g.last_alert_id), url, team_id=teams.get(g.integration_id))
+        present_alert_group(
+            g, last_alerts.get(g.last_alert_id), url, team_id=teams.get(g.integration_id), budget=budget
+        )
         for g in shown
     ]
     return _with_label_query(page_body, wanted_labels)
@@ -180,17 +184,27 @@ def list_alerts(
         alerts = [a for g in store.list_groups()[:ALERTS_SCAN_GROUPS] for a in store.list_alerts(g.id)]
     if search:
         needle = search.lower()
-        alerts = [a for a in alerts if needle in json.dumps(a.payload, ensure_ascii=False).lower()]
+        alerts = [a for a in alerts if needle in _searchable(a)]
     alerts.sort(key=lambda a: (a.received_at, a.id), reverse=True)
-    return page_of(
+    page_body = page_of(
         router,
-        [present_alert(a) for a in alerts],
+        alerts,  # type: ignore[arg-type] - presented below, for the page only
         page,
         perpage,
         alert_group_id=alert_group_id,
         id=id,
         search=search,
     )
+    budget = PayloadBudget()
+    page_body["results"] = [present_alert(a, budget) for a in page_body["results"]]
+    return page_body
+
+
+def _searchable(alert) -> str:
+    try:
+        return json.dumps(alert.payload, ensure_ascii=False).lower()
+    except (ValueError, TypeError, RecursionError):
+        return ""  # a payload that cannot be written as JSON matches no search
 
 
 # ------------------------------------------------------------------------------------------ actions

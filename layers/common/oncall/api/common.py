@@ -11,9 +11,10 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities import parameters
 
-from oncall import wiring
+from oncall import ids, wiring
 from oncall.auth import authenticate, require_role
-from oncall.errors import NotFoundError
+from oncall.auth_failures import source_address
+from oncall.errors import AuthenticationError, NotFoundError
 from oncall.models import Actor, ActorKind, ApiToken, ApiTokenRole
 from oncall.pagination import paginate
 from oncall.rate_limit import check_api_rate
@@ -56,15 +57,32 @@ def authorize(app: BaseRouter, next_middleware: NextMiddleware):
     event = app.current_event
     if PUBLIC_PATH.match(event.path):
         return next_middleware(app)
-    token = authenticate(
-        header(event.raw_event, "authorization"), store=wiring.store(), bootstrap_token=_bootstrap_token
-    )
+    token = _authenticate(event.raw_event)
     require_role(token, required_role(event.http_method, event.path))
     check_api_rate(token.id, get_settings().api_rate_limit_per_minute, store=wiring.store(), clock=wiring.now_clock())
     if any(len(str(value)) > MAX_ID_LENGTH for value in app.context.get("_route_args", {}).values()):
         raise NotFoundError()  # no such id: never a lookup with a key DynamoDB would refuse
     app.append_context(api_token=token)
     return next_middleware(app)
+
+
+def _authenticate(event: dict) -> ApiToken:
+    """authenticate, with failures made expensive for the caller (auth_failures.py): an address over its
+    failures gets 429 without a lookup, and a wrong token tried again is answered from memory."""
+    guard, clock = wiring.auth_failures(), wiring.now_clock()
+    address = source_address(event)
+    guard.refuse_if_blocked(address, clock)
+    authorization = header(event, "authorization")
+    key = ids.token_digest(authorization.strip()) if authorization.strip() else ""
+    try:
+        if key and guard.known_bad(key):
+            raise AuthenticationError("Invalid token.")
+        return authenticate(authorization, store=wiring.store(), bootstrap_token=_bootstrap_token)
+    except AuthenticationError:
+        if key:  # a request without credentials guesses nothing: it costs no lookup and is not counted
+            guard.remember_bad(key)
+            guard.record_failure(address, store=wiring.store(), clock=clock)
+        raise
 
 
 def base(router: BaseRouter) -> str:

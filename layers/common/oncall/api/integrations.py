@@ -113,6 +113,10 @@ def update_integration(integration_id: str, body: IntegrationUpdate) -> dict:
 def delete_integration(integration_id: str):
     """Delete the integration, its URL and its routes (its alert groups stay)."""
     configuration.delete_integration(integration_id, store=wiring.store())
+    # This container forgets the integration at once (its URL stops accepting alerts here). Other containers
+    # (ingest runs in its own function on AWS) keep a cached copy for up to ONCALL_CONFIG_CACHE_SECONDS (5 s):
+    # alerts they accept meanwhile are stored, and route drops them (docs/SECURITY.md, "Deleted integrations").
+    wiring.config().invalidate()
     metrics.add_metric(name="IntegrationsDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204, content_type="application/json", body="")
 

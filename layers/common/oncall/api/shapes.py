@@ -104,6 +104,10 @@ class IntegrationOut(Shape):
     grouping_scope: Literal["route", "integration"]
     auto_resolve_minutes: int | None
     rate_limit: RateLimitOut | None
+    templates_suspended_until: str | None = Field(
+        description="Set while the integration's templates are skipped for exhausting the per-alert template "
+        "budget again and again (its alerts use the default templates until then; changing its templates clears it)"
+    )
 
 
 class RouteOut(Shape):
