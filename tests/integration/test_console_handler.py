@@ -397,3 +397,95 @@ def test_a_read_only_token_sees_configuration_without_forms(aws, browser):
     csrf = _csrf(browser.get("/console/integrations").body)
     refused = browser.post(f"/console/integrations/{integration['id']}/demo_alert", {"csrf": csrf})
     assert refused.status == 403
+
+
+# ------------------------------------------------------------------------------------------ users
+SLACK = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7F"
+
+
+def test_edit_a_users_contacts_and_rules_through_the_apis_rules(aws, browser):
+    from tests.integration.conftest import put_user
+
+    # given a user with a Slack contact (its token is masked on the page)
+    alice = put_user("alice", contacts={"slack": SLACK})
+    browser.sign_in()
+    page = browser.get(f"/console/users/{alice}")
+    assert page.status == 200 and "TIiajkdnlazkcOXrIdevi7F" not in page.body
+    csrf = _csrf(page.body)
+    shown = html.unescape(re.search(r'<textarea id="contacts"[^>]*>([^<]*)</textarea>', page.body).group(1))
+    # when the masked line is sent back with a new contact, and rules are saved
+    saved = browser.post(
+        f"/console/users/{alice}/contacts", {"csrf": csrf, "contacts": shown + "\npager outbox://alice"}
+    )
+    assert saved.status == 303
+    rules = browser.post(
+        f"/console/users/{alice}/rules",
+        {"csrf": csrf, "default_rules": "notify pager\nwait 5\nnotify slack", "important_rules": "notify slack"},
+    )
+    assert rules.status == 303
+    # then the stored Slack URL is unchanged (the mask round-trips) and the rules are the API's
+    from oncall import wiring
+
+    stored = wiring.store().get_user(alice)
+    assert stored.contacts == {"slack": SLACK, "pager": "outbox://alice"}
+    body = aws.api("GET", f"users/{alice}").body
+    assert body["default_rules"] == [
+        {"type": "notify", "contact": "pager"},
+        {"type": "wait", "duration": 300},
+        {"type": "notify", "contact": "slack"},
+    ]
+    assert body["important_rules"] == [{"type": "notify", "contact": "slack"}]
+    # and the domain's validation answers: a rule naming no contact, a bad line, a contact without a URL
+    for fields in (
+        {"default_rules": "notify phone", "important_rules": ""},
+        {"default_rules": "page me", "important_rules": ""},
+        {"default_rules": "wait 0", "important_rules": ""},
+    ):
+        refused = browser.post(f"/console/users/{alice}/rules", {"csrf": csrf, **fields})
+        assert refused.status == 400, fields
+    assert browser.post(f"/console/users/{alice}/contacts", {"csrf": csrf, "contacts": "pager"}).status == 400
+    assert browser.post(f"/console/users/{alice}/contacts", {"csrf": csrf, "contacts": "x notaurl"}).status == 400
+    assert wiring.store().get_user(alice).contacts == {"slack": SLACK, "pager": "outbox://alice"}
+
+
+def test_a_users_test_notification_from_the_console(aws, browser):
+    from tests.integration.conftest import put_user
+
+    alice = put_user("alice", contacts={"pager": "outbox://alice", "sms": "sns-sms://12345"})
+    browser.sign_in()
+    csrf = _csrf(browser.get(f"/console/users/{alice}").body)
+    sent = browser.post(f"/console/users/{alice}/test", {"csrf": csrf, "contact": ""})
+    assert sent.status == 303
+    done = browser.get(sent.headers["Location"].split("?")[0], query=sent.headers["Location"].split("?")[1]).body
+    assert "pager: sent" in done and "sms: failed" in html.unescape(done)
+    notes = [n for n in aws.outbox_lines() if n["user_id"] == alice]
+    assert sorted(n["channel"] for n in notes) == ["outbox://alice", "sns-sms://12345"]
+    assert browser.post(f"/console/users/{alice}/test", {"csrf": csrf, "contact": "nope"}).status == 400
+
+
+def test_user_forms_refuse_viewers_and_forged_csrf(aws, browser):
+    from tests.integration.conftest import put_user
+
+    alice = put_user("alice", contacts={"pager": "outbox://alice"})
+    browser.sign_in()
+    for operation, fields in (
+        ("contacts", {"contacts": "pager outbox://other"}),
+        ("rules", {"default_rules": "notify pager", "important_rules": ""}),
+        ("test", {"contact": ""}),
+    ):
+        assert browser.post(f"/console/users/{alice}/{operation}", {"csrf": "forged", **fields}).status == 403
+    viewer = Browser(aws)
+    viewer.sign_in(_token(aws, "viewer"))
+    page = viewer.get(f"/console/users/{alice}")
+    assert page.status == 200 and page.body.count('method="post"') == 1  # sign-out only
+    csrf = _csrf(page.body)
+    for operation, fields in (
+        ("contacts", {"contacts": "pager outbox://other"}),
+        ("rules", {"default_rules": "notify pager", "important_rules": ""}),
+        ("test", {"contact": ""}),
+    ):
+        assert viewer.post(f"/console/users/{alice}/{operation}", {"csrf": csrf, **fields}).status == 403
+    from oncall import wiring
+
+    assert wiring.store().get_user(alice).contacts == {"pager": "outbox://alice"}
+    assert [n for n in aws.outbox_lines() if n["user_id"] == alice] == []

@@ -167,6 +167,110 @@ def list_users(ctx: Ctx) -> Response:
     return page(ctx, "users.html", section="users", title="Users", users=[present_user(u) for u in users])
 
 
+def user_href(user_id: str) -> str:
+    return f"/console/users/{quote(user_id, safe='')}"
+
+
+def contacts_text(contacts: dict[str, str]) -> str:
+    """The (masked) contacts as the form shows them: `name url`, one a line."""
+    return "\n".join(f"{name} {url}" for name, url in contacts.items())
+
+
+def rules_text(rules: list[dict[str, Any]]) -> str:
+    """Rules as the form shows them: `notify <contact>` or `wait <minutes>`, one a line."""
+    lines = []
+    for rule in rules:
+        if rule["type"] == "notify":
+            lines.append(f"notify {rule.get('contact') or ''}".strip())
+        else:
+            lines.append(f"wait {(rule.get('duration') or 0) // 60}")
+    return "\n".join(lines)
+
+
+def _lines(text: str) -> list[str]:
+    return [
+        line.strip() for line in text.replace("\r", "").split("\n") if line.strip() and not line.strip().startswith("#")
+    ]
+
+
+def parse_contacts(text: str) -> dict[str, str]:
+    """`name url` lines into the API's contacts object (a masked URL sent back keeps the stored one)."""
+    contacts: dict[str, str] = {}
+    for number, line in enumerate(_lines(text), 1):
+        name, _, url = line.partition(" ")
+        if not url.strip():
+            raise ValidationError(f"contacts, line {number}: write a name, a space and the channel URL.")
+        if name in contacts:
+            raise ValidationError(f"contacts, line {number}: '{name}' is named twice.")
+        contacts[name] = url.strip()
+    return contacts
+
+
+def parse_rules(field: str, text: str) -> list[dict[str, Any]]:
+    """`notify <contact>` / `wait <minutes>` lines into the API's rule objects (the API's model checks them)."""
+    rules: list[dict[str, Any]] = []
+    for number, line in enumerate(_lines(text), 1):
+        verb, _, argument = line.partition(" ")
+        argument = argument.strip()
+        if verb == "notify" and argument:
+            rules.append({"type": "notify", "contact": argument})
+        elif verb == "wait" and argument.isdigit():
+            rules.append({"type": "wait", "duration": int(argument) * 60})
+        else:
+            raise ValidationError(f"{field}, line {number}: write 'notify <contact>' or 'wait <minutes>'.")
+    return rules
+
+
+@routes.add("GET", "/console/users/<user_id>")
+def show_user(ctx: Ctx, user_id: str) -> Response:
+    from oncall import people
+
+    user = present_user(people.get_user(wiring.store(), user_id))
+    return page(
+        ctx,
+        "user.html",
+        section="users",
+        title=user["name"] or user["username"],
+        user=user,
+        contacts_text=contacts_text(user["contacts"]),
+        default_text=rules_text(user["default_rules"]),
+        important_text=rules_text(user["important_rules"]),
+    )
+
+
+@routes.add("POST", "/console/users/<user_id>/<operation>")
+def user_operation(ctx: Ctx, user_id: str, operation: str) -> Response:
+    from oncall import people, user_notify
+    from oncall.api_schemas import UserPatch, UserTestNotification
+
+    _writer(ctx)
+    store = wiring.store()
+    user = people.get_user(store, user_id)
+    href = user_href(user.id)
+    if operation == "contacts":
+        request = _validated(UserPatch, {"contacts": parse_contacts(ctx.request.field("contacts"))})
+        people.patch_user(user.id, request, store=store)
+        return redirect(_with_done(href, "Contacts saved."))
+    if operation == "rules":
+        request = _validated(
+            UserPatch,
+            {
+                "default_rules": parse_rules("default rules", ctx.request.field("default_rules")),
+                "important_rules": parse_rules("important rules", ctx.request.field("important_rules")),
+            },
+        )
+        people.patch_user(user.id, request, store=store)
+        return redirect(_with_done(href, "Notification rules saved."))
+    if operation == "test":
+        request = _validated(UserTestNotification, {"contact": ctx.request.field("contact").strip() or None})
+        outcomes = user_notify.send_test_notification(
+            user, request.contact, notifier=wiring.notifier(), now=wiring.now_clock().now()
+        )
+        told = "; ".join(f"{o.contact}: {'sent' if o.sent else 'failed (' + o.error + ')'}" for o in outcomes)
+        return redirect(_with_done(href, f"Test notification: {told}."))
+    raise NotFoundError("No such operation.")
+
+
 # ------------------------------------------------------------------------------------------ webhooks
 @routes.add("GET", "/console/webhooks")
 def list_webhooks(ctx: Ctx) -> Response:
