@@ -489,3 +489,24 @@ def test_user_forms_refuse_viewers_and_forged_csrf(aws, browser):
 
     assert wiring.store().get_user(alice).contacts == {"pager": "outbox://alice"}
     assert [n for n in aws.outbox_lines() if n["user_id"] == alice] == []
+
+
+def test_heartbeat_cron_time_zone_and_templates_from_the_console(aws, browser):
+    path, csrf, integration = _new_webhook_integration(aws, browser, name="Nightly")
+    form = {"csrf": csrf, "period": "3600", "grace_period": "300", "cron": "0 2 * * *", "timezone": "Europe/Paris"}
+    templates = {"hb_missing_title": "Backup {{ integration_name }} missed", "hb_restored_title": ""}
+    # when the heartbeat is saved with a cron, a time zone, POST-only and a missing-title template
+    assert browser.post(f"{path}/heartbeat", {**form, "post_only": "1", **templates}).status == 303
+    # then the API shows them (the API's HeartbeatUpdate and heartbeat.configure did the work)
+    hb = aws.api("GET", f"integrations/{integration['id']}/heartbeat").body
+    assert hb["cron"] == "0 2 * * *" and hb["timezone"] == "Europe/Paris" and hb["post_only"] is True
+    assert hb["templates"]["missing_title"] == "Backup {{ integration_name }} missed"
+    assert hb["templates"]["restored_title"] is None
+    page = browser.get(path).body
+    assert 'value="0 2 * * *"' in page and "Backup {{ integration_name }} missed" in html.unescape(page)
+    # and the API's validation answers: a bad cron, a bad zone, a template that does not compile
+    for bad in ({"cron": "61 * * * *"}, {"timezone": "Mars/Olympus"}, {"hb_missing_title": "{{ oops"}):
+        assert browser.post(f"{path}/heartbeat", {**form, **bad}).status == 400, bad
+    # an empty cron goes back to the period
+    assert browser.post(f"{path}/heartbeat", {**form, "cron": ""}).status == 303
+    assert aws.api("GET", f"integrations/{integration['id']}/heartbeat").body["cron"] is None
