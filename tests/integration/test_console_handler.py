@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -509,4 +510,91 @@ def test_heartbeat_cron_time_zone_and_templates_from_the_console(aws, browser):
         assert browser.post(f"{path}/heartbeat", {**form, **bad}).status == 400, bad
     # an empty cron goes back to the period
     assert browser.post(f"{path}/heartbeat", {**form, "cron": ""}).status == 303
+    assert aws.api("GET", f"integrations/{integration['id']}/heartbeat").body["cron"] is None
+
+
+# ------------------------------------------------------------------------------------------ schedules, webhooks
+def test_create_a_rotation_and_an_ical_schedule_from_the_console(aws, browser):
+    from tests.integration.conftest import put_user
+
+    alice, bob = put_user("alice", name="Alice Example"), put_user("bob", name="Bob Example")
+    browser.sign_in()
+    csrf = browser.csrf("/console/schedules")
+    # when a daily rotation of alice then bob, started yesterday, is created
+    # (yesterday at midnight UTC: alice had yesterday, bob has today)
+    start = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT00:00")
+    rotation = {"csrf": csrf, "name": "Primary", "time_zone": "UTC", "kind": "rotation"}
+    created = browser.post(
+        "/console/schedules", {**rotation, "users": "alice, BOB", "frequency": "daily", "start": start}
+    )
+    assert created.status == 303
+    # then the API has it, with the users in order, and the page says who is on call now
+    [schedule] = aws.api("GET", "schedules", query="name=Primary").body["results"]
+    assert schedule["on_call_now"] == [bob]
+    assert [layer["users"] for layer in schedule["layers"]] == [[alice, bob]]
+    assert schedule["layers"][0]["frequency"] == "daily" and schedule["time_zone"] == "UTC"
+    page = browser.get("/console/schedules").body
+    assert "Primary" in page and "Bob Example" in page
+    # and the API's rules answer: an unknown user, no users, a bad zone, an iCal URL that is not https
+    for bad in (
+        {**rotation, "name": "X", "users": "carol", "frequency": "daily", "start": start},
+        {**rotation, "name": "X", "users": "", "frequency": "daily", "start": start},
+        {**rotation, "name": "X", "users": "alice", "frequency": "daily", "start": start, "time_zone": "Nope/Nope"},
+        {"csrf": csrf, "name": "X", "kind": "ical", "ical_url": "ftp://calendar.example/x.ics"},
+    ):
+        assert browser.post("/console/schedules", bad).status == 400, bad
+    assert [s["name"] for s in aws.api("GET", "schedules").body["results"]] == ["Primary"]
+
+
+def test_create_an_outgoing_webhook_from_the_console(aws, browser):
+    browser.sign_in()
+    csrf = browser.csrf("/console/webhooks")
+    fields = {"csrf": csrf, "name": "Ticketing", "url": "https://tickets.example/hook", "http_method": "PUT"}
+    created = browser.post(
+        "/console/webhooks", {**fields, "trigger_type": "resolve", "data": '{"id": "{{ alert_group.id }}"}'}
+    )
+    assert created.status == 303 and created.headers["Location"].startswith("/console/webhooks/")
+    [hook] = aws.api("GET", "webhooks").body["results"]
+    assert (hook["name"], hook["url"], hook["http_method"], hook["trigger_type"]) == (
+        "Ticketing",
+        "https://tickets.example/hook",
+        "PUT",
+        "resolve",
+    )
+    assert hook["data"] == '{"id": "{{ alert_group.id }}"}' and hook["forward_all"] is False
+    assert browser.get(created.headers["Location"].split("?")[0]).status == 200
+    for bad in (
+        {"trigger_type": "whenever"},
+        {"trigger_type": "resolve", "name": ""},
+        {"trigger_type": "resolve", "data": "{{ oops"},
+    ):
+        assert browser.post("/console/webhooks", {**fields, **bad}).status == 400, bad
+    assert len(aws.api("GET", "webhooks").body["results"]) == 1
+
+
+def test_new_forms_refuse_viewers_and_forged_csrf(aws, browser):
+    from tests.integration.conftest import put_user
+
+    put_user("alice")
+    integration = create_integration(aws, kind="webhook", name="Beats")
+    forms = [
+        (
+            "/console/schedules",
+            {"name": "S", "kind": "rotation", "users": "alice", "frequency": "daily", "start": "2026-01-01T00:00"},
+        ),
+        ("/console/webhooks", {"name": "W", "url": "https://w.example/", "trigger_type": "resolve"}),
+        (f"/console/integrations/{integration['id']}/heartbeat", {"period": "600", "cron": "0 2 * * *"}),
+    ]
+    browser.sign_in()
+    for path, fields in forms:
+        assert browser.post(path, {"csrf": "forged", **fields}).status == 403, path
+    viewer = Browser(aws)
+    viewer.sign_in(_token(aws, "viewer"))
+    for listing in ("/console/schedules", "/console/webhooks"):
+        page = viewer.get(listing)
+        assert page.status == 200 and page.body.count('method="post"') == 1, listing  # sign-out only
+    csrf = _csrf(viewer.get("/console/schedules").body)
+    for path, fields in forms:
+        assert viewer.post(path, {"csrf": csrf, **fields}).status == 403, path
+    assert aws.api("GET", "schedules").body["results"] == [] and aws.api("GET", "webhooks").body["results"] == []
     assert aws.api("GET", f"integrations/{integration['id']}/heartbeat").body["cron"] is None

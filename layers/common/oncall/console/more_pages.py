@@ -5,11 +5,21 @@ functions as the API."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import quote
 
 from oncall import configuration, wiring
-from oncall.api_schemas import STEP_FIELDS, ChainCreate, StepCreate, StepUpdate, present_step, present_user
+from oncall.api_schemas import (
+    STEP_FIELDS,
+    ChainCreate,
+    StepCreate,
+    StepUpdate,
+    WebhookIn,
+    WebhookMethod,
+    WebhookTriggerName,
+    present_step,
+    present_user,
+)
 from oncall.console.app import Ctx, _with_done, _writer, page, routes
 from oncall.console.http import Response, redirect
 from oncall.console.integration_pages import _validated
@@ -157,7 +167,63 @@ def list_schedules(ctx: Ctx) -> Response:
                 "problem": problem,
             }
         )
-    return page(ctx, "schedules.html", section="schedules", title="Schedules", rows=rows)
+    users = sorted(store.list_users(), key=lambda u: u.username.lower())
+    teams = sorted(store.list_teams(), key=lambda t: t.name.lower())
+    return page(
+        ctx,
+        "schedules.html",
+        section="schedules",
+        title="Schedules",
+        rows=rows,
+        usernames=[u.username for u in users],
+        teams=teams,
+        frequencies=FREQUENCIES,
+    )
+
+
+FREQUENCIES = ("daily", "weekly", "hourly")
+
+
+def _user_ids_by_name(text: str) -> list[str]:
+    """`alice, bob` (rotation order) into user ids; an unknown username is a 400 that names it."""
+    by_name = {u.username.lower(): u.id for u in wiring.store().list_users()}
+    names = [n.strip() for n in text.replace("\n", ",").split(",") if n.strip()]
+    unknown = [n for n in names if n.lower() not in by_name]
+    if unknown:
+        raise ValidationError(f"users: no user named {', '.join(unknown)}.")
+    return [by_name[n.lower()] for n in names]
+
+
+@routes.add("POST", "/console/schedules")
+def create_schedule(ctx: Ctx) -> Response:
+    """One rotation (a layer: frequency, users in order, first handoff) or an iCal feed; more layers and
+    overrides through the API or the CLI. The API's ScheduleWrite and schedule_config do the checking."""
+    from oncall import schedule_config
+    from oncall.api_schemas import ScheduleWrite
+    from oncall.settings import get_settings
+
+    _writer(ctx)
+    form = ctx.request
+    data: dict[str, Any] = {
+        "name": form.field("name").strip(),
+        "time_zone": form.field("time_zone").strip() or "UTC",
+        "team_id": form.field("team_id") or None,
+    }
+    if form.field("kind") == "ical":
+        data |= {"type": "ical", "ical_url": form.field("ical_url").strip()}
+    else:
+        data["layers"] = [
+            {
+                "frequency": form.field("frequency"),
+                "users": _user_ids_by_name(form.field("users")),
+                "start": form.field("start"),
+            }
+        ]
+    request = _validated(ScheduleWrite, data)
+    schedule = schedule_config.create_schedule(
+        request, store=wiring.store(), clock=wiring.now_clock(), allow_http=get_settings().ical_allow_http
+    )
+    return redirect(_with_done("/console/schedules", f"Schedule {schedule.name} created."))
 
 
 # ------------------------------------------------------------------------------------------ users
@@ -275,7 +341,41 @@ def user_operation(ctx: Ctx, user_id: str, operation: str) -> Response:
 @routes.add("GET", "/console/webhooks")
 def list_webhooks(ctx: Ctx) -> Response:
     webhooks = sorted(wiring.store().list_webhooks(), key=lambda w: w.name.lower())
-    return page(ctx, "webhooks.html", section="webhooks", title="Outgoing webhooks", webhooks=webhooks)
+    return page(
+        ctx,
+        "webhooks.html",
+        section="webhooks",
+        title="Outgoing webhooks",
+        webhooks=webhooks,
+        triggers=WEBHOOK_TRIGGERS,
+        methods=WEBHOOK_METHODS,
+    )
+
+
+WEBHOOK_TRIGGERS = get_args(WebhookTriggerName)
+WEBHOOK_METHODS = get_args(WebhookMethod)
+
+
+@routes.add("POST", "/console/webhooks")
+def create_webhook(ctx: Ctx) -> Response:
+    """Name, URL, method, trigger and an optional data template; headers, auth, filters through the API."""
+    from oncall import webhooks
+
+    _writer(ctx)
+    form = ctx.request
+    data: dict[str, Any] = {
+        "name": form.field("name").strip(),
+        "url": form.field("url").strip(),
+        "http_method": form.field("http_method") or "POST",
+        "trigger_type": form.field("trigger_type"),
+        "is_webhook_enabled": True,
+    }
+    if form.field("data").strip():
+        data |= {"data": form.field("data"), "forward_all": False}
+    request = _validated(WebhookIn, data)
+    webhook = webhooks.create_webhook(request, store=wiring.store(), clock=wiring.now_clock())
+    wiring.config().invalidate()
+    return redirect(_with_done(f"/console/webhooks/{quote(webhook.id)}", "Webhook created: send a test event."))
 
 
 @routes.add("GET", "/console/webhooks/<webhook_id>")
