@@ -7,6 +7,7 @@ import pytest
 from oncall import wiring
 from oncall.ical import IcalFeeds
 from oncall.ical_fetch import FetchError
+from tests.integration.openapi_check import assert_shape
 from tests.unit.test_ical import FEED
 
 SLACK = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7F"
@@ -350,8 +351,9 @@ def test_a_users_test_notification_goes_through_the_escalations_channels(aws):
     user = _user(aws, contacts={"pager": "outbox://alice", "mail": "ses://alice@example.com", "sms": "sns-sms://12345"})
     # when a test notification is sent to every contact
     response = aws.api("POST", f"users/{user['id']}/test_notification", {})
-    # then each contact has its outcome, and the working one delivered through the notifier (the outbox)
+    # then each contact has its outcome (in the documented shape), delivered through the notifier (the outbox)
     assert response.status == 200, response.body
+    assert_shape("UserTestNotificationOut", response.body)
     results = {r["contact"]: r for r in response.body["results"]}
     assert results["pager"] == {"contact": "pager", "channel": "outbox://alice", "sent": True, "error": None}
     assert results["mail"]["sent"] is True

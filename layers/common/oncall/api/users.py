@@ -70,7 +70,7 @@ def delete_user(user_id: str):
     return no_content()
 
 
-@router.post("/users/<user_id>/test_notification")
+@router.post("/users/<user_id>/test_notification", responses=shapes.returns(shapes.UserTestNotificationOut))
 def test_notification(user_id: str, body: UserTestNotification) -> dict:
     """Send a test message through the user's contacts (or the one named), by the channels the escalation uses.
     A channel's failure is reported per contact (`sent: false`, `error`), not as an HTTP error."""
