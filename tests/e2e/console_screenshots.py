@@ -19,6 +19,39 @@ TOKEN = "screenshots-admin-token"
 WIDTHS = {"desktop": 1280, "phone": 360}
 
 
+def _seed_people(stack) -> str:
+    """Two users on a weekly rotation and a webhook: the user, schedules and webhooks pages."""
+    from datetime import UTC, datetime, timedelta
+
+    ids = []
+    for username, name in (("alice", "Alice Martin"), ("bob", "Bob Okafor")):
+        user = stack.api(
+            "POST",
+            "users",
+            json={
+                "username": username,
+                "name": name,
+                "email": f"{username}@example.com",
+                "contacts": {"pager": f"outbox://{username}", "slack": "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcO"},
+                "default_rules": [{"type": "notify", "contact": "slack"}, {"type": "wait", "duration": 300}],
+                "important_rules": [{"type": "notify", "contact": "pager"}],
+            },
+        ).json()
+        ids.append(user["id"])
+    start = (datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%dT09:00:00")
+    stack.api(
+        "POST",
+        "schedules",
+        json={"name": "Primary", "layers": [{"frequency": "weekly", "users": ids, "start": start}]},
+    )
+    stack.api(
+        "POST",
+        "webhooks",
+        json={"name": "Ticketing", "url": "https://tickets.example/hook", "trigger_type": "alert group created"},
+    )
+    return ids[0]
+
+
 def _seed(stack) -> tuple[str, str, str]:
     chain = stack.api("POST", "escalation_chains", json={"name": "Primary on-call"}).json()
     stack.api(
@@ -72,6 +105,7 @@ def main(argv: list[str]) -> int:
         driver = chromium.start()
         try:
             group_id, integration_id, chain_id = _seed(stack)
+            user_id = _seed_people(stack)
             base = stack.base_url
             driver.get(f"{base}/console/signin")
             driver.find_element("id", "token").send_keys(TOKEN)
@@ -84,6 +118,9 @@ def main(argv: list[str]) -> int:
                 "integration": f"{base}/console/integrations/{integration_id}",
                 "templates": f"{base}/console/integrations/{integration_id}/templates?name=web.title",
                 "escalation-chain": f"{base}/console/escalation_chains/{chain_id}",
+                "schedules": f"{base}/console/schedules",
+                "user": f"{base}/console/users/{user_id}",
+                "webhooks": f"{base}/console/webhooks",
             }
             for name, url in pages.items():
                 for label, width in WIDTHS.items():

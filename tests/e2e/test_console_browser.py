@@ -160,7 +160,7 @@ def test_heartbeat_configure_and_reset(signed_in, local_stack):
     assert "Heartbeat reset" in _flash(driver)
 
 
-def _fire(local_stack, payload: dict) -> str:
+def _fire(local_stack, payload: dict, **integration_fields) -> str:
     chain = local_stack.api("POST", "escalation_chains", json={"name": f"c-{os.urandom(3).hex()}"}).json()
     local_stack.api(
         "POST",
@@ -174,6 +174,7 @@ def _fire(local_stack, payload: dict) -> str:
             "type": "alertmanager",
             "name": f"am-{os.urandom(3).hex()}",
             "default_route": {"escalation_chain_id": chain["id"]},
+            **integration_fields,
         },
     ).json()
     requests.post(integration["link"], json=payload, timeout=10).raise_for_status()
@@ -269,3 +270,90 @@ def test_hostile_alert_fields_render_inert(signed_in, local_stack):
         assert driver.execute_script("return window.pwned === undefined") is True
         with pytest.raises(NoAlertPresentException):
             driver.switch_to.alert.text  # noqa: B018
+
+
+def test_a_users_test_notification_and_rules_from_the_user_page(signed_in, local_stack):
+    driver = signed_in
+    username = f"tester-{os.urandom(3).hex()}"
+    user = local_stack.api(
+        "POST",
+        "users",
+        json={"username": username, "name": "Test Person", "contacts": {"pager": f"outbox://{username}"}},
+    ).json()
+    before = len(local_stack.outbox_lines())
+    # open the user from the list, pick the contact and send the test
+    _click_and_load(driver, driver.find_element(By.LINK_TEXT, "Users"))
+    _click_and_load(driver, driver.find_element(By.LINK_TEXT, "Test Person"))
+    Select(driver.find_element(By.ID, "test-contact")).select_by_value("pager")
+    _click_and_load(driver, driver.find_element(By.ID, "send-test"))
+    assert "pager: sent" in _flash(driver)
+    notes = [json.loads(line) for line in local_stack.outbox_lines()[before:]]
+    mine = [n for n in notes if n.get("user_id") == user["id"]]
+    assert [(n["channel"], n["title"]) for n in mine] == [
+        (f"outbox://{username}", "Test notification from Serverless OnCall")
+    ]
+    # and edit the rules on the same page
+    rules = driver.find_element(By.ID, "default_rules")
+    rules.clear()
+    rules.send_keys("notify pager\nwait 10\nnotify pager")
+    _submit(driver, "/rules")
+    assert "Notification rules saved" in _flash(driver)
+    stored = local_stack.api("GET", f"users/{user['id']}").json()
+    assert stored["default_rules"][1] == {"type": "wait", "duration": 600}
+
+
+def test_create_a_rotation_and_see_who_is_on_call(signed_in, local_stack):
+    from datetime import UTC, datetime, timedelta
+
+    driver = signed_in
+    suffix = os.urandom(3).hex()
+    for name in ("first", "second"):
+        local_stack.api("POST", "users", json={"username": f"{name}-{suffix}", "name": f"{name.title()} {suffix}"})
+    _click_and_load(driver, driver.find_element(By.LINK_TEXT, "Schedules"))
+    driver.find_element(By.ID, "sc-name").send_keys(f"Rotation {suffix}")
+    driver.find_element(By.ID, "sc-users").send_keys(f"first-{suffix}, second-{suffix}")
+    Select(driver.find_element(By.ID, "sc-frequency")).select_by_value("daily")
+    # yesterday at midnight UTC: the first person had yesterday, the second has today
+    start = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT00:00")
+    driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, "sc-start"), start)
+    _submit(driver, "/console/schedules")
+    assert f"Schedule Rotation {suffix} created" in _flash(driver)
+    row = next(r for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr") if f"Rotation {suffix}" in r.text)
+    cells = row.find_elements(By.TAG_NAME, "td")
+    assert cells[1].text == f"Second {suffix}"  # on call now
+    assert cells[2].text.startswith(f"First {suffix}")  # next
+
+
+def test_the_web_message_is_markdown_and_markdown_links_stay_safe(signed_in, local_stack):
+    driver = signed_in
+    payload = am_payload(alertname="MarkdownFlow")
+    payload["alerts"][0]["annotations"] = {
+        "summary": "disk full",
+        "description": "[click](javascript:window.pwned=1) <b onmouseover=window.pwned=1>x</b>",
+    }
+    # the web message template writes Markdown around the payload's (hostile) annotations
+    web = {
+        "message": "**{{ payload.alerts[0].annotations.summary }}**\n\n"
+        "- {{ payload.alerts[0].annotations.description }}"
+    }
+    integration_id = _fire(local_stack, payload, templates={"web": web})
+
+    def group_id():
+        body = local_stack.api("GET", "alert_groups", params={"integration_id": integration_id}).json()
+        return body["results"][0]["id"] if body["results"] else None
+
+    found = wait_until(group_id, timeout=20)
+    assert found
+    driver.get(f"{local_stack.base_url}/console/alert_groups/{found}")
+    message = driver.find_element(By.CSS_SELECTOR, ".message")
+    assert "**" not in message.text  # the web template's Markdown is rendered, not shown raw
+    assert [e.text for e in message.find_elements(By.TAG_NAME, "strong")] == ["disk full"]
+    assert message.find_elements(By.CSS_SELECTOR, "ul > li")
+    assert "[click](javascript:window.pwned=1)" in message.text  # not a link
+    assert all(
+        (a.get_attribute("href") or "").startswith(("http://", "https://"))
+        for a in message.find_elements(By.TAG_NAME, "a")
+    )
+    assert not message.find_elements(By.TAG_NAME, "b")
+    assert "<b onmouseover=window.pwned=1>x</b>" in message.text  # HTML in Markdown stays text
+    assert driver.execute_script("return window.pwned === undefined") is True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -397,3 +398,203 @@ def test_a_read_only_token_sees_configuration_without_forms(aws, browser):
     csrf = _csrf(browser.get("/console/integrations").body)
     refused = browser.post(f"/console/integrations/{integration['id']}/demo_alert", {"csrf": csrf})
     assert refused.status == 403
+
+
+# ------------------------------------------------------------------------------------------ users
+SLACK = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7F"
+
+
+def test_edit_a_users_contacts_and_rules_through_the_apis_rules(aws, browser):
+    from tests.integration.conftest import put_user
+
+    # given a user with a Slack contact (its token is masked on the page)
+    alice = put_user("alice", contacts={"slack": SLACK})
+    browser.sign_in()
+    page = browser.get(f"/console/users/{alice}")
+    assert page.status == 200 and "TIiajkdnlazkcOXrIdevi7F" not in page.body
+    csrf = _csrf(page.body)
+    shown = html.unescape(re.search(r'<textarea id="contacts"[^>]*>([^<]*)</textarea>', page.body).group(1))
+    # when the masked line is sent back with a new contact, and rules are saved
+    saved = browser.post(
+        f"/console/users/{alice}/contacts", {"csrf": csrf, "contacts": shown + "\npager outbox://alice"}
+    )
+    assert saved.status == 303
+    rules = browser.post(
+        f"/console/users/{alice}/rules",
+        {"csrf": csrf, "default_rules": "notify pager\nwait 5\nnotify slack", "important_rules": "notify slack"},
+    )
+    assert rules.status == 303
+    # then the stored Slack URL is unchanged (the mask round-trips) and the rules are the API's
+    from oncall import wiring
+
+    stored = wiring.store().get_user(alice)
+    assert stored.contacts == {"slack": SLACK, "pager": "outbox://alice"}
+    body = aws.api("GET", f"users/{alice}").body
+    assert body["default_rules"] == [
+        {"type": "notify", "contact": "pager"},
+        {"type": "wait", "duration": 300},
+        {"type": "notify", "contact": "slack"},
+    ]
+    assert body["important_rules"] == [{"type": "notify", "contact": "slack"}]
+    # and the domain's validation answers: a rule naming no contact, a bad line, a contact without a URL
+    for fields in (
+        {"default_rules": "notify phone", "important_rules": ""},
+        {"default_rules": "page me", "important_rules": ""},
+        {"default_rules": "wait 0", "important_rules": ""},
+    ):
+        refused = browser.post(f"/console/users/{alice}/rules", {"csrf": csrf, **fields})
+        assert refused.status == 400, fields
+    assert browser.post(f"/console/users/{alice}/contacts", {"csrf": csrf, "contacts": "pager"}).status == 400
+    assert browser.post(f"/console/users/{alice}/contacts", {"csrf": csrf, "contacts": "x notaurl"}).status == 400
+    assert wiring.store().get_user(alice).contacts == {"slack": SLACK, "pager": "outbox://alice"}
+
+
+def test_a_users_test_notification_from_the_console(aws, browser):
+    from tests.integration.conftest import put_user
+
+    alice = put_user("alice", contacts={"pager": "outbox://alice", "sms": "sns-sms://12345"})
+    browser.sign_in()
+    csrf = _csrf(browser.get(f"/console/users/{alice}").body)
+    sent = browser.post(f"/console/users/{alice}/test", {"csrf": csrf, "contact": ""})
+    assert sent.status == 303
+    done = browser.get(sent.headers["Location"].split("?")[0], query=sent.headers["Location"].split("?")[1]).body
+    assert "pager: sent" in done and "sms: failed" in html.unescape(done)
+    notes = [n for n in aws.outbox_lines() if n["user_id"] == alice]
+    assert sorted(n["channel"] for n in notes) == ["outbox://alice", "sns-sms://12345"]
+    assert browser.post(f"/console/users/{alice}/test", {"csrf": csrf, "contact": "nope"}).status == 400
+
+
+def test_user_forms_refuse_viewers_and_forged_csrf(aws, browser):
+    from tests.integration.conftest import put_user
+
+    alice = put_user("alice", contacts={"pager": "outbox://alice"})
+    browser.sign_in()
+    for operation, fields in (
+        ("contacts", {"contacts": "pager outbox://other"}),
+        ("rules", {"default_rules": "notify pager", "important_rules": ""}),
+        ("test", {"contact": ""}),
+    ):
+        assert browser.post(f"/console/users/{alice}/{operation}", {"csrf": "forged", **fields}).status == 403
+    viewer = Browser(aws)
+    viewer.sign_in(_token(aws, "viewer"))
+    page = viewer.get(f"/console/users/{alice}")
+    assert page.status == 200 and page.body.count('method="post"') == 1  # sign-out only
+    csrf = _csrf(page.body)
+    for operation, fields in (
+        ("contacts", {"contacts": "pager outbox://other"}),
+        ("rules", {"default_rules": "notify pager", "important_rules": ""}),
+        ("test", {"contact": ""}),
+    ):
+        assert viewer.post(f"/console/users/{alice}/{operation}", {"csrf": csrf, **fields}).status == 403
+    from oncall import wiring
+
+    assert wiring.store().get_user(alice).contacts == {"pager": "outbox://alice"}
+    assert [n for n in aws.outbox_lines() if n["user_id"] == alice] == []
+
+
+def test_heartbeat_cron_time_zone_and_templates_from_the_console(aws, browser):
+    path, csrf, integration = _new_webhook_integration(aws, browser, name="Nightly")
+    form = {"csrf": csrf, "period": "3600", "grace_period": "300", "cron": "0 2 * * *", "timezone": "Europe/Paris"}
+    templates = {"hb_missing_title": "Backup {{ integration_name }} missed", "hb_restored_title": ""}
+    # when the heartbeat is saved with a cron, a time zone, POST-only and a missing-title template
+    assert browser.post(f"{path}/heartbeat", {**form, "post_only": "1", **templates}).status == 303
+    # then the API shows them (the API's HeartbeatUpdate and heartbeat.configure did the work)
+    hb = aws.api("GET", f"integrations/{integration['id']}/heartbeat").body
+    assert hb["cron"] == "0 2 * * *" and hb["timezone"] == "Europe/Paris" and hb["post_only"] is True
+    assert hb["templates"]["missing_title"] == "Backup {{ integration_name }} missed"
+    assert hb["templates"]["restored_title"] is None
+    page = browser.get(path).body
+    assert 'value="0 2 * * *"' in page and "Backup {{ integration_name }} missed" in html.unescape(page)
+    # and the API's validation answers: a bad cron, a bad zone, a template that does not compile
+    for bad in ({"cron": "61 * * * *"}, {"timezone": "Mars/Olympus"}, {"hb_missing_title": "{{ oops"}):
+        assert browser.post(f"{path}/heartbeat", {**form, **bad}).status == 400, bad
+    # an empty cron goes back to the period
+    assert browser.post(f"{path}/heartbeat", {**form, "cron": ""}).status == 303
+    assert aws.api("GET", f"integrations/{integration['id']}/heartbeat").body["cron"] is None
+
+
+# ------------------------------------------------------------------------------------------ schedules, webhooks
+def test_create_a_rotation_and_an_ical_schedule_from_the_console(aws, browser):
+    from tests.integration.conftest import put_user
+
+    alice, bob = put_user("alice", name="Alice Example"), put_user("bob", name="Bob Example")
+    browser.sign_in()
+    csrf = browser.csrf("/console/schedules")
+    # when a daily rotation of alice then bob, started yesterday, is created
+    # (yesterday at midnight UTC: alice had yesterday, bob has today)
+    start = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT00:00")
+    rotation = {"csrf": csrf, "name": "Primary", "time_zone": "UTC", "kind": "rotation"}
+    created = browser.post(
+        "/console/schedules", {**rotation, "users": "alice, BOB", "frequency": "daily", "start": start}
+    )
+    assert created.status == 303
+    # then the API has it, with the users in order, and the page says who is on call now
+    [schedule] = aws.api("GET", "schedules", query="name=Primary").body["results"]
+    assert schedule["on_call_now"] == [bob]
+    assert [layer["users"] for layer in schedule["layers"]] == [[alice, bob]]
+    assert schedule["layers"][0]["frequency"] == "daily" and schedule["time_zone"] == "UTC"
+    page = browser.get("/console/schedules").body
+    assert "Primary" in page and "Bob Example" in page
+    # and the API's rules answer: an unknown user, no users, a bad zone, an iCal URL that is not https
+    for bad in (
+        {**rotation, "name": "X", "users": "carol", "frequency": "daily", "start": start},
+        {**rotation, "name": "X", "users": "", "frequency": "daily", "start": start},
+        {**rotation, "name": "X", "users": "alice", "frequency": "daily", "start": start, "time_zone": "Nope/Nope"},
+        {"csrf": csrf, "name": "X", "kind": "ical", "ical_url": "ftp://calendar.example/x.ics"},
+    ):
+        assert browser.post("/console/schedules", bad).status == 400, bad
+    assert [s["name"] for s in aws.api("GET", "schedules").body["results"]] == ["Primary"]
+
+
+def test_create_an_outgoing_webhook_from_the_console(aws, browser):
+    browser.sign_in()
+    csrf = browser.csrf("/console/webhooks")
+    fields = {"csrf": csrf, "name": "Ticketing", "url": "https://tickets.example/hook", "http_method": "PUT"}
+    created = browser.post(
+        "/console/webhooks", {**fields, "trigger_type": "resolve", "data": '{"id": "{{ alert_group.id }}"}'}
+    )
+    assert created.status == 303 and created.headers["Location"].startswith("/console/webhooks/")
+    [hook] = aws.api("GET", "webhooks").body["results"]
+    assert (hook["name"], hook["url"], hook["http_method"], hook["trigger_type"]) == (
+        "Ticketing",
+        "https://tickets.example/hook",
+        "PUT",
+        "resolve",
+    )
+    assert hook["data"] == '{"id": "{{ alert_group.id }}"}' and hook["forward_all"] is False
+    assert browser.get(created.headers["Location"].split("?")[0]).status == 200
+    for bad in (
+        {"trigger_type": "whenever"},
+        {"trigger_type": "resolve", "name": ""},
+        {"trigger_type": "resolve", "data": "{{ oops"},
+    ):
+        assert browser.post("/console/webhooks", {**fields, **bad}).status == 400, bad
+    assert len(aws.api("GET", "webhooks").body["results"]) == 1
+
+
+def test_new_forms_refuse_viewers_and_forged_csrf(aws, browser):
+    from tests.integration.conftest import put_user
+
+    put_user("alice")
+    integration = create_integration(aws, kind="webhook", name="Beats")
+    forms = [
+        (
+            "/console/schedules",
+            {"name": "S", "kind": "rotation", "users": "alice", "frequency": "daily", "start": "2026-01-01T00:00"},
+        ),
+        ("/console/webhooks", {"name": "W", "url": "https://w.example/", "trigger_type": "resolve"}),
+        (f"/console/integrations/{integration['id']}/heartbeat", {"period": "600", "cron": "0 2 * * *"}),
+    ]
+    browser.sign_in()
+    for path, fields in forms:
+        assert browser.post(path, {"csrf": "forged", **fields}).status == 403, path
+    viewer = Browser(aws)
+    viewer.sign_in(_token(aws, "viewer"))
+    for listing in ("/console/schedules", "/console/webhooks"):
+        page = viewer.get(listing)
+        assert page.status == 200 and page.body.count('method="post"') == 1, listing  # sign-out only
+    csrf = _csrf(viewer.get("/console/schedules").body)
+    for path, fields in forms:
+        assert viewer.post(path, {"csrf": csrf, **fields}).status == 403, path
+    assert aws.api("GET", "schedules").body["results"] == [] and aws.api("GET", "webhooks").body["results"] == []
+    assert aws.api("GET", f"integrations/{integration['id']}/heartbeat").body["cron"] is None

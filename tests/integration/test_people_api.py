@@ -7,6 +7,7 @@ import pytest
 from oncall import wiring
 from oncall.ical import IcalFeeds
 from oncall.ical_fetch import FetchError
+from tests.integration.openapi_check import assert_shape
 from tests.unit.test_ical import FEED
 
 SLACK = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7F"
@@ -342,3 +343,33 @@ def test_listing_stops_fetching_feeds_when_its_time_budget_is_spent(aws, feed, m
     monkeypatch.setattr(schedules_api, "LIST_FEED_BUDGET_SECONDS", 3.0)
     aws.api("GET", "schedules")
     assert sorted(feed.urls) == ["https://a.example/f.ics", "https://b.example/f.ics"]
+
+
+# ------------------------------------------------------------------------------------------ test notification
+def test_a_users_test_notification_goes_through_the_escalations_channels(aws):
+    # given a user with working contacts (the outbox, SES on moto) and one the SMS channel refuses
+    user = _user(aws, contacts={"pager": "outbox://alice", "mail": "ses://alice@example.com", "sms": "sns-sms://12345"})
+    # when a test notification is sent to every contact
+    response = aws.api("POST", f"users/{user['id']}/test_notification", {})
+    # then each contact has its outcome (in the documented shape), delivered through the notifier (the outbox)
+    assert response.status == 200, response.body
+    assert_shape("UserTestNotificationOut", response.body)
+    results = {r["contact"]: r for r in response.body["results"]}
+    assert results["pager"] == {"contact": "pager", "channel": "outbox://alice", "sent": True, "error": None}
+    assert results["mail"]["sent"] is True
+    assert results["sms"]["sent"] is False and "E.164" in results["sms"]["error"]
+    sent = [n for n in aws.outbox_lines() if n["user_id"] == user["id"]]
+    assert sorted(n["channel"] for n in sent) == ["outbox://alice", "ses://alice@example.com", "sns-sms://12345"]
+    assert {n["title"] for n in sent} == {"Test notification from Serverless OnCall"}
+    # and one contact can be tested alone
+    one = aws.api("POST", f"users/{user['id']}/test_notification", {"contact": "pager"})
+    assert [r["contact"] for r in one.body["results"]] == ["pager"]
+
+
+def test_a_test_notification_to_a_missing_contact_or_user_is_refused(aws):
+    user = _user(aws, contacts={"pager": "outbox://alice"})
+    missing = aws.api("POST", f"users/{user['id']}/test_notification", {"contact": "phone"})
+    assert missing.status == 400 and "phone" in json.dumps(missing.body)
+    assert aws.api("POST", "users/UNOPE/test_notification", {}).status == 404
+    bare = _user(aws, "bob")
+    assert aws.api("POST", f"users/{bare['id']}/test_notification", {}).status == 400

@@ -158,3 +158,17 @@ def test_the_escalate_function_starts_executions_of_its_own_state_machine_withou
     assert "EscalationStateMachine" not in json.dumps(escalate)  # no Ref/GetAtt back to the machine
     policies = json.dumps(escalate["Policies"])
     assert "StepFunctionsExecutionPolicy" in policies and "states:StopExecution" in policies
+
+
+def test_functions_sending_a_users_test_notification_have_the_escalations_channel_grants():
+    # the console and the API send a user's test notification through the same channels as EscalateFunction:
+    # the same SES (From address only) and SMS (phone numbers, no topic) statements and the sender address
+    def channel_grants(name: str) -> list[dict]:
+        policies = FUNCTIONS[name]["Properties"]["Policies"]
+        statements = [s for p in policies if "Statement" in p for s in p["Statement"]]
+        return [s for s in statements if s["Action"] in ("ses:SendEmail", "sns:Publish")]
+
+    for name in ("ConsoleFunction", "ApiFunction"):
+        assert channel_grants(name) == channel_grants("EscalateFunction"), name
+        variables = FUNCTIONS[name]["Properties"]["Environment"]["Variables"]
+        assert variables["NOTIFICATION_SENDER"] == {"Ref": "NotificationSender"}, name

@@ -716,6 +716,12 @@ class UserPatch(_Request):
     important_rules: list[NotificationRuleIn] | None = Field(default=None, max_length=MAX_RULE_STEPS)
 
 
+class UserTestNotification(_Request):
+    """POST /users/{id}/test_notification: one contact, or every contact when omitted."""
+
+    contact: str | None = Field(default=None, min_length=1, max_length=100)
+
+
 class TeamWrite(_Request):
     name: str = Field(min_length=1, max_length=100)
     email: str | None = Field(default=None, max_length=254)

@@ -257,6 +257,17 @@ class UserOut(Shape):
     important_rules: list[NotificationRuleOut]
 
 
+class ContactTestResultOut(Shape):
+    contact: str
+    channel: str = Field(description="The contact's channel URL, masked")
+    sent: bool
+    error: str | None = Field(description="Why the channel refused it (secrets scrubbed); null when sent")
+
+
+class UserTestNotificationOut(Shape):
+    results: list[ContactTestResultOut]
+
+
 class TeamOut(Shape):
     id: str = Field(description="T…")
     name: str

@@ -8,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from oncall import people, wiring
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, metrics, page_of
-from oncall.api_schemas import UserPatch, UserWrite, present_user
+from oncall.api_schemas import UserPatch, UserTestNotification, UserWrite, present_user
 from oncall.errors import NotFoundError, UnsupportedMethodError
 from oncall.models import ApiToken
 from oncall.pagination import DEFAULT_PAGE_SIZE
@@ -68,6 +68,20 @@ def delete_user(user_id: str):
     people.delete_user(user_id, store=wiring.store())
     metrics.add_metric(name="UsersDeleted", unit=MetricUnit.Count, value=1)
     return no_content()
+
+
+@router.post("/users/<user_id>/test_notification", responses=shapes.returns(shapes.UserTestNotificationOut))
+def test_notification(user_id: str, body: UserTestNotification) -> dict:
+    """Send a test message through the user's contacts (or the one named), by the channels the escalation uses.
+    A channel's failure is reported per contact (`sent: false`, `error`), not as an HTTP error."""
+    from oncall import user_notify
+
+    user = people.get_user(wiring.store(), user_id)
+    outcomes = user_notify.send_test_notification(
+        user, body.contact, notifier=wiring.notifier(), now=wiring.now_clock().now()
+    )
+    metrics.add_metric(name="UserTestNotifications", unit=MetricUnit.Count, value=1)
+    return {"results": [o.as_dict() for o in outcomes]}
 
 
 # ------------------------------------------------------------------------------------------ rules (read-only)

@@ -48,6 +48,9 @@ def _validated(model: type[pydantic.BaseModel], data: dict[str, Any]) -> Any:
         raise ValidationError("; ".join(problems)) from error
 
 
+HEARTBEAT_TEMPLATES = ("missing_title", "missing_message", "restored_title", "restored_message")
+
+
 def integration_href(integration_id: str) -> str:
     return f"/console/integrations/{quote(integration_id, safe='')}"
 
@@ -233,6 +236,11 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
             {
                 "period": _int(form.field("period"), "period"),
                 "grace_period": _int(form.field("grace_period") or "0", "grace_period"),
+                # every field is on the form: an empty cron means "by period", empty templates the defaults
+                "cron": form.field("cron").strip() or None,
+                "timezone": form.field("timezone").strip() or "UTC",
+                "post_only": bool(form.field("post_only")),
+                "templates": {name: form.field(f"hb_{name}") or None for name in HEARTBEAT_TEMPLATES},
             },
         )
         heartbeat.configure(integration.id, request.settings(), store=store)

@@ -5,11 +5,21 @@ functions as the API."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import quote
 
 from oncall import configuration, wiring
-from oncall.api_schemas import STEP_FIELDS, ChainCreate, StepCreate, StepUpdate, present_step, present_user
+from oncall.api_schemas import (
+    STEP_FIELDS,
+    ChainCreate,
+    StepCreate,
+    StepUpdate,
+    WebhookIn,
+    WebhookMethod,
+    WebhookTriggerName,
+    present_step,
+    present_user,
+)
 from oncall.console.app import Ctx, _with_done, _writer, page, routes
 from oncall.console.http import Response, redirect
 from oncall.console.integration_pages import _validated
@@ -157,7 +167,63 @@ def list_schedules(ctx: Ctx) -> Response:
                 "problem": problem,
             }
         )
-    return page(ctx, "schedules.html", section="schedules", title="Schedules", rows=rows)
+    users = sorted(store.list_users(), key=lambda u: u.username.lower())
+    teams = sorted(store.list_teams(), key=lambda t: t.name.lower())
+    return page(
+        ctx,
+        "schedules.html",
+        section="schedules",
+        title="Schedules",
+        rows=rows,
+        usernames=[u.username for u in users],
+        teams=teams,
+        frequencies=FREQUENCIES,
+    )
+
+
+FREQUENCIES = ("daily", "weekly", "hourly")
+
+
+def _user_ids_by_name(text: str) -> list[str]:
+    """`alice, bob` (rotation order) into user ids; an unknown username is a 400 that names it."""
+    by_name = {u.username.lower(): u.id for u in wiring.store().list_users()}
+    names = [n.strip() for n in text.replace("\n", ",").split(",") if n.strip()]
+    unknown = [n for n in names if n.lower() not in by_name]
+    if unknown:
+        raise ValidationError(f"users: no user named {', '.join(unknown)}.")
+    return [by_name[n.lower()] for n in names]
+
+
+@routes.add("POST", "/console/schedules")
+def create_schedule(ctx: Ctx) -> Response:
+    """One rotation (a layer: frequency, users in order, first handoff) or an iCal feed; more layers and
+    overrides through the API or the CLI. The API's ScheduleWrite and schedule_config do the checking."""
+    from oncall import schedule_config
+    from oncall.api_schemas import ScheduleWrite
+    from oncall.settings import get_settings
+
+    _writer(ctx)
+    form = ctx.request
+    data: dict[str, Any] = {
+        "name": form.field("name").strip(),
+        "time_zone": form.field("time_zone").strip() or "UTC",
+        "team_id": form.field("team_id") or None,
+    }
+    if form.field("kind") == "ical":
+        data |= {"type": "ical", "ical_url": form.field("ical_url").strip()}
+    else:
+        data["layers"] = [
+            {
+                "frequency": form.field("frequency"),
+                "users": _user_ids_by_name(form.field("users")),
+                "start": form.field("start"),
+            }
+        ]
+    request = _validated(ScheduleWrite, data)
+    schedule = schedule_config.create_schedule(
+        request, store=wiring.store(), clock=wiring.now_clock(), allow_http=get_settings().ical_allow_http
+    )
+    return redirect(_with_done("/console/schedules", f"Schedule {schedule.name} created."))
 
 
 # ------------------------------------------------------------------------------------------ users
@@ -167,11 +233,149 @@ def list_users(ctx: Ctx) -> Response:
     return page(ctx, "users.html", section="users", title="Users", users=[present_user(u) for u in users])
 
 
+def user_href(user_id: str) -> str:
+    return f"/console/users/{quote(user_id, safe='')}"
+
+
+def contacts_text(contacts: dict[str, str]) -> str:
+    """The (masked) contacts as the form shows them: `name url`, one a line."""
+    return "\n".join(f"{name} {url}" for name, url in contacts.items())
+
+
+def rules_text(rules: list[dict[str, Any]]) -> str:
+    """Rules as the form shows them: `notify <contact>` or `wait <minutes>`, one a line."""
+    lines = []
+    for rule in rules:
+        if rule["type"] == "notify":
+            lines.append(f"notify {rule.get('contact') or ''}".strip())
+        else:
+            lines.append(f"wait {(rule.get('duration') or 0) // 60}")
+    return "\n".join(lines)
+
+
+def _lines(text: str) -> list[str]:
+    return [
+        line.strip() for line in text.replace("\r", "").split("\n") if line.strip() and not line.strip().startswith("#")
+    ]
+
+
+def parse_contacts(text: str) -> dict[str, str]:
+    """`name url` lines into the API's contacts object (a masked URL sent back keeps the stored one)."""
+    contacts: dict[str, str] = {}
+    for number, line in enumerate(_lines(text), 1):
+        name, _, url = line.partition(" ")
+        if not url.strip():
+            raise ValidationError(f"contacts, line {number}: write a name, a space and the channel URL.")
+        if name in contacts:
+            raise ValidationError(f"contacts, line {number}: '{name}' is named twice.")
+        contacts[name] = url.strip()
+    return contacts
+
+
+def parse_rules(field: str, text: str) -> list[dict[str, Any]]:
+    """`notify <contact>` / `wait <minutes>` lines into the API's rule objects (the API's model checks them)."""
+    rules: list[dict[str, Any]] = []
+    for number, line in enumerate(_lines(text), 1):
+        verb, _, argument = line.partition(" ")
+        argument = argument.strip()
+        if verb == "notify" and argument:
+            rules.append({"type": "notify", "contact": argument})
+        elif verb == "wait" and argument.isdigit():
+            rules.append({"type": "wait", "duration": int(argument) * 60})
+        else:
+            raise ValidationError(f"{field}, line {number}: write 'notify <contact>' or 'wait <minutes>'.")
+    return rules
+
+
+@routes.add("GET", "/console/users/<user_id>")
+def show_user(ctx: Ctx, user_id: str) -> Response:
+    from oncall import people
+
+    user = present_user(people.get_user(wiring.store(), user_id))
+    return page(
+        ctx,
+        "user.html",
+        section="users",
+        title=user["name"] or user["username"],
+        user=user,
+        contacts_text=contacts_text(user["contacts"]),
+        default_text=rules_text(user["default_rules"]),
+        important_text=rules_text(user["important_rules"]),
+    )
+
+
+@routes.add("POST", "/console/users/<user_id>/<operation>")
+def user_operation(ctx: Ctx, user_id: str, operation: str) -> Response:
+    from oncall import people, user_notify
+    from oncall.api_schemas import UserPatch, UserTestNotification
+
+    _writer(ctx)
+    store = wiring.store()
+    user = people.get_user(store, user_id)
+    href = user_href(user.id)
+    if operation == "contacts":
+        request = _validated(UserPatch, {"contacts": parse_contacts(ctx.request.field("contacts"))})
+        people.patch_user(user.id, request, store=store)
+        return redirect(_with_done(href, "Contacts saved."))
+    if operation == "rules":
+        request = _validated(
+            UserPatch,
+            {
+                "default_rules": parse_rules("default rules", ctx.request.field("default_rules")),
+                "important_rules": parse_rules("important rules", ctx.request.field("important_rules")),
+            },
+        )
+        people.patch_user(user.id, request, store=store)
+        return redirect(_with_done(href, "Notification rules saved."))
+    if operation == "test":
+        request = _validated(UserTestNotification, {"contact": ctx.request.field("contact").strip() or None})
+        outcomes = user_notify.send_test_notification(
+            user, request.contact, notifier=wiring.notifier(), now=wiring.now_clock().now()
+        )
+        told = "; ".join(f"{o.contact}: {'sent' if o.sent else 'failed (' + o.error + ')'}" for o in outcomes)
+        return redirect(_with_done(href, f"Test notification: {told}."))
+    raise NotFoundError("No such operation.")
+
+
 # ------------------------------------------------------------------------------------------ webhooks
 @routes.add("GET", "/console/webhooks")
 def list_webhooks(ctx: Ctx) -> Response:
     webhooks = sorted(wiring.store().list_webhooks(), key=lambda w: w.name.lower())
-    return page(ctx, "webhooks.html", section="webhooks", title="Outgoing webhooks", webhooks=webhooks)
+    return page(
+        ctx,
+        "webhooks.html",
+        section="webhooks",
+        title="Outgoing webhooks",
+        webhooks=webhooks,
+        triggers=WEBHOOK_TRIGGERS,
+        methods=WEBHOOK_METHODS,
+    )
+
+
+WEBHOOK_TRIGGERS = get_args(WebhookTriggerName)
+WEBHOOK_METHODS = get_args(WebhookMethod)
+
+
+@routes.add("POST", "/console/webhooks")
+def create_webhook(ctx: Ctx) -> Response:
+    """Name, URL, method, trigger and an optional data template; headers, auth, filters through the API."""
+    from oncall import webhooks
+
+    _writer(ctx)
+    form = ctx.request
+    data: dict[str, Any] = {
+        "name": form.field("name").strip(),
+        "url": form.field("url").strip(),
+        "http_method": form.field("http_method") or "POST",
+        "trigger_type": form.field("trigger_type"),
+        "is_webhook_enabled": True,
+    }
+    if form.field("data").strip():
+        data |= {"data": form.field("data"), "forward_all": False}
+    request = _validated(WebhookIn, data)
+    webhook = webhooks.create_webhook(request, store=wiring.store(), clock=wiring.now_clock())
+    wiring.config().invalidate()
+    return redirect(_with_done(f"/console/webhooks/{quote(webhook.id)}", "Webhook created: send a test event."))
 
 
 @routes.add("GET", "/console/webhooks/<webhook_id>")

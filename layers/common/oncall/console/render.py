@@ -90,7 +90,9 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.globals["static_url"] = static_url
-    env.filters.update(safe_url=safe_url, when=when, ago=ago, pretty_json=pretty_json)
+    from oncall.console.markdown import to_html
+
+    env.filters.update(safe_url=safe_url, when=when, ago=ago, pretty_json=pretty_json, markdown=to_html)
     return env
 
 
