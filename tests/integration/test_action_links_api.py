@@ -103,12 +103,20 @@ def test_a_link_for_a_deleted_group_is_404(aws):
 
 # ------------------------------------------------------------------------------------------ reminders
 def test_settings_are_read_by_anyone_and_changed_by_admins(aws):
-    assert aws.api("GET", "settings").body == {"acknowledge_remind_timeout": 0, "unacknowledge_timeout": 0}
+    assert aws.api("GET", "settings").body == {
+        "acknowledge_remind_timeout": 0,
+        "unacknowledge_timeout": 0,
+        "require_resolution_note": False,
+    }
     bad = aws.api("PUT", "settings", {"unacknowledge_timeout": 5})
     assert bad.status == 400 and "unacknowledge_timeout" in bad.body
     assert aws.api("PUT", "settings", {"acknowledge_remind_timeout": -1}).status == 400
     saved = aws.api("PUT", "settings", {"acknowledge_remind_timeout": 60, "unacknowledge_timeout": 15})
-    assert saved.status == 200 and saved.body == {"acknowledge_remind_timeout": 60, "unacknowledge_timeout": 15}
+    assert saved.status == 200 and saved.body == {
+        "acknowledge_remind_timeout": 60,
+        "unacknowledge_timeout": 15,
+        "require_resolution_note": False,
+    }
     editor = _token(aws, "editor")
     assert aws.api("PUT", "settings", {"acknowledge_remind_timeout": 5}, token=editor).status == 403
     assert aws.api("GET", "settings", token=editor).body["acknowledge_remind_timeout"] == 60

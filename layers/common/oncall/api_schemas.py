@@ -94,12 +94,15 @@ class _Request(BaseModel):
     # function has ~30 of them; building all at import cost every cold start ~25 ms).
     model_config = ConfigDict(extra="ignore", defer_build=True)
     shown_as: ClassVar[str | None] = None  # the response shape in oncall.api.shapes
+    # A partial update that takes any field of another request (validated against it once merged).
+    takes_fields_of: ClassVar[type[BaseModel] | None] = None
 
     @model_validator(mode="before")
     @classmethod
     def _nothing_ignored(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            extra = [name for name in data if isinstance(name, str) and name not in _accepted_names(cls)]
+            accepted = _accepted_names(cls.takes_fields_of or cls)
+            extra = [name for name in data if isinstance(name, str) and name not in accepted]
             if extra:
                 _refuse_extra(cls, extra, data)
         return data
@@ -333,9 +336,10 @@ class OnCallShiftWrite(_Request):
 
 
 class OnCallShiftPatch(_Request):
-    """PATCH /on_call_shifts/{id}: only the fields sent change."""
+    """PATCH /on_call_shifts/{id}: only the fields sent change (checked as a whole write once merged)."""
 
     model_config = ConfigDict(extra="allow")
+    takes_fields_of: ClassVar[type[BaseModel] | None] = OnCallShiftWrite
 
 
 class ShiftSwapWrite(_Request):
