@@ -102,12 +102,6 @@ class Container:
 _current: contextvars.ContextVar[Container | None] = contextvars.ContextVar("oncall_container", default=None)
 
 
-def current_function() -> str | None:
-    """The logical id of the function whose code is running in this thread, if any."""
-    container = _current.get()
-    return container.name if container else None
-
-
 def _scope() -> Any:
     container = _current.get()
     return None if container is None else id(container)
