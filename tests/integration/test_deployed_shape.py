@@ -121,3 +121,25 @@ def test_the_state_machine_runs_its_tasks_with_its_own_role(stack_without_state_
     causes = json.dumps(history["events"], default=str)
     assert "AccessDenied" in causes or "not authorized" in causes
     assert stack.outbox_lines() == []
+
+
+def test_event_sources_and_roles_come_from_the_translated_template(aws):
+    topology = aws.topology
+    # HTTP routes from the HTTP API's OpenAPI body (SAM's HttpApi events)
+    routes = {(r.method, r.path, r.function) for r in topology.http_routes}
+    assert ("ANY", "/integrations/v1/{proxy+}", "IngestFunction") in routes
+    assert {("GET", "/actions/{token}", "ApiFunction"), ("POST", "/actions/{token}", "ApiFunction")} <= routes
+    # queue → function mappings from AWS::Lambda::EventSourceMapping
+    mappings = {m.function: m for m in topology.queue_mappings}
+    assert mappings["RouteFunction"].queue_url == topology.ingest_queue_url
+    assert (mappings["RouteFunction"].batch_size, mappings["WebhooksFunction"].batch_size) == (10, 5)
+    assert all(m.report_batch_item_failures for m in mappings.values())
+    # the schedule from AWS::Scheduler::Schedule, with its own role
+    [schedule] = topology.schedules
+    assert (schedule.function, schedule.expression) == ("HeartbeatCheckFunction", "rate(1 minute)")
+    assert schedule.role_arn.endswith("Role")
+    # each function has its own role; the state machine has its own
+    roles = {spec.role_arn for spec in topology.functions.values()}
+    assert len(roles) == len(topology.functions)
+    assert topology.state_machine_role_arn.endswith("/oncall-local-EscalationStateMachineRole")
+    assert topology.state_machine_role_arn not in roles
