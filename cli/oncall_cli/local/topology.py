@@ -295,10 +295,18 @@ def _create_roles(template: dict[str, Any], resolver: Resolver, stack_name: str)
         props = resolver.resolve(resource["Properties"])
         name = resolver.physical[logical_id]
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(props["AssumeRolePolicyDocument"]))
-        for policy in props.get("Policies", []):
-            # SAM's policy templates carry no Version (IAM then reads them as 2008-10-17); moto insists on one.
-            document = {"Version": "2012-10-17", **policy["PolicyDocument"]}
-            iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(document))
+        # The role's inline policies as one document with all their statements: IAM allows what any statement
+        # allows (the same union), AWS counts the inline policies of a role against one size quota anyway,
+        # and it is one call instead of one per policy (the integration tests build a stack per test).
+        # SAM's policy templates carry no Version (IAM then reads them as 2008-10-17); moto insists on one.
+        statements = [
+            statement
+            for policy in props.get("Policies", [])
+            for statement in _as_list(policy["PolicyDocument"]["Statement"])
+        ]
+        if statements:
+            document = {"Version": "2012-10-17", "Statement": statements}
+            iam.put_role_policy(RoleName=name, PolicyName=f"{logical_id}Policies", PolicyDocument=json.dumps(document))
         for arn in props.get("ManagedPolicyArns", []):
             try:
                 iam.attach_role_policy(RoleName=name, PolicyArn=arn)
@@ -307,14 +315,24 @@ def _create_roles(template: dict[str, Any], resolver: Resolver, stack_name: str)
     return unattached
 
 
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+_code_dirs_cache: dict[tuple[str, int], dict[str, str]] = {}
+
+
 def _code_dirs(template_path: Path) -> dict[str, str]:
     """Function logical id -> its directory under functions/ (from the SAM source: the translation has
     only the S3 key `sam package` would upload)."""
-    sam = load_template(template_path)
-    return {
-        logical_id: resource["Properties"]["CodeUri"].strip("/").removeprefix("functions/")
-        for logical_id, resource in resources_of_type(sam, "AWS::Serverless::Function").items()
-    }
+    key = (str(template_path.resolve()), template_path.stat().st_mtime_ns)
+    if key not in _code_dirs_cache:
+        sam = load_template(template_path)
+        _code_dirs_cache[key] = {
+            logical_id: resource["Properties"]["CodeUri"].strip("/").removeprefix("functions/")
+            for logical_id, resource in resources_of_type(sam, "AWS::Serverless::Function").items()
+        }
+    return dict(_code_dirs_cache[key])
 
 
 def _create_functions(
