@@ -108,17 +108,22 @@ class DynamoMeter:
     """Request units of DynamoDB calls (see the module docstring for the rules)."""
 
     def __init__(self) -> None:
-        self._client = boto3.session.Session().client("dynamodb")  # not hooked: its reads are not counted
+        self._client: Any = None  # made when first needed, with the harness's credentials of that moment
         self._tables: dict[str, _Table] = {}
         self.units: Counter[str] = Counter()
 
+    def _dynamodb(self) -> Any:
+        if self._client is None:
+            self._client = boto3.session.Session().client("dynamodb")  # not hooked: its reads are not counted
+        return self._client
+
     def _table(self, name: str) -> _Table:
         if name not in self._tables:
-            self._tables[name] = _Table(self._client.describe_table(TableName=name)["Table"])
+            self._tables[name] = _Table(self._dynamodb().describe_table(TableName=name)["Table"])
         return self._tables[name]
 
     def _get(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
-        return self._client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        return self._dynamodb().get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
 
     def _writes(self, operation: str, params: dict[str, Any]) -> list[tuple[str, dict[str, Any], int, str]]:
         """(table, key, multiplier, kind) of every item the write touches."""

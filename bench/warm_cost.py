@@ -105,10 +105,12 @@ class InProcessBench:
         self.counter = counter
         self.output = output
         self.topology = create_topology(admin_token="bench", public_base_url="https://bench")
-        os.environ.update(self.topology.environment)
+        harness = self.topology.harness_credentials
+        os.environ.update(self.topology.harness_environment())  # the bench's own reads; not the functions'
         os.environ.update(
             {
-                "ONCALL_CONFIG_CACHE_SECONDS": "300",
+                "AWS_ACCESS_KEY_ID": harness.access_key,
+                "AWS_SECRET_ACCESS_KEY": harness.secret_key,
                 "POWERTOOLS_LOG_LEVEL": "INFO",  # the template's default
                 "POWERTOOLS_METRICS_DISABLED": "false",
                 "POWERTOOLS_SERVICE_NAME": "serverless-oncall",
@@ -117,8 +119,13 @@ class InProcessBench:
         )
         wiring.reset()
         self.invocations: Counter[str] = Counter()
-        self.functions = FunctionHost(self.topology.functions)
-        moto_patches.install(self._invoke_from_step_functions, time_scale=0.0001)
+        self.functions = FunctionHost(self.topology.functions, {"ONCALL_CONFIG_CACHE_SECONDS": "300"}, harness=harness)
+        moto_patches.install(
+            self._invoke_from_step_functions,
+            time_scale=0.0001,
+            state_machine_credentials=self.topology.state_machine_credentials.client_kwargs(),
+        )
+        moto_patches.enforce_iam()  # the calls counted are the ones the deployed roles allow
         self.sqs = boto3.client("sqs")
         self.ddb = boto3.client("dynamodb")
         self.sfn = boto3.client("stepfunctions")

@@ -103,7 +103,10 @@ def local() -> None:
 
     Environment: ONCALL_PORT (8080), ONCALL_HOST (127.0.0.1), ONCALL_ADMIN_TOKEN (generated if unset),
     ONCALL_TIME_SCALE (1; 0.01 makes a 5-minute wait take 3 s), ONCALL_STATE_DIR (.oncall-local),
-    ONCALL_VERBOSE (1 prints the functions' logs).
+    ONCALL_VERBOSE (1 prints the functions' logs), ONCALL_ALLOW_PRIVATE_TARGETS (true; false = the deployed
+    posture: webhooks and URL channels refuse private addresses), ONCALL_TEMPLATE (template.yaml; another
+    template to build the stack from). Each function runs with only its own environment and its own role's
+    permissions (IAM enforced by moto); administrator credentials for moto are in $ONCALL_STATE_DIR/aws.env.
     """
     from oncall_cli.local.bootstrap import create_demo
     from oncall_cli.local.stack import LocalSettings, LocalStack

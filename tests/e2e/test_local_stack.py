@@ -4,7 +4,6 @@ import json
 import socket
 import time
 
-import boto3
 import pytest
 import requests
 
@@ -44,7 +43,7 @@ def test_demo_alert_notifies_groups_and_resolves(local_stack):
     requests.post(stack.demo_ingest_url, json={**payload, "status": "resolved"}, timeout=10)
     assert wait_until(lambda: stack.api("GET", f"alert_groups/{group['id']}").json()["state"] == "resolved", 2)
     # then the escalation execution is stopped
-    sfn = boto3.client("stepfunctions", endpoint_url=stack.moto_url)
+    sfn = stack.aws_client("stepfunctions")
     machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
     execution = machine.replace(":stateMachine:", ":execution:") + f":{group['id']}"
     assert wait_until(lambda: sfn.describe_execution(executionArn=execution)["status"] == "ABORTED", 2)

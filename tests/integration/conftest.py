@@ -1,9 +1,11 @@
-"""Integration tier: the real handlers, in process, on moto (`mock_aws`) with real boto3 calls. Resources
-come from template.yaml through the same topology code the local stack uses."""
+"""Integration tier: the real handlers, in process, on moto (`mock_aws`) with real boto3 calls and IAM
+enforced. Resources, roles and each function's environment come from template.yaml (translated as
+`sam deploy` does) through the same topology code the local stack uses."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -12,13 +14,13 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from oncall import wiring
 from oncall_cli.local import moto_patches
 from oncall_cli.local.front_door import build_event, match_route
 from oncall_cli.local.functions import FunctionHost
+from oncall_cli.local.functions import uninstall as uninstall_host
 from oncall_cli.local.topology import Topology, create_topology
 from oncall_cli.local.workers import QueuePoller
 
@@ -72,6 +74,10 @@ class AwsEnv:
     ) -> Response:
         headers = {"authorization": token} if token else {}
         return self.http(method, f"/api/v1/{path.strip('/')}/", body, headers=headers, query=query)
+
+    def set_env(self, **variables: str) -> None:
+        """Set harness overrides in every function's environment (their settings are read afresh)."""
+        self.functions.set_env(**variables)
 
     def drain(self) -> int:
         """Deliver everything queued to the route function, like the event source mapping would."""
@@ -132,26 +138,48 @@ class AwsEnv:
 
 
 @pytest.fixture
-def aws(monkeypatch, tmp_path) -> AwsEnv:
+def aws(tmp_path) -> AwsEnv:
+    yield from aws_stack(tmp_path)
+
+
+def aws_stack(tmp_path: Path, **topology_options: Any):
+    """The template's stack on moto, its functions each in a container of its own (own environment, own
+    role's credentials), and IAM enforced: a permission missing from template.yaml fails here as on AWS.
+    The test's own boto3 calls use the harness's administrator identity."""
     with mock_aws(config=moto_patches.MOTO_CONFIG):
-        topology = create_topology(admin_token=ADMIN_TOKEN, public_base_url=BASE_URL)
+        topology = create_topology(admin_token=ADMIN_TOKEN, public_base_url=BASE_URL, **topology_options)
+        harness = topology.harness_credentials
+        # The test itself (setup, assertions through wiring.store() or boto3) is the harness: administrator
+        # credentials and the stack's outputs. The functions never see this environment.
+        saved = dict(os.environ)
+        os.environ.update(
+            {
+                **topology.harness_environment(),
+                "AWS_ACCESS_KEY_ID": harness.access_key,
+                "AWS_SECRET_ACCESS_KEY": harness.secret_key,
+            }
+        )
         outbox = tmp_path / "outbox.jsonl"
-        for key, value in {
-            **topology.environment,
-            "ONCALL_OUTBOX_PATH": str(outbox),
-            "ONCALL_CONFIG_CACHE_SECONDS": "0",
-        }.items():
-            monkeypatch.setenv(key, value)
         wiring.reset()
-        parameters.clear_caches()
-        functions = FunctionHost(topology.functions)
-        moto_patches.install(functions.invoke, time_scale=0.001)
+        functions = FunctionHost(
+            topology.functions,
+            overrides={"ONCALL_OUTBOX_PATH": str(outbox), "ONCALL_CONFIG_CACHE_SECONDS": "0"},
+            harness=harness,
+        )
+        moto_patches.install(
+            functions.invoke,
+            time_scale=0.001,
+            state_machine_credentials=topology.state_machine_credentials.client_kwargs(),
+        )
+        moto_patches.enforce_iam()
         try:
             yield AwsEnv(topology, functions, outbox)
         finally:
             moto_patches.uninstall()
+            uninstall_host()
             wiring.reset()
-            parameters.clear_caches()
+            os.environ.clear()
+            os.environ.update(saved)
 
 
 def create_integration(aws: AwsEnv, kind: str = "alertmanager", chain_id: str | None = None, **fields) -> dict:

@@ -24,12 +24,9 @@ HUGE = {"string": HUGE_STRING, "integer": 10**40, "number": 1e308, "array": ["x"
 @pytest.fixture
 def unlimited(aws, monkeypatch):
     """Thousands of requests in a minute: the per-token rate limit is not what these tests are about."""
-    from oncall.settings import get_settings
 
-    monkeypatch.setenv("ONCALL_API_RATE_LIMIT_PER_MINUTE", "0")
-    get_settings.cache_clear()
+    aws.set_env(ONCALL_API_RATE_LIMIT_PER_MINUTE="0")
     yield
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from oncall import VERSION, wiring
-from oncall.settings import get_settings
 from tests.builders import am_payload
 from tests.integration.conftest import ADMIN_TOKEN, BASE_URL, create_chain, create_integration, ingest_path
 from tests.integration.openapi_check import assert_shape
@@ -379,8 +378,7 @@ def test_no_token_is_401_even_with_a_malformed_body(aws):
 
 # ------------------------------------------------------------------------------------------ rate limit
 def test_rate_limit_per_token_with_reset_header(aws, monkeypatch):
-    monkeypatch.setenv("ONCALL_API_RATE_LIMIT_PER_MINUTE", "3")
-    get_settings.cache_clear()
+    aws.set_env(ONCALL_API_RATE_LIMIT_PER_MINUTE="3")
     editor = _token(aws, "editor")  # the admin token's first request of this minute
     for _ in range(2):
         assert aws.api("GET", "integrations").status == 200
@@ -397,8 +395,7 @@ def test_rate_limit_per_token_with_reset_header(aws, monkeypatch):
 
 
 def test_action_links_never_count_against_the_api_limit(aws, monkeypatch):
-    monkeypatch.setenv("ONCALL_API_RATE_LIMIT_PER_MINUTE", "1")
-    get_settings.cache_clear()
+    aws.set_env(ONCALL_API_RATE_LIMIT_PER_MINUTE="1")
     for _ in range(3):
         response = aws.http("GET", "/actions/not.a.valid.token.x", headers={"accept": "application/json"})
         assert response.status == 403  # the link's own answer, never a 429
@@ -406,8 +403,7 @@ def test_action_links_never_count_against_the_api_limit(aws, monkeypatch):
 
 
 def test_rate_limit_zero_turns_it_off(aws, monkeypatch):
-    monkeypatch.setenv("ONCALL_API_RATE_LIMIT_PER_MINUTE", "0")
-    get_settings.cache_clear()
+    aws.set_env(ONCALL_API_RATE_LIMIT_PER_MINUTE="0")
     assert all(aws.api("GET", "info").status == 200 for _ in range(5))
 
 

@@ -18,7 +18,6 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from oncall.settings import get_settings
 from oncall_cli.local.front_door import build_event, match_route
 from tests.integration.conftest import ADMIN_TOKEN, AwsEnv, create_chain, create_integration
 
@@ -62,10 +61,8 @@ def lambda_wsgi(aws: AwsEnv):
 
 @pytest.fixture
 def unlimited(aws, monkeypatch):
-    monkeypatch.setenv("ONCALL_API_RATE_LIMIT_PER_MINUTE", "0")
-    get_settings.cache_clear()
+    aws.set_env(ONCALL_API_RATE_LIMIT_PER_MINUTE="0")
     yield
-    get_settings.cache_clear()
 
 
 def test_generated_requests_get_no_5xx_and_match_the_document(aws, unlimited, capsys):

@@ -85,7 +85,8 @@ def test_when_the_failure_cannot_be_written_the_retry_writes_it(aws, faults):
 
 def test_a_task_that_raises_is_retried_and_each_step_pages_once(aws, monkeypatch):
     # given the notifier raises once, right after the first step's page went out in the same run
-    notifier = wiring.notifier()
+    with aws.functions.entered("EscalateFunction"):  # the escalate function's own notifier
+        notifier = wiring.notifier()
     deliver = notifier.deliver
     raised = []
 

@@ -11,7 +11,6 @@ import time
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from oncall import wiring
 from tests.builders import am_payload
 from tests.http_receiver import Receiver
 from tests.integration.conftest import create_integration, ingest_path
@@ -22,9 +21,8 @@ SLOW = 1.6  # longer than the webhook's 1 s timeout
 
 @pytest.fixture
 def env(aws, monkeypatch):
-    monkeypatch.setenv("ONCALL_ALLOW_PRIVATE_TARGETS", "true")  # the receiver is on 127.0.0.1
-    monkeypatch.setenv("ONCALL_WEBHOOK_RETRY_BASE_SECONDS", str(RETRY_BASE_SECONDS))
-    wiring.reset()
+    # the receiver is on 127.0.0.1
+    aws.set_env(ONCALL_ALLOW_PRIVATE_TARGETS="true", ONCALL_WEBHOOK_RETRY_BASE_SECONDS=str(RETRY_BASE_SECONDS))
     return aws
 
 

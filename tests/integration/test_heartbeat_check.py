@@ -9,7 +9,6 @@ import pytest
 
 from oncall import clock as oncall_clock
 from oncall.dynamo_store import DynamoStore
-from oncall_cli.local.functions import FunctionHost
 from oncall_cli.local.topology import Schedule
 from oncall_cli.local.workers import scheduler_event
 from tests.builders import am_payload
@@ -99,7 +98,7 @@ def test_two_sweeps_at_once_send_exactly_one_alert(aws, now, monkeypatch, signal
         return due
 
     monkeypatch.setattr(DynamoStore, "list_due_heartbeats", read_then_meet)
-    second_container = FunctionHost(aws.topology.functions)
+    second_container = aws.functions.clone()
     results = []
     threads = [
         threading.Thread(target=lambda f=f: results.append(_sweep(aws, f))) for f in (aws.functions, second_container)
@@ -284,7 +283,7 @@ def test_two_sweeps_at_once_start_a_window_once(aws, now, monkeypatch):
         return due
 
     monkeypatch.setattr(DynamoStore, "list_due_maintenance", read_then_meet)
-    second_container = FunctionHost(aws.topology.functions)
+    second_container = aws.functions.clone()
     results = []
     threads = [
         threading.Thread(target=lambda f=f: results.append(_sweep(aws, f))) for f in (aws.functions, second_container)
@@ -300,15 +299,15 @@ def test_two_sweeps_at_once_start_a_window_once(aws, now, monkeypatch):
 
 def test_a_ping_is_one_dynamodb_write_with_the_config_cached(aws, monkeypatch):
     from oncall import aws as oncall_aws
-    from oncall import wiring
 
     integration = create_integration(aws, "webhook")
     hb_path = ingest_path(integration) + "heartbeat/"
-    monkeypatch.setenv("ONCALL_CONFIG_CACHE_SECONDS", "300")  # as deployed (seconds, not 0 as in these tests)
-    wiring.reset()
+    aws.set_env(ONCALL_CONFIG_CACHE_SECONDS="300")  # as deployed (seconds, not 0 as in these tests)
     calls: list[str] = []
     me = threading.current_thread()  # (executions left running by earlier tests share the client)
-    oncall_aws.client("dynamodb").meta.events.register(
+    with aws.functions.entered("IngestFunction"):
+        ingest_dynamodb = oncall_aws.client("dynamodb")
+    ingest_dynamodb.meta.events.register(
         "before-call.dynamodb.*",
         lambda model, **_: calls.append(model.name) if threading.current_thread() is me else None,
     )

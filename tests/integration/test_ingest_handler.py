@@ -6,7 +6,6 @@ import boto3
 import pytest
 
 from oncall import clock, wiring
-from oncall.settings import get_settings
 from tests.fakes import FixedClock
 from tests.integration.conftest import create_integration, ingest_path
 
@@ -96,7 +95,8 @@ def test_heartbeat_ping_arms_the_heartbeat(aws, integration):
 
 def test_sqs_failure_is_a_5xx_and_nothing_is_half_stored(aws, integration, monkeypatch):
     # given SQS refuses the message
-    queue = wiring.alert_queue()
+    with aws.functions.entered("IngestFunction"):  # the ingest function's own queue object
+        queue = wiring.alert_queue()
 
     def broken_send(*_args, **_kwargs):
         from botocore.exceptions import EndpointConnectionError
@@ -184,14 +184,10 @@ def test_a_multipart_field_in_an_unknown_charset_is_read_as_utf8(aws):
 
 def test_a_body_that_outgrows_the_item_limit_once_stored_is_a_413_not_a_retry_forever(aws, integration, monkeypatch):
     # given a deployment that raised the body limit past what one DynamoDB item holds
-    monkeypatch.setenv("ONCALL_MAX_BODY_BYTES", str(2 * 1024 * 1024))
-    get_settings.cache_clear()
-    try:
-        # when 1 MiB that does not compress arrives (random hex: the stored alert is compressed)
-        body = secrets.token_hex(512 * 1024).encode()
-        response = aws.http("POST", ingest_path(integration), body, headers={"content-type": "text/plain"})
-    finally:
-        get_settings.cache_clear()
+    aws.set_env(ONCALL_MAX_BODY_BYTES=str(2 * 1024 * 1024))
+    # when 1 MiB that does not compress arrives (random hex: the stored alert is compressed)
+    body = secrets.token_hex(512 * 1024).encode()
+    response = aws.http("POST", ingest_path(integration), body, headers={"content-type": "text/plain"})
     # then the sender is told it is too large, rather than retrying forever, and nothing is queued
     assert response.status == 413 and "too large to store" in response.body["detail"]
     assert _queued(aws) == []

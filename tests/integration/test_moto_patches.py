@@ -1,5 +1,6 @@
 """Guards for every patch in oncall_cli.local.moto_patches: if moto's internals move, these fail loudly."""
 
+import contextlib
 import json
 import time
 
@@ -310,3 +311,113 @@ def test_in_process_transport_answers_from_the_servers_backend_without_a_socket(
         assert transport(type("Request", (), {"url": "https://sqs.us-east-1.amazonaws.com/"})()) is None
     finally:
         server.stop()
+
+
+# --- 7. IAM as AWS evaluates it; 8. Step Functions tasks with the state machine's role -------------------
+def _role_client(aws, service: str, role: str):
+    """A client signing as `role` (a fresh AssumeRole would be refused now: IAM is enforced)."""
+    spec = next(s for s in aws.topology.functions.values() if s.role_arn.endswith(f"/oncall-local-{role}"))
+    return boto3.client(service, **spec.credentials.client_kwargs())
+
+
+def test_moto_enforces_iam_through_the_two_values_we_set(aws):
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    # given the aws fixture enforced IAM
+    assert settings.INITIAL_NO_AUTH_ACTION_COUNT == 0 and moto_patches.iam_enforced()
+    assert ActionAuthenticatorMixin._authenticate_and_authorize_normal_action is moto_patches._authorize_as_iam
+    # then unknown credentials are refused, as AWS refuses them
+    stranger = boto3.client("sqs", aws_access_key_id="AKIASTRANGER", aws_secret_access_key="x")
+    try:
+        stranger.list_queues()
+        raise AssertionError("unknown credentials were accepted")
+    except stranger.exceptions.ClientError as error:
+        assert error.response["Error"]["Code"] == "UnrecognizedClientException"  # SQS speaks JSON
+
+
+def test_dynamodb_is_authorized_on_the_table_and_transactions_as_their_actions(aws):
+    table = aws.topology.table_name
+    # given the ingest role (DynamoDB read/write on the table, DeleteItem; no ConditionCheckItem)
+    ddb = _role_client(aws, "dynamodb", "IngestFunctionRole")
+    # then calls on its table pass, on the ARN moto would otherwise not compare (resource "*")
+    ddb.put_item(TableName=table, Item={"pk": {"S": "iam"}, "sk": {"S": "1"}})
+    ddb.query(TableName=table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "iam"}})
+    # and a transaction is authorized as the actions inside it: Put and Update pass...
+    ddb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": table, "Item": {"pk": {"S": "iam"}, "sk": {"S": "2"}}}},
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": {"pk": {"S": "iam"}, "sk": {"S": "1"}},
+                    "UpdateExpression": "SET a = :a",
+                    "ExpressionAttributeValues": {":a": {"S": "x"}},
+                }
+            },
+        ]
+    )
+    # ...a ConditionCheck it may not do fails the whole transaction
+    try:
+        ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "ConditionCheck": {
+                        "TableName": table,
+                        "Key": {"pk": {"S": "iam"}, "sk": {"S": "1"}},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                }
+            ]
+        )
+        raise AssertionError("ConditionCheckItem was allowed")
+    except ddb.exceptions.ClientError as error:
+        assert error.response["Error"]["Code"] == "AccessDeniedException"
+    # and another table is refused
+    try:
+        ddb.get_item(TableName="someone-elses", Key={"pk": {"S": "x"}, "sk": {"S": "y"}})
+        raise AssertionError("another table was readable")
+    except ddb.exceptions.ClientError as error:
+        assert error.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_states_secrets_and_lambda_are_authorized_on_their_arns(aws):
+    # given the API role: executions of the escalation state machine, the admin token and action-link secrets
+    sfn = _role_client(aws, "stepfunctions", "ApiFunctionRole")
+    secrets = _role_client(aws, "secretsmanager", "ApiFunctionRole")
+    missing = aws.topology.state_machine_arn.replace(":stateMachine:", ":execution:") + ":nothing-here"
+    with contextlib.suppress(sfn.exceptions.ExecutionDoesNotExist):
+        sfn.stop_execution(executionArn=missing)  # allowed: the answer is about the execution, not IAM
+    assert secrets.get_secret_value(SecretId=aws.topology.admin_token_secret_arn)["SecretString"]
+    # the ingest role holds none of them
+    ingest_secrets = _role_client(aws, "secretsmanager", "IngestFunctionRole")
+    try:
+        ingest_secrets.get_secret_value(SecretId=aws.topology.admin_token_secret_arn)
+        raise AssertionError("the ingest role read the admin token")
+    except ingest_secrets.exceptions.ClientError as error:
+        assert error.response["Error"]["Code"] == "AccessDeniedException"
+    # and Lambda's Invoke is IAM's lambda:InvokeFunction on the function's ARN (the state machine's role)
+    lam = boto3.client("lambda", **aws.topology.state_machine_credentials.client_kwargs())
+    response = lam.invoke(FunctionName="EscalateFunction", Payload=b"{}")
+    assert response["StatusCode"] == 200
+    try:
+        lam.invoke(FunctionName="ApiFunction", Payload=b"{}")
+        raise AssertionError("the state machine invoked another function")
+    except lam.exceptions.ClientError as error:
+        assert error.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_step_functions_tasks_sign_with_the_state_machines_credentials(aws):
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    # given the patch is where moto's Lambda task looks for its client
+    assert lambda_eval_utils.boto_client_for is moto_patches._boto_client_for
+    assert list(__import__("inspect").signature(moto_patches._original_boto_client_for).parameters) == [
+        "region",
+        "service",
+        "state_credentials",
+    ]
+    # then the client it makes carries the state machine role's keys, not moto's fixed "ak"
+    client = lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda")
+    frozen = client._request_signer._credentials.get_frozen_credentials()
+    assert frozen.access_key == aws.topology.state_machine_credentials.access_key

@@ -144,8 +144,7 @@ class _Calls:
 
 def test_alerts_joining_an_open_group_cost_two_writes_and_a_tenth_of_a_read(aws, monkeypatch):
     # given a warm route container (configuration cached, as deployed) and an open group
-    monkeypatch.setenv("ONCALL_CONFIG_CACHE_SECONDS", "300")
-    wiring.reset()
+    aws.set_env(ONCALL_CONFIG_CACHE_SECONDS="300")
     integration = create_integration(aws, chain_id=create_chain(aws, NOTIFY_THEN_WAIT)["id"])
     aws.http("POST", ingest_path(integration), am_payload())
     aws.drain()
@@ -155,7 +154,8 @@ def test_alerts_joining_an_open_group_cost_two_writes_and_a_tenth_of_a_read(aws,
     from oncall.aws import client
 
     calls = _Calls()
-    clients = [client(name) for name in ("dynamodb", "sqs", "stepfunctions")]  # the functions' clients
+    with aws.functions.entered("RouteFunction"):  # the route function's own clients
+        clients = [client(name) for name in ("dynamodb", "sqs", "stepfunctions")]
     for each in clients:
         each.meta.events.register("before-call.*.*", calls)
     try:

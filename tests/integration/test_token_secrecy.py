@@ -129,8 +129,7 @@ def debug_logs(monkeypatch):
 def logs(debug_logs, aws, monkeypatch, caplog):
     """Powertools' JSON lines exactly as the functions write them (its own formatter, extras included), and
     every logging record at INFO and above from any other logger."""
-    monkeypatch.setenv("ONCALL_ALLOW_PRIVATE_TARGETS", "true")  # the webhook receiver is on 127.0.0.1
-    wiring.reset()
+    aws.set_env(ONCALL_ALLOW_PRIVATE_TARGETS="true")  # the webhook receiver is on 127.0.0.1
     service = logging.getLogger("serverless-oncall")
     powertools_formatter = next((h.formatter for h in service.handlers if h.formatter), None)
     handler = _Everything(powertools_formatter)

@@ -23,9 +23,7 @@ RETRY_BASE_SECONDS = 1
 @pytest.fixture
 def env(aws, monkeypatch):
     """The integration stack with private targets allowed (the receiver is on 127.0.0.1) and 1 s retries."""
-    monkeypatch.setenv("ONCALL_ALLOW_PRIVATE_TARGETS", "true")
-    monkeypatch.setenv("ONCALL_WEBHOOK_RETRY_BASE_SECONDS", str(RETRY_BASE_SECONDS))
-    wiring.reset()
+    aws.set_env(ONCALL_ALLOW_PRIVATE_TARGETS="true", ONCALL_WEBHOOK_RETRY_BASE_SECONDS=str(RETRY_BASE_SECONDS))
     return aws
 
 
@@ -288,8 +286,7 @@ def test_actions_succeed_even_if_events_cannot_be_published(env, monkeypatch):
     fire(env, integration)
     group_id = env.api("GET", "alert_groups", query=f"integration_id={integration['id']}").body["results"][0]["id"]
     # given an events queue that does not exist (an outage, a misconfiguration)
-    monkeypatch.setenv("EVENTS_QUEUE_URL", env.topology.events_queue_url + "-gone")
-    wiring.reset()
+    env.set_env(EVENTS_QUEUE_URL=env.topology.events_queue_url + "-gone")
     # then acknowledging still works
     response = env.api("POST", f"alert_groups/{group_id}/acknowledge")
     assert response.status == 200 and response.body["state"] == "acknowledged"

@@ -1,16 +1,23 @@
 """Loads the real handlers from functions/<name>/app.py (each as Lambda would: its own module) and invokes
-them one event at a time per function, like a single warm Lambda container."""
+them one event at a time per function, like a single warm Lambda container: with only that function's
+environment and only its role's credentials (the harness decides which function is current; the layer only
+asks `oncall.containers`)."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib.util
+import os
 import threading
 import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+from botocore.credentials import Credentials as BotoCredentials
 
 from oncall_cli.local.template import REPO_ROOT
 
@@ -66,11 +73,80 @@ def load_module(code_dir: str) -> ModuleType:
     return module
 
 
-class FunctionHost:
-    """Handlers by logical function name (the names the template and the state machine use)."""
+class _ScopedCredentials(BotoCredentials):
+    """The default boto3 session's credentials while a host is installed: those of the function whose code
+    is running (its role's, from STS AssumeRole), else the harness's own. botocore asks for them when it
+    signs each request, so every client, whoever made it (our layer, Powertools), signs as the running
+    function, as on Lambda where the function's process holds only its role's credentials."""
 
-    def __init__(self, functions: dict[str, str]) -> None:
-        self._modules = {name: load_module(code_dir) for name, code_dir in functions.items()}
+    def __init__(self, ambient: Any) -> None:
+        super().__init__(ambient.access_key, ambient.secret_key, ambient.token)
+        self._ambient = ambient
+
+    def get_frozen_credentials(self) -> Any:
+        container = _current.get()
+        if container is not None and container.credentials is not None:
+            return container.credentials
+        return self._ambient
+
+
+@dataclass
+class Container:
+    """One function's container: its own environment and role credentials, its own module caches."""
+
+    name: str
+    environment: dict[str, str]
+    credentials: Any  # botocore ReadOnlyCredentials, or None (no role: the harness's identity)
+
+
+_current: contextvars.ContextVar[Container | None] = contextvars.ContextVar("oncall_container", default=None)
+
+
+def _scope() -> Any:
+    container = _current.get()
+    return None if container is None else id(container)
+
+
+def _environ() -> Mapping[str, str]:
+    container = _current.get()
+    return os.environ if container is None else container.environment
+
+
+class FunctionHost:
+    """Handlers by logical function name (the names the template and the state machine use), each in a
+    container of its own: while a function runs, `oncall.containers` gives it its own environment and
+    caches, and boto3 signs its calls with its own role's credentials.
+
+    `functions`: logical id -> FunctionSpec (topology.functions). `overrides`: variables the harness adds to
+    every function's environment (local-only knobs: the outbox, cache times), never the template's wiring.
+    `harness`: the credentials of calls made outside any function (topology.harness_credentials; default:
+    whatever the default session has).
+    """
+
+    def __init__(
+        self, functions: dict[str, Any], overrides: dict[str, str] | None = None, *, harness: Any = None
+    ) -> None:
+        from botocore.credentials import ReadOnlyCredentials
+
+        from oncall import containers
+
+        self._specs = dict(functions)
+        self._harness = harness
+        self.overrides = dict(overrides or {})
+        self._containers: dict[str, Container] = {}
+        for name, spec in self._specs.items():
+            creds = spec.credentials
+            frozen = ReadOnlyCredentials(creds.access_key, creds.secret_key, creds.token) if creds else None
+            self._containers[name] = Container(name, {**spec.environment, **self.overrides}, frozen)
+        containers.host(_scope, _environ)
+        _install_scoped_credentials(harness)
+        self._modules = {}
+        for name, spec in self._specs.items():
+            token = _current.set(self._containers[name])
+            try:
+                self._modules[name] = load_module(spec.code_dir)
+            finally:
+                _current.reset(token)
         self._locks = {name: threading.Lock() for name in functions}
         self.invocations: dict[str, int] = dict.fromkeys(functions, 0)
 
@@ -80,7 +156,57 @@ class FunctionHost:
     def module(self, name: str) -> ModuleType:
         return self._modules[name]
 
+    def environment(self, name: str) -> dict[str, str]:
+        return dict(self._containers[name].environment)
+
+    def set_env(self, **variables: str) -> None:
+        """Change harness overrides in every container (as redeploying with other settings would) and
+        start each container afresh (its settings and clients are rebuilt on the next invocation)."""
+        from oncall import wiring
+
+        self.overrides.update(variables)
+        for container in self._containers.values():
+            container.environment.update(variables)
+        wiring.reset()
+
+    def clone(self) -> FunctionHost:
+        """A second set of containers of the same functions (Lambda scaled out)."""
+        return FunctionHost(self._specs, self.overrides, harness=self._harness)
+
+    @contextlib.contextmanager
+    def entered(self, name: str) -> Iterator[None]:
+        """Run the block as if inside `name`'s container (a test reaching for that function's clients)."""
+        token = _current.set(self._containers[name])
+        try:
+            yield
+        finally:
+            _current.reset(token)
+
     def invoke(self, name: str, event: dict[str, Any]) -> Any:
         with self._locks[name]:
             self.invocations[name] += 1
-            return self._modules[name].handler(event, LambdaContext(function_name=name))
+            token = _current.set(self._containers[name])
+            try:
+                return self._modules[name].handler(event, LambdaContext(function_name=name))
+            finally:
+                _current.reset(token)
+
+
+def _install_scoped_credentials(harness: Any) -> None:
+    import boto3
+    from botocore.credentials import ReadOnlyCredentials
+
+    session = boto3._get_default_session()._session  # noqa: SLF001 - the default session's botocore session
+    if harness is not None:
+        ambient = ReadOnlyCredentials(harness.access_key, harness.secret_key, harness.token or None)
+    else:
+        current = session.get_credentials()
+        ambient = current._ambient if isinstance(current, _ScopedCredentials) else current.get_frozen_credentials()  # noqa: SLF001
+    session._credentials = _ScopedCredentials(ambient)  # noqa: SLF001
+
+
+def uninstall() -> None:
+    """Back to one process = one container (for a harness that is done)."""
+    from oncall import containers
+
+    containers.unhost()

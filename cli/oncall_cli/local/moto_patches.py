@@ -23,6 +23,16 @@ Each is guarded by a test in tests/integration/test_moto_patches.py that fails l
    a storm. Requests of this process's boto3 clients for the moto server's URL are handed to the very same
    WSGI application in the calling thread instead (the same moto code answers; only the socket is
    skipped). Clients in other processes (the CLI, tests, your scripts) still use the server over HTTP.
+7. IAM as AWS evaluates it (`enforce_iam`): moto enforces IAM once its no-auth request count is used up
+   (`settings.INITIAL_NO_AUTH_ACTION_COUNT`, class counter `ActionAuthenticatorMixin.request_count`; the
+   same in decorator mode and in the in-process ThreadedMotoServer), but it authorizes most services against
+   the resource "*" (so any statement scoped to an ARN never matches) and under its own action names. We
+   authorize DynamoDB, Step Functions, Secrets Manager, Lambda and SES calls the way IAM does: the table /
+   index, state machine / execution, secret, function and identity ARNs, and TransactWriteItems /
+   TransactGetItems / batch calls as their constituent actions on every table they name. SQS already names
+   its queue. Conditions and NotResource stay as lenient as moto makes them.
+8. Step Functions tasks run with the state machine's role: moto's executor calls Lambda with the fixed
+   keys "ak"/"sk" (an invalid token once IAM is enforced); it gets the credentials `install` is given.
 """
 
 from __future__ import annotations
@@ -36,15 +46,20 @@ from typing import Any
 
 import moto.backends as moto_backends
 import moto.dynamodb.models as dynamodb_models
+import moto.settings as moto_settings
 import moto.sqs.models as sqs_models
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.core.authorization import ActionAuthenticatorMixin
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
+from moto.iam.access_control import IAMRequest
 from moto.sqs.responses import SQSResponse
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+from moto.stepfunctions.parser.asl.utils import boto_client as sfn_boto_client
 
 # Passed to mock_aws(config=...) in tests and POSTed to /moto-api/config in server mode.
 MOTO_CONFIG: dict[str, Any] = {
@@ -205,6 +220,177 @@ def _cached_list_of_moto_modules() -> tuple[str, ...]:
     return _moto_modules
 
 
+# --- 7. IAM as AWS evaluates it -----------------------------------------------------------------------------
+_original_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
+_request_classes: dict[str, type] = {}
+
+
+def _request_class(action: str) -> type:
+    """An IAMRequest that checks `action` (IAM's name) instead of moto's name for the request."""
+    if action not in _request_classes:
+
+        class _Request(IAMRequest):
+            def __init__(self, **kwargs: Any) -> None:
+                super().__init__(**{**kwargs, "action": action})
+
+        _request_classes[action] = _Request
+    return _request_classes[action]
+
+
+def _json_body(response: Any) -> dict[str, Any]:
+    if isinstance(response.body, dict):  # moto's DynamoDB handler has parsed it already
+        return response.body
+    try:
+        body = json.loads(response.body or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+_TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+def _dynamodb_checks(response: Any, action: str) -> list[tuple[str, str]]:
+    prefix = f"arn:aws:dynamodb:{response.region}:{response.current_account}:table/"
+    body = _json_body(response)
+    if action in ("TransactWriteItems", "TransactGetItems"):
+        checks = []
+        for entry in body.get("TransactItems", []):
+            for kind, operation in entry.items():
+                checks.append((_TRANSACT_ACTIONS.get(kind, "GetItem"), prefix + operation.get("TableName", "")))
+        return checks
+    if action in ("BatchGetItem", "BatchWriteItem"):
+        return [(action, prefix + table) for table in body.get("RequestItems", {})]
+    if "TableName" not in body:
+        return [(action, "*")]
+    index = f"/index/{body['IndexName']}" if body.get("IndexName") else ""
+    return [(action, prefix + body["TableName"] + index)]
+
+
+def _states_checks(response: Any, action: str) -> list[tuple[str, str]]:
+    body = _json_body(response)
+    arn = body.get("executionArn") or body.get("stateMachineArn") or "*"
+    return [(action, arn)]
+
+
+def _secretsmanager_checks(response: Any, action: str) -> list[tuple[str, str]]:
+    secret_id = _json_body(response).get("SecretId", "*")
+    return [(action, secret_id if secret_id.startswith("arn:") else "*")]
+
+
+def _lambda_checks(response: Any, action: str) -> list[tuple[str, str]] | None:
+    from urllib.parse import unquote
+
+    parts = unquote(response.path).strip("/").split("/")
+    if len(parts) >= 4 and parts[1] == "functions" and parts[3] == "invocations":
+        name = parts[2]
+        arn = (
+            name
+            if name.startswith("arn:")
+            else f"arn:aws:lambda:{response.region}:{response.current_account}:function:{name}"
+        )
+        return [("InvokeFunction", arn)]
+    return None
+
+
+def _ses_checks(response: Any, action: str) -> list[tuple[str, str]] | None:
+    source = response._get_param("Source")  # noqa: SLF001 - moto's API
+    if action not in ("SendEmail", "SendRawEmail") or not source:
+        return None
+    address = source.rsplit("<", 1)[-1].rstrip(">").strip()
+    return [(action, f"arn:aws:ses:{response.region}:{response.current_account}:identity/{address}")]
+
+
+_CHECKS: dict[str, Callable[[Any, str], list[tuple[str, str]] | None]] = {
+    "dynamodb": _dynamodb_checks,
+    "stepfunctions": _states_checks,
+    "secretsmanager": _secretsmanager_checks,
+    "awslambda": _lambda_checks,
+    "lambda": _lambda_checks,
+    "ses": _ses_checks,
+}
+
+
+# AWS's codes for these refusals in the JSON protocols (moto answers every service in the XML of the query
+# protocol, which botocore cannot parse for a JSON service: the caller would see the code "403").
+_JSON_CODES = {
+    "AccessDenied": "AccessDeniedException",
+    "InvalidClientTokenId": "UnrecognizedClientException",
+    "SignatureDoesNotMatch": "InvalidSignatureException",
+}
+
+
+def _speaks_json(response: Any) -> bool:
+    content_type = (response.headers.get("Content-Type") or response.headers.get("content-type") or "").lower()
+    return content_type.startswith("application/x-amz-json") or response.service_name in ("awslambda", "lambda")
+
+
+def _authorize_as_iam(self: Any, resource: str = "*") -> None:
+    from moto.core.exceptions import (
+        AccessDeniedError,
+        InvalidClientTokenIdError,
+        JsonRESTError,
+        SignatureDoesNotMatchError,
+    )
+
+    if ActionAuthenticatorMixin.request_count < moto_settings.INITIAL_NO_AUTH_ACTION_COUNT:
+        return _original_authorize(self, resource)
+    try:
+        checker = _CHECKS.get(getattr(self, "service_name", "") or "")
+        checks = checker(self, self._get_action()) if checker else None  # noqa: SLF001 - moto's API
+        if checks is None:
+            return _original_authorize(self, resource)
+        for action, arn in checks:
+            self._authenticate_and_authorize_action(_request_class(action), arn)  # noqa: SLF001 - moto's API
+    except (AccessDeniedError, InvalidClientTokenIdError, SignatureDoesNotMatchError) as error:
+        if not _speaks_json(self):
+            raise
+        refusal = JsonRESTError(_JSON_CODES[error.error_type], error.message)
+        refusal.code = 400 if error.error_type == "AccessDenied" else 403
+        raise refusal from error
+    return None
+
+
+def iam_enforced() -> bool:
+    return ActionAuthenticatorMixin.request_count >= moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
+
+
+def enforce_iam(enforced: bool = True) -> None:
+    """From now on every request is authenticated and authorized (True), or none is (False, moto's default).
+    One switch for decorator mode and the in-process server: both read these two values."""
+    moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0 if enforced else float("inf")
+    ActionAuthenticatorMixin.request_count = 0
+
+
+# --- 8. Step Functions tasks with the state machine's role ---------------------------------------------------
+_original_boto_client_for = sfn_boto_client.boto_client_for
+_state_machine_credentials: dict[str, str] | None = None
+
+
+def _boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+    if _state_machine_credentials is None:
+        return _original_boto_client_for(region, service, state_credentials)
+    import boto3
+    from botocore.config import Config
+    from moto.core.models import botocore_stubber
+
+    kwargs: dict[str, Any] = {}
+    if not botocore_stubber.enabled:
+        kwargs["endpoint_url"] = f"http://localhost:{moto_settings.moto_server_port()}"
+    return boto3.client(
+        service,
+        region_name=region,
+        config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1}),
+        **_state_machine_credentials,
+        **kwargs,
+    )
+
+
 class InProcessTransport:
     """A botocore `before-send` handler: requests for `moto_url` are answered by moto's WSGI application in
     this thread (what the server would run for them), without a socket. Other URLs go out as usual."""
@@ -267,13 +453,22 @@ def serve_in_process(moto_url: str) -> None:
         boto3._get_default_session().events.register_first("before-send", _transport)  # noqa: SLF001
 
 
-def install(invoke: Callable[[str, dict[str, Any]], Any], *, time_scale: float = 1.0) -> None:
-    """Route Lambda invocations to `invoke(function_name, event)`, scale Step Functions time, and make
-    moto's DynamoDB safe and linear under concurrency."""
-    global _invoke, _time_scale, _installed
+def install(
+    invoke: Callable[[str, dict[str, Any]], Any],
+    *,
+    time_scale: float = 1.0,
+    state_machine_credentials: dict[str, str] | None = None,
+) -> None:
+    """Route Lambda invocations to `invoke(function_name, event)`, scale Step Functions time, make moto's
+    DynamoDB safe and linear under concurrency, authorize as IAM does, and run Step Functions tasks with
+    `state_machine_credentials` (boto3 client keyword arguments: aws_access_key_id, ...)."""
+    global _invoke, _time_scale, _installed, _state_machine_credentials
     _invoke = invoke
     _time_scale = time_scale
+    _state_machine_credentials = state_machine_credentials
     if not _installed:
+        ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _authorize_as_iam
+        lambda_eval_utils.boto_client_for = _boto_client_for
         LambdaSimpleBackend.invoke = _hooked_invoke
         WaitFunction._wait_interval = _scaled_wait
         retrier_decl.time = _ScaledTime()
@@ -288,6 +483,8 @@ def install(invoke: Callable[[str, dict[str, Any]], Any], *, time_scale: float =
 
 
 def uninstall() -> None:
-    global _invoke, _time_scale
+    global _invoke, _time_scale, _state_machine_credentials
     _invoke = None
     _time_scale = 1.0
+    _state_machine_credentials = None
+    enforce_iam(False)

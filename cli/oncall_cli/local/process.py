@@ -50,6 +50,22 @@ class LocalStackProcess:
             **kwargs,
         )
 
+    def aws_client(self, service: str):  # noqa: ANN201 - a boto3 client
+        """A boto3 client for the stack's moto with the administrator credentials it wrote (IAM is
+        enforced there: other credentials are refused)."""
+        import boto3
+
+        values = dict(
+            line.split("=", 1) for line in (self.state_dir / "aws.env").read_text().splitlines() if "=" in line
+        )
+        return boto3.client(
+            service,
+            endpoint_url=values["AWS_ENDPOINT_URL"],
+            aws_access_key_id=values["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=values["AWS_SECRET_ACCESS_KEY"],
+            region_name=values["AWS_DEFAULT_REGION"],
+        )
+
     def outbox_lines(self) -> list[str]:
         """The notifications written so far, whole lines only: the stack may be halfway through appending one."""
         if not self.outbox.exists():

@@ -34,6 +34,11 @@ class LocalSettings:
     time_scale: float = 1.0
     state_dir: Path = Path(".oncall-local")
     verbose: bool = False
+    # The template's AllowPrivateTargets. Locally on by default (the demo's targets are on loopback); an
+    # explicit ONCALL_ALLOW_PRIVATE_TARGETS=false tries the deployed posture.
+    allow_private_targets: bool = True
+    # Another template (a copy with a policy removed, say): the stack is built from its translation.
+    template_path: Path | None = None
 
     @classmethod
     def from_environment(cls) -> LocalSettings:
@@ -46,11 +51,19 @@ class LocalSettings:
             time_scale=float(env.get("ONCALL_TIME_SCALE", "1")),
             state_dir=Path(env.get("ONCALL_STATE_DIR", ".oncall-local")),
             verbose=env.get("ONCALL_VERBOSE", "") not in ("", "0", "false"),
+            allow_private_targets=env.get("ONCALL_ALLOW_PRIVATE_TARGETS", "true").strip().lower() == "true",
+            template_path=Path(env["ONCALL_TEMPLATE"]) if env.get("ONCALL_TEMPLATE") else None,
         )
 
     @property
     def outbox_path(self) -> Path:
         return self.state_dir / "outbox.jsonl"
+
+    @property
+    def credentials_path(self) -> Path:
+        """Administrator credentials for moto (IAM is enforced): `set -a; . .oncall-local/aws.env` lets the
+        AWS CLI or boto3 look inside the local stack."""
+        return self.state_dir / "aws.env"
 
 
 def free_port(host: str) -> int:
@@ -86,17 +99,31 @@ class LocalStack:
             warnings.filterwarnings("ignore", message="No application metrics to publish")
 
     def _local_overrides(self) -> dict[str, str]:
-        """Applied over the template's environment: quieter logs, no metrics, the local outbox, webhooks
-        that may reach this machine (a deployed stack refuses private targets), and webhook retry delays
-        on the demo time scale."""
+        """Added to every function's environment: the local outbox and webhook retry delays on the demo
+        time scale (local-only knobs; the template's own variables, AllowPrivateTargets included, come
+        from the template)."""
         return {
             "ONCALL_OUTBOX_PATH": str(self.settings.outbox_path.resolve()),
-            "ONCALL_ALLOW_PRIVATE_TARGETS": "true",
             "ONCALL_WEBHOOK_RETRY_BASE_SECONDS": str(10 * self.settings.time_scale),
+        }
+
+    def _powertools_environment(self) -> dict[str, str]:
+        """Powertools reads os.environ, which every function shares here: quieter logs, no metrics."""
+        return {
             "POWERTOOLS_METRICS_DISABLED": "false" if self.settings.verbose else "true",
             "POWERTOOLS_LOG_LEVEL": "INFO" if self.settings.verbose else "WARNING",
             "POWERTOOLS_TRACE_DISABLED": "true",
         }
+
+    def _write_credentials(self, topology) -> None:  # noqa: ANN001 - Topology, imported late
+        harness = topology.harness_credentials
+        self.settings.credentials_path.write_text(
+            f"AWS_ENDPOINT_URL={self.moto_url}\n"
+            f"AWS_ACCESS_KEY_ID={harness.access_key}\n"
+            f"AWS_SECRET_ACCESS_KEY={harness.secret_key}\n"
+            "AWS_DEFAULT_REGION=us-east-1\n"
+        )
+        self.settings.credentials_path.chmod(0o600)
 
     def start(self) -> None:
         from moto.server import ThreadedMotoServer
@@ -115,12 +142,34 @@ class LocalStack:
         from oncall_cli.local.topology import create_topology
         from oncall_cli.local.workers import OutboxWatcher, QueuePoller, ScheduleTimer
 
-        topology = create_topology(admin_token=self.admin_token, public_base_url=self.base_url)
-        os.environ.update({**topology.environment, **self._local_overrides()})
+        options = {"template_path": self.settings.template_path} if self.settings.template_path else {}
+        topology = create_topology(
+            admin_token=self.admin_token,
+            public_base_url=self.base_url,
+            allow_private_targets=self.settings.allow_private_targets,
+            **options,
+        )
+        harness = topology.harness_credentials
+        # This process's own calls (the poller, the schedule) are the harness's; each function's calls carry
+        # its own role's credentials and it sees only its own environment (FunctionHost).
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": harness.access_key,
+                "AWS_SECRET_ACCESS_KEY": harness.secret_key,
+                **{k: v for k, v in topology.harness_environment().items() if k.startswith("POWERTOOLS_")},
+                **self._powertools_environment(),
+            }
+        )
+        self._write_credentials(topology)
         if self.settings.time_scale != 1:
             clock.use_clock(clock.ScaledClock(self.settings.time_scale))
-        functions = FunctionHost(topology.functions)
-        moto_patches.install(functions.invoke, time_scale=self.settings.time_scale)
+        functions = FunctionHost(topology.functions, self._local_overrides(), harness=harness)
+        moto_patches.install(
+            functions.invoke,
+            time_scale=self.settings.time_scale,
+            state_machine_credentials=topology.state_machine_credentials.client_kwargs(),
+        )
+        moto_patches.enforce_iam()
         self.topology = topology
         self.functions = functions
 
@@ -146,6 +195,9 @@ class LocalStack:
             except Exception:  # noqa: BLE001 - keep stopping the rest
                 traceback.print_exc()
         moto_patches.uninstall()
+        from oncall_cli.local import functions
+
+        functions.uninstall()
 
     @staticmethod
     def _report(error: BaseException) -> None:

@@ -41,7 +41,7 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
 
 @dataclass
 class Resolver:
-    """Resolves Ref / GetAtt / Sub / If / Equals / Not against local physical values."""
+    """Resolves Ref / GetAtt / Sub / If / Equals / Not / Join against local physical values."""
 
     template: dict[str, Any]
     pseudo: dict[str, str]
@@ -98,6 +98,7 @@ class Resolver:
                 "Fn::If": lambda a: self.resolve(a[1] if self.condition(a[0]) else a[2]),
                 "Fn::Equals": lambda a: self.resolve(a[0]) == self.resolve(a[1]),
                 "Fn::Not": lambda a: not self.resolve(a[0]),
+                "Fn::Join": lambda a: str(a[0]).join(str(self.resolve(v)) for v in self.resolve(a[1])),
             }
             if key in handlers:
                 return handlers[key](arg)

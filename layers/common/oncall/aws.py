@@ -6,17 +6,18 @@ moto in tests and to the local stack.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
+from oncall.containers import per_container
+
 # Fail fast and let the caller's retry policy (SQS redelivery, Step Functions Retry, the sender) decide.
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
 
 
-@cache
+@per_container
 def client(service: str) -> Any:
     return boto3.client(service, config=_CONFIG)
 

@@ -1,5 +1,6 @@
 """Configuration, read from the environment once per container (the template sets it; so does the local
-stack). Nothing else in the code reads `os.environ`.
+stack). Nothing else in the code reads `os.environ`
+(`oncall.containers.environ()` is os.environ on Lambda; the local harness gives each function its own).
 
 A plain pydantic model filled from the environment (names matched case-insensitively, values parsed by
 pydantic as pydantic-settings would): pydantic-settings itself cost every cold start ~12 ms of imports
@@ -7,10 +8,9 @@ pydantic as pydantic-settings would): pydantic-settings itself cost every cold s
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from oncall.containers import environ, per_container
 
 
 class Settings(BaseModel):
@@ -62,9 +62,9 @@ class Settings(BaseModel):
 
 def _from_environment() -> dict[str, str]:
     wanted = {field.validation_alias.upper(): field.validation_alias for field in Settings.model_fields.values()}
-    return {wanted[name.upper()]: value for name, value in os.environ.items() if name.upper() in wanted}
+    return {wanted[name.upper()]: value for name, value in environ().items() if name.upper() in wanted}
 
 
-@lru_cache(maxsize=1)
+@per_container
 def get_settings() -> Settings:
     return Settings.model_validate(_from_environment())

@@ -8,16 +8,19 @@ channels (Apprise), webhook delivery and iCal load only in the functions that de
 
 from __future__ import annotations
 
-from functools import cache, partial
+from functools import partial
 from typing import TYPE_CHECKING
 
 from oncall import aws, clock
 from oncall.config_cache import ConfigCache
+from oncall.containers import per_container
 from oncall.dynamo_store import DynamoStore
 from oncall.queue import SqsAlertQueue
 from oncall.settings import get_settings
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
     from oncall.action_links import ActionLinks
     from oncall.actions import ActionDeps
     from oncall.auth_failures import FailedAuthGuard
@@ -30,36 +33,36 @@ if TYPE_CHECKING:
     from oncall.workflows import StepFunctionsEscalations
 
 
-@cache
+@per_container
 def store() -> DynamoStore:
     return DynamoStore(get_settings().table_name)
 
 
-@cache
+@per_container
 def auth_failures() -> FailedAuthGuard:
     from oncall.auth_failures import FailedAuthGuard
 
     return FailedAuthGuard()
 
 
-@cache
+@per_container
 def config() -> ConfigCache:
     return ConfigCache(store(), get_settings().config_cache_seconds)
 
 
-@cache
+@per_container
 def alert_queue() -> SqsAlertQueue:
     return SqsAlertQueue(get_settings().ingest_queue_url)
 
 
-@cache
+@per_container
 def escalations() -> StepFunctionsEscalations:
     from oncall.workflows import StepFunctionsEscalations
 
     return StepFunctionsEscalations(get_settings().escalation_state_machine_arn)
 
 
-@cache
+@per_container
 def notifier() -> ChannelNotifier:
     from oncall.channels import ChannelNotifier, Outbox
 
@@ -71,7 +74,7 @@ def notifier() -> ChannelNotifier:
     )
 
 
-@cache
+@per_container
 def events() -> EventSink:
     from oncall.events import NullSink, SqsEventSink, is_triggered
 
@@ -81,7 +84,7 @@ def events() -> EventSink:
     return SqsEventSink(queue_url, wanted=lambda event: any(is_triggered(w, event) for w in config().webhooks()))
 
 
-@cache
+@per_container
 def webhook_http() -> GuardedHttpClient:
     from oncall.netguard import GuardedHttpClient
 
@@ -113,7 +116,7 @@ def delivery_deps(base_url: str | None = None) -> DeliveryDeps:
     )
 
 
-@cache
+@per_container
 def ical_feeds() -> IcalFeeds:
     """iCal schedule feeds, cached in this container (users are read when a feed is mapped)."""
     from oncall.ical import IcalFeeds
@@ -140,12 +143,22 @@ def action_deps() -> ActionDeps:
     return ActionDeps(store=store(), escalations=escalations(), clock=now_clock(), config=config(), events=events())
 
 
-def _action_link_secret() -> str:
-    from aws_lambda_powertools.utilities import parameters
+@per_container
+def _secrets() -> SecretsProvider:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
+    return SecretsProvider(boto3_client=aws.client("secretsmanager"))
+
+
+def secret(arn: str) -> str:
+    """A Secrets Manager secret's value, cached by Powertools for 5 minutes: one call per container and
+    period (the provider and its cache belong to the container)."""
+    return _secrets().get(arn, max_age=300)
+
+
+def _action_link_secret() -> str:
     arn = get_settings().action_link_secret_arn
-    # Cached by Powertools for 5 minutes: one Secrets Manager call per container and period.
-    return parameters.get_secret(arn, max_age=300) if arn else ""
+    return secret(arn) if arn else ""
 
 
 def action_links() -> ActionLinks | None:
@@ -184,7 +197,8 @@ def engine() -> Engine:
 
 
 def reset() -> None:
-    for factory in (store, config, alert_queue, escalations, notifier, events, ical_feeds, webhook_http, auth_failures):
+    factories = (store, config, alert_queue, escalations, notifier, events, ical_feeds, webhook_http, _secrets)
+    for factory in (*factories, auth_failures):
         factory.cache_clear()
     get_settings.cache_clear()
     aws.reset_clients()

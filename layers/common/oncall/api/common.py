@@ -9,7 +9,6 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.utilities import parameters
 
 from oncall import ids, wiring
 from oncall.auth import authenticate, require_role
@@ -30,7 +29,7 @@ PerPage = Annotated[int, Query(ge=1, le=1000)]
 
 def _bootstrap_token() -> str | None:
     arn = get_settings().admin_token_secret_arn
-    return parameters.get_secret(arn, max_age=300) if arn else None
+    return wiring.secret(arn) if arn else None
 
 
 # Paths whose requests authenticate themselves (signed action links) or are public (the API's own

@@ -103,9 +103,7 @@ class Ctx:
 
 
 def _secret(arn: str) -> str:
-    from aws_lambda_powertools.utilities import parameters
-
-    return parameters.get_secret(arn, max_age=300) if arn else ""
+    return wiring.secret(arn) if arn else ""
 
 
 def session_codec() -> sessions.Sessions:
