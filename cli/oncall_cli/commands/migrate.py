@@ -110,6 +110,29 @@ def _from_this_service(source: OnCallV1Source, from_url: str, from_token: str) -
     return Migration(config=config, report=report, masked=masked_values(config), masked_fix=fix)
 
 
+def _refuse_masked(migration: Migration) -> None:
+    """Checked at the plan, before any write: a copy without its secrets would be half a deployment (and a
+    masked value is refused by the destination's API half-way through an apply)."""
+    if not migration.masked:
+        return
+    errors.print(
+        f"[red]{len(migration.masked)} secret(s) of the source are masked, so they cannot be copied "
+        "(nothing was changed):[/red]"
+    )
+    for value in migration.masked:
+        errors.print(f"  {value}", markup=False, highlight=False)
+    errors.print(f"To fix: {_escape(migration.masked_fix)}.")
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _warn_masked(migration: Migration) -> None:
+    if migration.masked:
+        errors.print(
+            f"[yellow]{len(migration.masked)} secret(s) of the source are masked in this file: applying it would "
+            f"not carry them. To fix: {_escape(migration.masked_fix)}.[/yellow]"
+        )
+
+
 def render_report(report: Report) -> None:
     if report.gaps:
         console.print(f"Not carried over exactly ({len(report.gaps)}):")
@@ -221,11 +244,7 @@ def migrate(
     source_key = from_url.rstrip("/") if from_url else f"file:{Path(from_file or '-').name}"
 
     if export_only:
-        if migration.masked:
-            errors.print(
-                f"[yellow]{len(migration.masked)} secret(s) of the source are masked in this file: applying it "
-                f"would not carry them. To fix: {_escape(migration.masked_fix)}.[/yellow]"
-            )
+        _warn_masked(migration)
         text = dump_yaml(migration.config)
         if output is None:
             sys.stdout.write(text)
@@ -251,17 +270,7 @@ def migrate(
     result = plan(desired, current)
     refused = bool(result.problems or migration.masked)
     _show(result, migration.report, as_json, final=refused or dry_run)
-    if migration.masked:
-        # Checked before any write: a copy without its secrets would be half a deployment (and a masked value
-        # is refused by the destination's API half-way through an apply).
-        errors.print(
-            f"[red]{len(migration.masked)} secret(s) of the source are masked, so they cannot be copied "
-            "(nothing was changed):[/red]"
-        )
-        for value in migration.masked:
-            errors.print(f"  {value}", markup=False, highlight=False)
-        errors.print(f"To fix: {_escape(migration.masked_fix)}.")
-        raise typer.Exit(EXIT_USAGE)
+    _refuse_masked(migration)
     if result.problems:
         errors.print("[red]The source does not fit this deployment (nothing was changed):[/red]")
         for problem in result.problems:

@@ -80,9 +80,7 @@ def authorize(app: BaseRouter, next_middleware: NextMiddleware):
     if token.role != ApiTokenRole.ADMIN:
         raise PermissionDeniedError("reveal_secrets=true needs an admin token: other roles only read secrets masked.")
     # The audit event names the token and the request, never a value shown.
-    logger.warning(
-        "secrets revealed", extra={"audit": "reveal_secrets", "token_id": token.id, "path": event.path}
-    )
+    logger.warning("secrets revealed", extra={"audit": "reveal_secrets", "token_id": token.id, "path": event.path})
     metrics.add_metric(name="SecretsRevealed", unit=MetricUnit.Count, value=1)
     with secrets_revealed():
         return next_middleware(app)
@@ -98,7 +96,9 @@ def _reveal_requested(method: str, query: dict[str, str]) -> bool:
     if value is None or value.strip().lower() in _FALSE:
         return False
     if value.strip().lower() not in _TRUE:
-        raise ValidationError(f"{REVEAL_PARAMETER}: expected true or false", {REVEAL_PARAMETER: ["expected true or false"]})
+        raise ValidationError(
+            f"{REVEAL_PARAMETER}: expected true or false", {REVEAL_PARAMETER: ["expected true or false"]}
+        )
     if method.upper() not in _READS:
         raise ValidationError(f"{REVEAL_PARAMETER} applies to reads (GET) only")
     return True
