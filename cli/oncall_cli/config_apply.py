@@ -47,17 +47,24 @@ from oncall_cli.config_as_code import (
 )
 
 
-def fetch_snapshot(api: OnCallClient, *, windows_for: Callable[[dict[str, Any]], bool] | None = None) -> Snapshot:
+def fetch_snapshot(
+    api: OnCallClient,
+    *,
+    windows_for: Callable[[dict[str, Any]], bool] | None = None,
+    reveal_secrets: bool = False,
+) -> Snapshot:
     """Everything the configuration covers, as the API shows it. Maintenance windows are one request per
-    integration: only for those `windows_for` accepts (default: all)."""
+    integration: only for those `windows_for` accepts (default: all). `reveal_secrets` reads the resources that
+    carry secrets with `reveal_secrets=true` (an admin token only, audited by the API; else ApiError 403)."""
+    secret = {"reveal_secrets": "true"} if reveal_secrets else {}
     snapshot = Snapshot(
         settings=api.request("GET", "settings"),
         teams=api.list_all("teams"),
-        users=api.list_all("users"),
-        schedules=api.list_all("schedules"),
-        webhooks=api.list_all("webhooks"),
+        users=api.list_all("users", **secret),
+        schedules=api.list_all("schedules", **secret),
+        webhooks=api.list_all("webhooks", **secret),
         chains=api.list_all("escalation_chains"),
-        steps=api.list_all("escalation_policies"),
+        steps=api.list_all("escalation_policies", **secret),
         integrations=api.list_all("integrations"),
         routes=api.list_all("routes"),
         shifts=_optional_list(api, "on_call_shifts"),

@@ -243,6 +243,10 @@ class Migration:
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     # username → the e-mail it was matched by (source users only)
     emails: dict[str, str] = field(default_factory=dict)
+    # A source of this service (a deployment, an export file) whose secrets are masked: where each masked value
+    # is, and how to get them in clear. Such a migration is refused at the plan, before any write.
+    masked: list[str] = field(default_factory=list)
+    masked_fix: str = ""
 
 
 def _unique(name: str, taken: set[str], qualifier: str) -> str:
@@ -895,3 +899,24 @@ def _drop_masked_secrets(config: Config, current: Config, report: Report) -> Non
 
 def is_masked(value: str) -> bool:
     return "****" in value
+
+
+def masked_values(config: Config) -> list[str]:
+    """Every value of `config` that is masked (as this service's API shows secrets without
+    `reveal_secrets=true`): a copy made of these would not carry the secrets."""
+    found: list[str] = []
+    for user in config.users or []:
+        found += [f'user "{user.username}": contact {k} = {v}' for k, v in user.contacts.items() if is_masked(v)]
+    for schedule in config.schedules or []:
+        if schedule.ical_url and is_masked(schedule.ical_url):
+            found.append(f'schedule "{schedule.name}": ical_url = {schedule.ical_url}')
+    for webhook in config.webhooks or []:
+        for name in ("url", "headers", "password", "authorization_header"):
+            value = getattr(webhook, name)
+            if value and is_masked(value):
+                found.append(f'outgoing webhook "{webhook.name}": {name} = {value}')
+    for chain in config.escalation_chains or []:
+        for index, step in enumerate(chain.steps):
+            if step.channel and is_masked(step.channel):
+                found.append(f'escalation chain "{chain.name}": step {index + 1} channel = {step.channel}')
+    return found

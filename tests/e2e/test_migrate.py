@@ -275,3 +275,47 @@ def test_round_trip_from_one_stack_to_another(to, source_stack, tmp_path, monkey
         assert integration["link"].startswith(stack.base_url)
         assert _post(integration["link"]).status_code == 200
     assert _group_path(source_stack, there) == _group_path(to, here) == (1, "RT critical", ["outbox://rt-critical"])
+
+
+MASKED_CHAIN = """
+escalation_chains:
+  - name: RT masked
+    steps:
+      - type: notify_channel
+        channel: outbox://a-channel-whose-name-is-secret
+"""
+
+
+def _steps_channels(stack) -> list[str]:
+    listed = stack.api("GET", "escalation_policies", params={"perpage": 1000, "reveal_secrets": "true"})
+    return sorted(s.get("channel") or "" for s in listed.json()["results"])
+
+
+def test_a_masked_source_is_refused_at_the_plan_and_nothing_is_written(to, source_stack, tmp_path, monkeypatch):
+    # given the source holds a secret its API shows masked (this channel's name is too long to be shown)
+    file = tmp_path / "masked.yaml"
+    file.write_text(MASKED_CHAIN)
+    monkeypatch.setenv("ONCALL_URL", source_stack.base_url)
+    assert runner.invoke(app, ["apply", "-f", str(file), "--yes"]).exit_code == 0
+    viewer = source_stack.api("POST", "tokens", json={"name": "read-only", "role": "viewer"}).json()["token"]
+    plain, secret = tmp_path / "plain.yaml", tmp_path / "with-secrets.yaml"
+    assert runner.invoke(app, ["export", "-o", str(plain)]).exit_code == 0
+    exported = runner.invoke(app, ["export", "--with-secrets", "-o", str(secret)])
+    assert exported.exit_code == 0, exported.output
+    monkeypatch.setenv("ONCALL_URL", to.base_url)
+    before = (_snapshot(to), _steps_channels(to))
+    state = str(tmp_path / "state.json")
+    # when it is migrated with a token that may not read secrets, or from an export made without them
+    by_viewer = _migrate("--from-url", source_stack.base_url, "--from-token", viewer, "--state", state, "--yes", code=2)
+    from_plain = _migrate("--from-file", str(plain), "--state", state, "--yes", code=2)
+    # then the plan names every masked value and how to fix it, and nothing is written
+    for result, fix in ((by_viewer, "admin token of the source"), (from_plain, "--with-secrets")):
+        assert "cannot be copied (nothing was changed)" in result.output
+        assert 'escalation chain "RT masked": step 1 channel = outbox://****' in result.output
+        assert fix in result.output and "applied" not in result.output.lower()
+    assert (_snapshot(to), _steps_channels(to)) == before
+    # and an export with its secrets is the owner's only, and carries them (a re-run changes nothing)
+    assert secret.stat().st_mode & 0o777 == 0o600 and "a-channel-whose-name-is-secret" in secret.read_text()
+    _migrate("--from-file", str(secret), "--state", state, "--yes")
+    assert "outbox://a-channel-whose-name-is-secret" in _steps_channels(to)
+    assert "Nothing to change" in _migrate("--from-file", str(secret), "--state", state, "--yes").output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from oncall_cli.client import OnCallClient
+from oncall_cli.client import ApiError, OnCallClient
 from oncall_cli.commands import refs
 from oncall_cli.config_apply import Applier, ApplyError, fetch_snapshot
 from oncall_cli.config_as_code import (
@@ -199,17 +200,32 @@ def plan_command(
 
 def export(
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")] = None,
+    with_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--with-secrets",
+            help="Include secrets in clear (contact, channel and iCal URLs, webhook URLs, headers and credentials),"
+            " to move the deployment with `oncall migrate --from-file`. Needs an admin token; the deployment "
+            "audits it. The file then HOLDS SECRETS: it is written 0600; keep it safe and delete it after use.",
+        ),
+    ] = False,
 ) -> None:
-    """Write the deployment's configuration as an `oncall apply` file (secrets masked)."""
+    """Write the deployment's configuration as an `oncall apply` file (secrets masked unless --with-secrets)."""
     api = client()
     out = errors if output is None else console
-    with out.status("Reading the deployment…"):
-        snapshot = fetch_snapshot(api)
+    try:
+        with out.status("Reading the deployment…"):
+            snapshot = fetch_snapshot(api, reveal_secrets=with_secrets)
+    except ApiError as error:
+        if with_secrets and error.status == 403:
+            errors.print(f"[red]--with-secrets needs an admin token ({error}).[/red]")
+            raise typer.Exit(EXIT_API_ERROR) from error
+        raise
     text = dump_yaml(export_config(snapshot))
     if output is None:
         sys.stdout.write(text)
         return
-    Path(output).write_text(text)
+    _write_private(Path(output), text) if with_secrets else Path(output).write_text(text)
     config = export_config(snapshot)
     counts = {
         "team": config.teams,
@@ -221,3 +237,11 @@ def export(
     }
     summary = ", ".join(f"{len(v or [])} {k}{'' if len(v or []) == 1 else 's'}" for k, v in counts.items())
     console.print(f"Wrote {output}: {summary}.")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` readable by its owner only (0600 from creation, and tightened if the file existed)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)

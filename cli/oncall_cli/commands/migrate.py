@@ -35,6 +35,7 @@ from oncall_cli.migrate import (
     SourceError,
     fit_to_destination,
     map_source,
+    masked_values,
 )
 from oncall_cli.ui import EXIT_API_ERROR, EXIT_USAGE, client, console, errors, print_json
 
@@ -67,7 +68,12 @@ def _from_file(path: str) -> Migration:
                 "the file gives no token: it gets a new URL",
                 "export with this version's `oncall export` (it writes each integration's token)",
             )
-    return Migration(config=config, report=report)
+    masked = masked_values(config)
+    fix = (
+        f"export the source with `oncall export --with-secrets -o {Path(path).name if path != '-' else 'FILE'}` "
+        "(an admin token of the source) and migrate that file"
+    )
+    return Migration(config=config, report=report, masked=masked, masked_fix=fix)
 
 
 def _read_source(from_url: str, from_token: str) -> Migration:
@@ -89,12 +95,42 @@ def _from_this_service(source: OnCallV1Source, from_url: str, from_token: str) -
     """Another deployment of this service: its own export (exact), read with the CLI's client."""
     other = OnCallClient(source.base.removesuffix("/api/v1"), from_token)
     try:
-        config = export_config(fetch_snapshot(other))
+        try:  # secrets in clear: an admin source token may (audited by the source); others get 403
+            snapshot = fetch_snapshot(other, reveal_secrets=True)
+        except ApiError as error:
+            if error.status != 403:
+                raise
+            snapshot = fetch_snapshot(other)  # masked: the plan refuses it, naming each masked value
+        config = export_config(snapshot)
     except ApiError as error:
         raise SourceError(f"Reading the source deployment failed: {error}") from error
     report = Report()
     report.add(f"source {from_url}", "is a deployment of this service: its configuration is copied as exported")
-    return Migration(config=config, report=report)
+    fix = "use an admin token of the source deployment as --from-token (only admin tokens may read secrets)"
+    return Migration(config=config, report=report, masked=masked_values(config), masked_fix=fix)
+
+
+def _refuse_masked(migration: Migration) -> None:
+    """Checked at the plan, before any write: a copy without its secrets would be half a deployment (and a
+    masked value is refused by the destination's API half-way through an apply)."""
+    if not migration.masked:
+        return
+    errors.print(
+        f"[red]{len(migration.masked)} secret(s) of the source are masked, so they cannot be copied "
+        "(nothing was changed):[/red]"
+    )
+    for value in migration.masked:
+        errors.print(f"  {value}", markup=False, highlight=False)
+    errors.print(f"To fix: {_escape(migration.masked_fix)}.")
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _warn_masked(migration: Migration) -> None:
+    if migration.masked:
+        errors.print(
+            f"[yellow]{len(migration.masked)} secret(s) of the source are masked in this file: applying it would "
+            f"not carry them. To fix: {_escape(migration.masked_fix)}.[/yellow]"
+        )
 
 
 def render_report(report: Report) -> None:
@@ -208,6 +244,7 @@ def migrate(
     source_key = from_url.rstrip("/") if from_url else f"file:{Path(from_file or '-').name}"
 
     if export_only:
+        _warn_masked(migration)
         text = dump_yaml(migration.config)
         if output is None:
             sys.stdout.write(text)
@@ -231,7 +268,9 @@ def migrate(
         migration, current, previous=state_file.names(source_key), create_users=not no_create_users
     )
     result = plan(desired, current)
-    _show(result, migration.report, as_json, final=bool(result.problems or dry_run))
+    refused = bool(result.problems or migration.masked)
+    _show(result, migration.report, as_json, final=refused or dry_run)
+    _refuse_masked(migration)
     if result.problems:
         errors.print("[red]The source does not fit this deployment (nothing was changed):[/red]")
         for problem in result.problems:

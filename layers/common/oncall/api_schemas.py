@@ -22,7 +22,7 @@ from oncall.heartbeat import available as heartbeat_available
 from oncall.integration_types import get_type
 from oncall.labels import present_labels
 from oncall.maintenance import MAX_DURATION_SECONDS, MIN_DURATION_SECONDS
-from oncall.masking import MASK, is_harmless_header, mask_headers, mask_url
+from oncall.masking import MASK, is_harmless_header, mask_url, shown_headers, shown_secret, shown_url
 from oncall.models import (
     Alert,
     AlertGroup,
@@ -558,7 +558,7 @@ def present_step(step: EscalationStep) -> dict[str, Any]:
     for name in STEP_FIELDS[step.type]:
         body[name] = getattr(step, name)
     if body.get("channel"):
-        body["channel"] = mask_url(body["channel"])  # channel URLs carry tokens and passwords
+        body["channel"] = shown_url(body["channel"])  # channel URLs carry tokens and passwords
     return body
 
 
@@ -798,7 +798,7 @@ def present_user(user: User) -> dict[str, Any]:
         "slack": None,  # OnCall: the linked Slack identities; no ChatOps here
         "avatar_url": None,
         "phone": user.phone,
-        "contacts": {name: mask_url(url) for name, url in user.contacts.items()},
+        "contacts": {name: shown_url(url) for name, url in user.contacts.items()},
         "default_rules": [_rule(s) for s in user.default_rules],
         "important_rules": [_rule(s) for s in user.important_rules],
     }
@@ -836,7 +836,7 @@ def present_schedule(schedule: Schedule, on_call_now: list[str]) -> dict[str, An
         "overrides": [
             {"user_id": o.user_id, "start": api_time(o.start), "end": api_time(o.end)} for o in schedule.overrides
         ],
-        "ical_url_primary": mask_url(schedule.ical_url) if schedule.ical_url else None,
+        "ical_url_primary": shown_url(schedule.ical_url) if schedule.ical_url else None,
         "ical_url_overrides": None,
         "slack": {"channel_id": None, "user_group_id": None},
         # OnCall's: the on_call_shifts it takes (its own list, and shifts naming it)
@@ -951,13 +951,13 @@ def present_webhook(webhook: Webhook) -> dict[str, Any]:
         "http_method": webhook.http_method,
         # Secrets in the URL (credentials, path tokens, query values) and header values are never shown; sent
         # back unchanged, a masked value keeps what is stored (webhooks.update_webhook).
-        "url": mask_url(webhook.url),
-        "headers": mask_headers(webhook.headers),
+        "url": shown_url(webhook.url),
+        "headers": shown_headers(webhook.headers),
         "data": webhook.data,
         "forward_all": webhook.forward_all,
         "username": webhook.username,
-        "password": SECRET_MASK if webhook.password else None,
-        "authorization_header": SECRET_MASK if webhook.authorization_header else None,
+        "password": shown_secret(webhook.password, SECRET_MASK),
+        "authorization_header": shown_secret(webhook.authorization_header, SECRET_MASK),
         "trigger_template": webhook.trigger_template,
         "integration_filter": webhook.integration_filter,
         "preset": webhook.preset,

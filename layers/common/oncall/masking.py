@@ -13,12 +13,19 @@ can never be stored as if it were a real URL.
 Webhook headers are masked value by value (`mask_headers`), except a short list of harmless headers; `origin`
 says which target a URL points at (secrets are kept only for the same origin); `header_problem` says why a
 header may not be sent at all (docs/SECURITY.md).
+
+`secrets_revealed` is the one exception: within it (an admin's read with `reveal_secrets=true`, audited by the
+API, for moving a deployment with `oncall export --with-secrets` / `oncall migrate`) the `shown_*` functions
+return values as stored. Outside it — the default, for every role — they mask.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +36,39 @@ _ADDRESS_SCHEMES = frozenset({"ses", "sns-sms", "outbox", "mailto", "mailtos", "
 _SIMPLE_HOST = re.compile(r"^[a-z0-9_-]{1,16}$")
 _PHONE = re.compile(r"^\+?[0-9]{3,15}$")
 _IP_OR_DOMAIN = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|localhost)$")
+
+
+_REVEAL: ContextVar[bool] = ContextVar("oncall_reveal_secrets", default=False)
+
+
+@contextmanager
+def secrets_revealed() -> Iterator[None]:
+    """Within this block, `shown_*` return stored values unmasked (only the API's admin read opens it)."""
+    reset = _REVEAL.set(True)
+    try:
+        yield
+    finally:
+        _REVEAL.reset(reset)
+
+
+def revealing() -> bool:
+    return _REVEAL.get()
+
+
+def shown_url(url: str) -> str:
+    """A stored URL as a read shows it: masked, unless secrets are revealed."""
+    return url if revealing() else mask_url(url)
+
+
+def shown_headers(text: str | None) -> str | None:
+    return text if revealing() else mask_headers(text)
+
+
+def shown_secret(value: str | None, mask: str) -> str | None:
+    """A write-only secret (webhook password, authorization header) as a read shows it."""
+    if not value:
+        return None
+    return value if revealing() else mask
 
 
 class MaskedValueError(ValueError):

@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Metrics
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.metrics import MetricUnit
 
 from oncall import ids, wiring
 from oncall.auth import authenticate, require_role
 from oncall.auth_failures import source_address
-from oncall.errors import AuthenticationError, NotFoundError
+from oncall.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
+from oncall.masking import secrets_revealed
 from oncall.models import Actor, ActorKind, ApiToken, ApiTokenRole
 from oncall.pagination import paginate
 from oncall.rate_limit import check_api_rate
@@ -22,9 +24,19 @@ from oncall.web import base_url, header
 
 # Powertools Metrics instances share one buffer per namespace; the handler's log_metrics flushes it.
 metrics = Metrics()
+logger = Logger(child=True)
 
 Page = Annotated[int, Query(ge=1)]
 PerPage = Annotated[int, Query(ge=1, le=1000)]
+# Read by `authorize` (admin tokens only, audited); declared on the reads that carry secrets so the API's
+# description shows it. Handlers ignore their copy.
+RevealSecrets = Annotated[
+    bool,
+    Query(
+        description="Admin tokens only (others: 403), audited: show channel/contact/iCal URLs and webhook "
+        "credentials as stored instead of masked, to move a deployment (`oncall export --with-secrets`)."
+    ),
+]
 
 
 def _bootstrap_token() -> str | None:
@@ -62,7 +74,33 @@ def authorize(app: BaseRouter, next_middleware: NextMiddleware):
     if any(len(str(value)) > MAX_ID_LENGTH for value in app.context.get("_route_args", {}).values()):
         raise NotFoundError()  # no such id: never a lookup with a key DynamoDB would refuse
     app.append_context(api_token=token)
-    return next_middleware(app)
+    if not _reveal_requested(event.http_method, event.query_string_parameters or {}):
+        return next_middleware(app)
+    if token.role != ApiTokenRole.ADMIN:
+        raise PermissionDeniedError("reveal_secrets=true needs an admin token: other roles only read secrets masked.")
+    # The audit event names the token and the request, never a value shown.
+    logger.warning("secrets revealed", extra={"audit": "reveal_secrets", "token_id": token.id, "path": event.path})
+    metrics.add_metric(name="SecretsRevealed", unit=MetricUnit.Count, value=1)
+    with secrets_revealed():
+        return next_middleware(app)
+
+
+REVEAL_PARAMETER = "reveal_secrets"
+_TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0", ""})
+
+
+def _reveal_requested(method: str, query: dict[str, str]) -> bool:
+    """Whether the request asks for secrets in clear (`reveal_secrets=true`, reads only). Never the default."""
+    value = query.get(REVEAL_PARAMETER)
+    if value is None or value.strip().lower() in _FALSE:
+        return False
+    if value.strip().lower() not in _TRUE:
+        raise ValidationError(
+            f"{REVEAL_PARAMETER}: expected true or false", {REVEAL_PARAMETER: ["expected true or false"]}
+        )
+    if method.upper() not in _READS:
+        raise ValidationError(f"{REVEAL_PARAMETER} applies to reads (GET) only")
+    return True
 
 
 def _authenticate(event: dict) -> ApiToken:

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from oncall import configuration, wiring
 from oncall.api import shapes
-from oncall.api.common import Page, PerPage, page_of
+from oncall.api.common import Page, PerPage, RevealSecrets, page_of
 from oncall.api_schemas import ChainCreate, ChainPatch, StepCreate, StepUpdate, present_chain, present_step
 from oncall.errors import NotFoundError
 from oncall.pagination import DEFAULT_PAGE_SIZE
@@ -65,7 +65,12 @@ def delete_chain(chain_id: str):
 
 
 @router.get("/escalation_policies", responses=shapes.page(shapes.PolicyOut))
-def list_steps(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, escalation_chain_id: str | None = None) -> dict:
+def list_steps(
+    page: Page = 1,
+    perpage: PerPage = DEFAULT_PAGE_SIZE,
+    escalation_chain_id: str | None = None,
+    reveal_secrets: RevealSecrets = False,
+) -> dict:
     """Escalation policies (steps) in chain order; `escalation_chain_id` filters."""
     steps = [s for s in wiring.store().list_steps() if escalation_chain_id in (None, s.escalation_chain_id)]
     steps.sort(key=lambda s: (s.escalation_chain_id, s.position, s.id))
@@ -80,7 +85,7 @@ def create_step(body: StepCreate):
 
 
 @router.get("/escalation_policies/<step_id>", responses=shapes.returns(shapes.PolicyOut))
-def get_step(step_id: str) -> dict:
+def get_step(step_id: str, reveal_secrets: RevealSecrets = False) -> dict:
     step = wiring.store().get_step(step_id)
     if step is None:
         raise NotFoundError()

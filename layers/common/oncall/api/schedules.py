@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from oncall import schedule_config, wiring
 from oncall.api import shapes
-from oncall.api.common import Page, PerPage, metrics, page_of
+from oncall.api.common import Page, PerPage, RevealSecrets, metrics, page_of
 from oncall.api_schemas import (
     SchedulePatch,
     ScheduleWrite,
@@ -46,7 +46,9 @@ def _allow_http() -> bool:
 
 
 @router.get("/schedules", responses=shapes.page(shapes.ScheduleOut))
-def list_schedules(page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None) -> dict:
+def list_schedules(
+    page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None, reveal_secrets: RevealSecrets = False
+) -> dict:
     """Schedules by name, with who is on call now; `name` (exact) filters."""
     store = wiring.store()
     every, swaps = store.list_on_call_shifts(), store.list_shift_swaps()
@@ -71,7 +73,7 @@ def create_schedule(body: ScheduleWrite):
 
 
 @router.get("/schedules/<schedule_id>", responses=shapes.returns(shapes.ScheduleOut))
-def get_schedule(schedule_id: str) -> dict:
+def get_schedule(schedule_id: str, reveal_secrets: RevealSecrets = False) -> dict:
     return _body(schedule_config.get_schedule(wiring.store(), schedule_id))
 
 

@@ -7,7 +7,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from oncall import people, wiring
 from oncall.api import shapes
-from oncall.api.common import Page, PerPage, metrics, page_of
+from oncall.api.common import Page, PerPage, RevealSecrets, metrics, page_of
 from oncall.api_schemas import UserPatch, UserTestNotification, UserWrite, present_user
 from oncall.errors import NotFoundError, UnsupportedMethodError
 from oncall.models import ApiToken
@@ -19,7 +19,11 @@ router = Router()
 
 @router.get("/users", responses=shapes.page(shapes.UserOut))
 def list_users(
-    page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, username: str | None = None, email: str | None = None
+    page: Page = 1,
+    perpage: PerPage = DEFAULT_PAGE_SIZE,
+    username: str | None = None,
+    email: str | None = None,
+    reveal_secrets: RevealSecrets = False,
 ) -> dict:
     """Users by username; `username` and `email` filter (any case)."""
     users = [
@@ -40,7 +44,7 @@ def create_user(body: UserWrite):
 
 
 @router.get("/users/<user_id>", responses=shapes.returns(shapes.UserOut))
-def get_user(user_id: str) -> dict:
+def get_user(user_id: str, reveal_secrets: RevealSecrets = False) -> dict:
     """A user; `current` is the user the token belongs to."""
     if user_id == "current":  # OnCall: the user the API token belongs to
         token: ApiToken = router.context["api_token"]

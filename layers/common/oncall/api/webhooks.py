@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from oncall import webhooks, wiring
 from oncall.api import shapes
-from oncall.api.common import Page, PerPage, actor, base, page_of
+from oncall.api.common import Page, PerPage, RevealSecrets, actor, base, page_of
 from oncall.api_schemas import WebhookIn, WebhookPatch, present_webhook, present_webhook_response
 from oncall.pagination import DEFAULT_PAGE_SIZE
 from oncall.web import json_response, no_content
@@ -24,7 +24,11 @@ def _changed() -> None:
 
 @router.get("/webhooks", responses=shapes.page(shapes.WebhookOut))
 def list_webhooks(
-    page: Page = 1, perpage: PerPage = DEFAULT_PAGE_SIZE, name: str | None = None, team_id: str | None = None
+    page: Page = 1,
+    perpage: PerPage = DEFAULT_PAGE_SIZE,
+    name: str | None = None,
+    team_id: str | None = None,
+    reveal_secrets: RevealSecrets = False,
 ) -> dict:
     """Outgoing webhooks; `name` (exact) and `team_id` filter."""
     found = [w for w in wiring.store().list_webhooks() if name in (None, w.name) and team_id in (None, w.team_id)]
@@ -40,7 +44,7 @@ def create_webhook(body: WebhookIn):
 
 
 @router.get("/webhooks/<webhook_id>", responses=shapes.returns(shapes.WebhookOut))
-def get_webhook(webhook_id: str) -> dict:
+def get_webhook(webhook_id: str, reveal_secrets: RevealSecrets = False) -> dict:
     return present_webhook(webhooks.get_webhook(webhook_id, wiring.store()))
 
 
