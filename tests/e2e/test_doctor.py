@@ -21,9 +21,9 @@ ALARM_EMAIL = "ops@example.com"
 
 @pytest.fixture
 def aws_at_the_local_stack(local_stack, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL", local_stack.moto_url)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    # the stack's administrator credentials: like a user's own after `sam deploy` (IAM is enforced there)
+    for key, value in local_stack.aws_environment().items():
+        monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
     monkeypatch.delenv("ONCALL_TOKEN", raising=False)

@@ -50,14 +50,17 @@ class LocalStackProcess:
             **kwargs,
         )
 
+    def aws_environment(self) -> dict[str, str]:
+        """The variables that point boto3 (or the AWS CLI, or `oncall doctor`) at the stack's moto with the
+        administrator credentials it wrote (IAM is enforced there: other credentials are refused)."""
+        text = (self.state_dir / "aws.env").read_text()
+        return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
     def aws_client(self, service: str):  # noqa: ANN201 - a boto3 client
-        """A boto3 client for the stack's moto with the administrator credentials it wrote (IAM is
-        enforced there: other credentials are refused)."""
+        """A boto3 client for the stack's moto with its administrator credentials."""
         import boto3
 
-        values = dict(
-            line.split("=", 1) for line in (self.state_dir / "aws.env").read_text().splitlines() if "=" in line
-        )
+        values = self.aws_environment()
         return boto3.client(
             service,
             endpoint_url=values["AWS_ENDPOINT_URL"],
