@@ -178,6 +178,7 @@ def distributions(site: Path) -> set[tuple[str, str]]:
 
 # ------------------------------------------------------------------------------------------ environment
 ACCOUNT, REGION, STACK = "123456789012", "us-east-1", "oncall"
+NO_VALUE = object()  # !Ref AWS::NoValue: the property (or variable) is left out
 PSEUDO = {
     "AWS::AccountId": ACCOUNT,
     "AWS::Region": REGION,
@@ -199,7 +200,9 @@ class Resolver:
         for name, spec in self.template.get("Parameters", {}).items():
             self.parameters.setdefault(name, str(spec.get("Default", "")))
 
-    def ref(self, name: str) -> str:
+    def ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
         if name in PSEUDO:
             return PSEUDO[name]
         if name in self.parameters:
@@ -297,7 +300,8 @@ def functions(template: dict[str, Any]) -> list[FunctionSpec]:
             continue
         props = resource["Properties"]
         variables = (props.get("Environment") or {}).get("Variables") or {}
-        environment = {name: str(resolve.value(value)) for name, value in variables.items()}
+        resolved = {name: resolve.value(value) for name, value in variables.items()}
+        environment = {name: str(value) for name, value in resolved.items() if value is not NO_VALUE}
         found.append(FunctionSpec(logical_id, props["Handler"], environment))
     return found
 

@@ -73,6 +73,14 @@ def door(functions):
 
 
 @pytest.fixture
+def door_without_catch_all(functions):
+    """The door's own 404, for a template whose routes leave paths undeclared."""
+    routes = [route for route in template_routes() if route.path != "/{proxy+}"]
+    with running(routes, functions) as front_door:
+        yield front_door
+
+
+@pytest.fixture
 def live_door(aws):
     """A door in front of the real handlers on moto."""
     with running(aws.topology.http_routes, aws.functions) as front_door:
@@ -262,7 +270,8 @@ def test_content_length_with_transfer_encoding_is_400_and_nothing_after_it_is_pa
     assert functions.events == []
 
 
-def test_pipelined_requests_are_still_served_in_order(door, functions):
+def test_pipelined_requests_are_still_served_in_order(door_without_catch_all, functions):
+    door = door_without_catch_all
     # given two well-framed requests on one connection (no attack: HTTP/1.1 keep-alive)
     body = b'{"title": "one"}'
     first = request("POST", WEBHOOK, [("Content-Type", "application/json"), ("Content-Length", "16")], body)
@@ -304,9 +313,18 @@ def test_an_event_over_6_mb_after_base64_is_413_and_the_function_does_not_run(do
     ("method", "path"),
     [("GET", "/actions/abc/"), ("GET", "/nothing"), ("PUT", "/actions/abc"), ("GET", "/api/v1")],
 )
-def test_unrouted_requests_are_a_json_404(door, functions, method, path):
-    [(status, headers, body)] = exchange(door, request(method, path, [("Connection", "close")]))
+def test_unrouted_requests_are_a_json_404(door_without_catch_all, functions, method, path):
+    [(status, headers, body)] = exchange(door_without_catch_all, request(method, path, [("Connection", "close")]))
     assert status == 404 and headers["content-type"] == "application/json"
+    assert detail(body) == "Not found."
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/actions/abc/x"), ("GET", "/nothing"), ("POST", "/api/v1")])
+def test_paths_no_route_declares_get_the_apis_json_404_through_the_catch_all(live_door, method, path):
+    # given the template's catch-all route (API Gateway would answer {"message": "Not Found"} itself)
+    [(status, headers, body)] = exchange(live_door, request(method, path, [("Connection", "close")]))
+    # then the API function answers, in the service's one error shape
+    assert status == 404 and headers["content-type"].startswith("application/json")
     assert detail(body) == "Not found."
 
 

@@ -10,6 +10,7 @@ from oncall_cli.local.template import load_template
 from oncall_cli.local.topology import HttpRoute
 
 TEMPLATE_ROUTES = [
+    HttpRoute("ANY", "/{proxy+}", "ApiFunction"),  # the catch-all (first here: order must not matter)
     HttpRoute("ANY", "/integrations/v1/{proxy+}", "IngestFunction"),
     HttpRoute("ANY", "/api/v1/{proxy+}", "ApiFunction"),
     HttpRoute("GET", "/actions/{token}", "ApiFunction"),
@@ -18,7 +19,8 @@ TEMPLATE_ROUTES = [
     HttpRoute("GET", "/console", "ConsoleFunction"),
     HttpRoute("ANY", "/console/{proxy+}", "ConsoleFunction"),
 ]
-ROUTE = TEMPLATE_ROUTES[0]
+SPECIFIC_ROUTES = [route for route in TEMPLATE_ROUTES if route.path != "/{proxy+}"]
+ROUTE = TEMPLATE_ROUTES[1]
 
 
 def event_for(headers, body=b"", query="", path="/integrations/v1/alertmanager/T/", method="POST"):
@@ -70,7 +72,17 @@ def test_routes_that_match_on_aws_match(method, path, route_key, expected):
     ],
 )
 def test_routes_that_do_not_match_on_aws_do_not_match(method, path):
-    assert match_route(TEMPLATE_ROUTES, method, path) is None
+    assert match_route(SPECIFIC_ROUTES, method, path) is None
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/actions/abc/"), ("GET", "/api/v1/"), ("GET", "/nothing")])
+def test_what_no_specific_route_takes_falls_to_the_catch_all(method, path):
+    route, parameters = match_route(TEMPLATE_ROUTES, method, path)
+    assert (route.route_key, parameters) == ("ANY /{proxy+}", {"proxy": path.lstrip("/")})
+
+
+def test_the_catch_all_takes_only_the_methods_http_apis_route():
+    assert match_route(TEMPLATE_ROUTES, "TRACE", "/api/v1/integrations/") is None
 
 
 def test_the_most_specific_route_wins_whatever_the_order():

@@ -93,7 +93,9 @@ def _matches(pattern: str, path: str) -> dict[str, str] | None:
 
 def match_route(routes: list[HttpRoute], method: str, path: str) -> tuple[HttpRoute, dict[str, str]] | None:
     """The route API Gateway would pick for `method path` (a decoded path), with its path parameters: the most
-    specific path first (literal, then `{name}`, then `{name+}`), a route of that method before `ANY`."""
+    specific path first (literal, then `{name}`, then `{name+}`; among those, the one with more literal
+    segments, so `/integrations/v1/{proxy+}` before the catch-all `/{proxy+}`), a route of that method before
+    `ANY`."""
     method = method.upper()
     if method not in _METHODS:
         return None
@@ -103,7 +105,8 @@ def match_route(routes: list[HttpRoute], method: str, path: str) -> tuple[HttpRo
             continue
         parameters = _matches(route.path, path)
         if parameters is not None:
-            candidates.append(((_route_kind(route.path), route.method == "ANY", order), route, parameters))
+            literal = sum(1 for segment in route.path.split("/") if segment and not segment.startswith("{"))
+            candidates.append(((_route_kind(route.path), -literal, route.method == "ANY", order), route, parameters))
     if not candidates:
         return None
     _, route, parameters = min(candidates, key=lambda candidate: candidate[0])

@@ -39,6 +39,9 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     return yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
 
 
+NO_VALUE = object()  # what !Ref AWS::NoValue resolves to: the property is removed
+
+
 @dataclass
 class Resolver:
     """Resolves Ref / GetAtt / Sub / If / Equals / Not / Join against local physical values."""
@@ -54,7 +57,9 @@ class Resolver:
             return self.parameters[name]
         return str(self.template.get("Parameters", {}).get(name, {}).get("Default", ""))
 
-    def ref(self, name: str) -> str:
+    def ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
         if name in self.pseudo:
             return self.pseudo[name]
         if name in self.template.get("Parameters", {}):
@@ -85,8 +90,9 @@ class Resolver:
         return re.sub(r"\$\{([^}!]+)\}", replace, text)
 
     def resolve(self, value: Any) -> Any:
+        """`value` with its intrinsics resolved; a property or list item resolving to AWS::NoValue is left out."""
         if isinstance(value, list):
-            return [self.resolve(v) for v in value]
+            return [item for item in (self.resolve(v) for v in value) if item is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
@@ -102,7 +108,8 @@ class Resolver:
             }
             if key in handlers:
                 return handlers[key](arg)
-        return {k: self.resolve(v) for k, v in value.items()}
+        resolved = {k: self.resolve(v) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
 
 
 def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

@@ -47,6 +47,9 @@ def _bootstrap_token() -> str | None:
 # Paths whose requests authenticate themselves (signed action links) or are public (the API's own
 # description): no Authorization header, never counted against a token's rate limit.
 PUBLIC_PATH = re.compile(r"^/actions/[A-Za-z0-9._-]+/?$|^/api/v1/openapi\.json/?$|^/api/v1/docs(/[A-Za-z0-9._-]+)?/?$")
+# Paths outside the API (action links are public) reach this function only through the template's catch-all route:
+# none is an endpoint, so they are a 404 without asking for a token.
+ANY_ENDPOINT = re.compile(r"^/api/v1/")
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Ids in paths longer than this name nothing (ours are 13-16 characters).
 MAX_ID_LENGTH = 128
@@ -66,7 +69,7 @@ def authorize(app: BaseRouter, next_middleware: NextMiddleware):
     """Authentication (401), the token's role (403), then its rate limit (429) — in that order, as OnCall
     (Django REST framework) does, and before the request is validated (see `authenticate_first`)."""
     event = app.current_event
-    if PUBLIC_PATH.match(event.path):
+    if PUBLIC_PATH.match(event.path) or not ANY_ENDPOINT.match(event.path):
         return next_middleware(app)
     token = _authenticate(event.raw_event)
     require_role(token, required_role(event.http_method, event.path))
