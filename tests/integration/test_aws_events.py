@@ -159,9 +159,8 @@ def test_action_links_work_with_api_gateways_events(aws, paged_group):
 
 
 # ------------------------------------------------------------------------------------------ SQS: webhooks
-def test_the_webhooks_function_takes_an_event_record_from_sqs(aws, monkeypatch):
-    monkeypatch.setenv("ONCALL_ALLOW_PRIVATE_TARGETS", "true")  # the receiver is on 127.0.0.1
-    wiring.reset()
+def test_the_webhooks_function_takes_an_event_record_from_sqs(aws):
+    aws.set_env(ONCALL_ALLOW_PRIVATE_TARGETS="true")  # the receiver is on 127.0.0.1
     integration = create_integration(aws, "alertmanager")
     group = group_from_sam_events(aws, integration)
     aws.drain_events()  # route's own "created" event, before any webhook exists

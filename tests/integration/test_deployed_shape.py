@@ -15,7 +15,7 @@ import pytest
 
 from oncall_cli.local.template import REPO_ROOT, TEMPLATE_PATH
 from tests.builders import am_payload
-from tests.integration.conftest import aws_stack, create_chain, create_integration, ingest_path
+from tests.integration.conftest import BASE_URL, aws_stack, create_chain, create_integration, ingest_path
 
 
 def _template_without(tmp_path: Path, resource: str, prop: str = "Policies") -> Path:
@@ -143,3 +143,16 @@ def test_event_sources_and_roles_come_from_the_translated_template(aws):
     assert len(roles) == len(topology.functions)
     assert topology.state_machine_role_arn.endswith("/oncall-local-EscalationStateMachineRole")
     assert topology.state_machine_role_arn not in roles
+
+
+def test_the_functions_that_build_links_see_the_configured_public_base_url(aws):
+    """PublicBaseUrl (a custom domain) is the base of every link: the API's integration links, the console's
+    pages and the ingest function's how-to-connect answer read PUBLIC_BASE_URL from their own environment."""
+    from oncall.settings import get_settings
+
+    for name in ("ApiFunction", "ConsoleFunction", "IngestFunction"):
+        with aws.functions.entered(name):
+            assert get_settings().public_base_url == BASE_URL, name
+    # and the API's integration link is on the configured domain, not the API Gateway one
+    integration = create_integration(aws)
+    assert aws.api("GET", f"integrations/{integration['id']}").body["link"].startswith(f"{BASE_URL}/integrations/v1/")

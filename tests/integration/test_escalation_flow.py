@@ -273,16 +273,22 @@ def test_state_checks_read_strongly_consistently(aws):
     def record(params, model, **_):
         calls.append((model.name, params))
 
-    events = client("dynamodb").meta.events
-    for operation in ("GetItem", "Query", "BatchGetItem"):
-        events.register(f"provide-client-params.dynamodb.{operation}", record)
+    # each function reads through its own container's client
+    emitters = []
+    for name in aws.topology.functions:
+        with aws.functions.entered(name):
+            emitters.append(client("dynamodb").meta.events)
+    for events in emitters:
+        for operation in ("GetItem", "Query", "BatchGetItem"):
+            events.register(f"provide-client-params.dynamodb.{operation}", record)
     try:
         group_id = fire(aws, [{"type": "notify_channel", "channel": "outbox://x"}, {"type": "wait", "duration": 60}])
         aws.wait_for(aws.outbox_lines)
         assert aws.api("POST", f"alert_groups/{group_id}/acknowledge").status == 200
     finally:
-        for operation in ("GetItem", "Query", "BatchGetItem"):
-            events.unregister(f"provide-client-params.dynamodb.{operation}", record)
+        for events in emitters:
+            for operation in ("GetItem", "Query", "BatchGetItem"):
+                events.unregister(f"provide-client-params.dynamodb.{operation}", record)
     eventual = []
     for name, params in calls:
         if name == "BatchGetItem":

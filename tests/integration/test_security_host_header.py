@@ -11,7 +11,6 @@ import re
 
 import pytest
 
-from oncall import wiring
 from oncall_cli.local.front_door import build_event, match_route
 from tests.integration.conftest import ADMIN_TOKEN, create_integration
 
@@ -23,9 +22,8 @@ HOSTILE = {
 
 
 @pytest.fixture
-def no_public_base_url(aws, monkeypatch):
-    monkeypatch.setenv("PUBLIC_BASE_URL", "")
-    wiring.reset()
+def no_public_base_url(aws):
+    aws.set_env(PUBLIC_BASE_URL="")
     return aws
 
 
@@ -52,9 +50,8 @@ def test_the_swagger_page_ignores_host_and_forwarded_proto_and_sends_a_csp(no_pu
     assert f"'sha256-{digest}'" in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
 
 
-def test_a_configured_base_url_with_markup_is_escaped_on_the_page(aws, monkeypatch):
-    monkeypatch.setenv("PUBLIC_BASE_URL", 'https://x.example/"><img src=x onerror=alert(1)></script><script>1')
-    wiring.reset()
+def test_a_configured_base_url_with_markup_is_escaped_on_the_page(aws):
+    aws.set_env(PUBLIC_BASE_URL='https://x.example/"><img src=x onerror=alert(1)></script><script>1')
     status, page, _ = _call(aws, "GET", "/api/v1/docs", {})
     assert status == 200 and "<img" not in page and "</script><script>1" not in page
 

@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from oncall import wiring
 from oncall.loops import HOP_HEADER, deployment_marker
 from tests.builders import am_payload
 from tests.integration.conftest import create_integration, ingest_path
@@ -56,11 +55,10 @@ class FrontDoor:
 
 
 @pytest.fixture
-def served(aws, monkeypatch):
+def served(aws):
     with FrontDoor(aws) as door:
-        monkeypatch.setenv("PUBLIC_BASE_URL", f"http://127.0.0.1:{door.port}")
-        monkeypatch.setenv("ONCALL_ALLOW_PRIVATE_TARGETS", "true")  # the local stack's posture
-        wiring.reset()
+        # the stack deployed with this front door as its public URL, in the local stack's posture
+        aws.set_env(PUBLIC_BASE_URL=f"http://127.0.0.1:{door.port}", ONCALL_ALLOW_PRIVATE_TARGETS="true")
         yield aws, door.port
 
 
@@ -90,7 +88,7 @@ def test_a_webhook_pointed_at_our_own_ingest_does_not_loop(served, host):
 def test_an_alert_carrying_our_own_hop_header_is_refused_whatever_the_address(served):
     aws, _ = served
     integration = create_integration(aws)
-    marker = deployment_marker(aws.topology.environment["TABLE_NAME"])
+    marker = deployment_marker(aws.topology.table_name)
     # when a request arrives that one of our webhooks sent (by a route the address check cannot see)
     looped = aws.http("POST", ingest_path(integration), json.dumps(am_payload()), headers={HOP_HEADER.lower(): marker})
     # then it is refused with a 400 that says why, and nothing is stored

@@ -110,9 +110,8 @@ def test_a_page_of_wide_payloads_stays_within_the_response_limit(aws):
     assert one.status == 200 and one.body["results"][0]["payload"] == payload
 
 
-def test_webhooks_still_deliver_for_a_deeply_nested_alert(aws, monkeypatch):
-    monkeypatch.setenv("ONCALL_ALLOW_PRIVATE_TARGETS", "true")
-    wiring.reset()
+def test_webhooks_still_deliver_for_a_deeply_nested_alert(aws):
+    aws.set_env(ONCALL_ALLOW_PRIVATE_TARGETS="true")  # the receiver is on 127.0.0.1
     with Receiver() as target:
         _, [group_id] = _store_group_with(aws, nested(400))
         hook = aws.api("POST", "webhooks", {"name": "all", "url": target.url + "/x", "trigger_type": "acknowledge"})

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from oncall import template_budget, wiring
+from oncall import template_budget
 from tests.builders import am_payload
 from tests.integration.conftest import create_integration, ingest_path
 
@@ -25,10 +25,9 @@ SLOW_CONDITION = SLOW + "false"
 
 @pytest.fixture
 def budget(aws, monkeypatch):
-    monkeypatch.setenv("JINJA_RENDER_CPU_SECONDS", str(BUDGET_SECONDS))
-    monkeypatch.setenv("JINJA_RENDER_MAX_WORK", str(10**9))  # the CPU budget is what stops them
+    # the functions' settings (JINJA_RENDER_MAX_WORK: the CPU budget is what stops them)
+    aws.set_env(JINJA_RENDER_CPU_SECONDS=str(BUDGET_SECONDS), JINJA_RENDER_MAX_WORK=str(10**9))
     monkeypatch.setattr(template_budget, "STRIKE_COUNTER", template_budget.StrikeCounter())
-    wiring.reset()
     return aws
 
 

@@ -28,9 +28,8 @@ ECHO = (200, {"Content-Type": "application/json"}, b"")  # the body is replaced 
 
 
 @pytest.fixture
-def env(aws, monkeypatch):
-    monkeypatch.setenv("ONCALL_ALLOW_PRIVATE_TARGETS", "true")  # receivers are on 127.0.0.1
-    wiring.reset()
+def env(aws):
+    aws.set_env(ONCALL_ALLOW_PRIVATE_TARGETS="true")  # receivers are on 127.0.0.1
     return aws
 
 
