@@ -45,8 +45,9 @@ def wait_until(predicate, timeout: float, interval: float = 0.05):
 
 @pytest.fixture(autouse=True)
 def _wide_cli_tables(monkeypatch):
-    """CLI tables as piped output gets them (200 columns), whatever COLUMNS the test runner set (pytest-xdist
-    workers set 80): assertions look for whole ids in them."""
+    """CLI tables and messages as piped output gets them (200 columns), whatever COLUMNS the test runner set
+    (pytest-xdist workers set 80): assertions look for whole ids and sentences in them."""
     from oncall_cli import ui
 
-    monkeypatch.setattr(ui.console, "width", ui.PIPED_WIDTH)
+    for console in (ui.console, ui.errors):
+        monkeypatch.setattr(console, "width", ui.PIPED_WIDTH)

@@ -275,11 +275,13 @@ def test_hostile_alert_fields_render_inert(signed_in, local_stack):
 def test_a_users_test_notification_and_rules_from_the_user_page(signed_in, local_stack):
     driver = signed_in
     username = f"tester-{os.urandom(3).hex()}"
-    user = local_stack.api(
+    created = local_stack.api(
         "POST",
         "users",
         json={"username": username, "name": "Test Person", "contacts": {"pager": f"outbox://{username}"}},
-    ).json()
+    )
+    assert created.status_code == 201, created.text
+    user = created.json()
     before = len(local_stack.outbox_lines())
     # open the user from the list, pick the contact and send the test
     _click_and_load(driver, driver.find_element(By.LINK_TEXT, "Users"))

@@ -437,6 +437,9 @@ def test_edit_a_users_contacts_and_rules_through_the_apis_rules(aws, browser):
         {"type": "notify", "contact": "slack"},
     ]
     assert body["important_rules"] == [{"type": "notify", "contact": "slack"}]
+    # and the users list shows the rules, waits included (a wait rule has no contact: it was a 500)
+    listed = browser.get("/console/users")
+    assert listed.status == 200 and "wait 300" in listed.body and "notify pager" in listed.body
     # and the domain's validation answers: a rule naming no contact, a bad line, a contact without a URL
     for fields in (
         {"default_rules": "notify phone", "important_rules": ""},

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,13 +43,22 @@ class LocalStackProcess:
         return self.state_dir / "outbox.jsonl"
 
     def api(self, method: str, path: str, **kwargs) -> requests.Response:
-        return requests.request(
-            method,
-            f"{self.base_url}/api/v1/{path.strip('/')}/",
-            headers={"Authorization": self.admin_token},
-            timeout=30,
-            **kwargs,
-        )
+        """A request with the admin token, made as a well-behaved client: a 429 (the per-token or per-address
+        limit, shared by every test driving this stack) is waited out as its Retry-After/RateLimit-Reset
+        says, a few times at most."""
+        for _ in range(3):
+            response = requests.request(
+                method,
+                f"{self.base_url}/api/v1/{path.strip('/')}/",
+                headers={"Authorization": self.admin_token},
+                timeout=30,
+                **kwargs,
+            )
+            if response.status_code != 429:
+                return response
+            wait = response.headers.get("Retry-After") or response.headers.get("RateLimit-Reset") or "1"
+            time.sleep(min(float(wait), 60.0))
+        return response
 
     def aws_environment(self) -> dict[str, str]:
         """The variables that point boto3 (or the AWS CLI, or `oncall doctor`) at the stack's moto with the
