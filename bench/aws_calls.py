@@ -296,7 +296,7 @@ class CallCounter:
 def install_counter(meter: bool = False) -> CallCounter:
     """Hook the default boto3 session, which every client of the app is created from."""
     counter = CallCounter(DynamoMeter() if meter else None)
-    session = boto3._get_default_session()  # noqa: SLF001 - the session oncall.aws.client() uses
+    session = boto3._get_default_session()  # noqa: SLF001 - the session oncall.platform.aws.client() uses
     session.events.register("before-parameter-build.*.*", counter._on_params)
     session.events.register("before-call.*.*", counter._on_call)
     session.events.register("after-call.*.*", counter._after_call)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from oncall_cli.local.process import LocalStackProcess, start_local_stack
+from oncall_local.process import LocalStackProcess, start_local_stack
 
 REPO = Path(__file__).resolve().parents[1]
 PAYLOAD = json.loads((REPO / "tests" / "fixtures" / "alertmanager" / "01_single_firing.json").read_text())

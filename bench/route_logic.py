@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT / "cli")]
 
-from oncall import templating
-from oncall.grouping import evaluate_signals, grouping_key
-from oncall.ingest import normalize_payload
+from oncall.dispatch.grouping import evaluate_signals, grouping_key
+from oncall.dispatch.routing import select_route
+from oncall.intake.accept import normalize_payload
 from oncall.models import Alert, Integration, Route
-from oncall.routing import select_route
+from oncall.templates import engine as templating
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TARGET_MS = 1.0

@@ -22,7 +22,7 @@ sys.path[:0] = [str(REPO), str(REPO / "layers" / "common"), str(REPO / "cli")]
 
 from bench import cold_start, cost_model, warm_cost  # noqa: E402
 from bench.cost_model import Scenario  # noqa: E402
-from oncall_cli.local.template import load_template, resources_of_type  # noqa: E402
+from oncall_local.template import load_template, resources_of_type  # noqa: E402
 
 RESULTS = REPO / "bench" / "results.md"
 STORM_WRAP_UP_SECONDS = 45  # after the last send: processing, counting, stopping the stack

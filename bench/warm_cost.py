@@ -98,9 +98,9 @@ class InProcessBench:
         import boto3
 
         from oncall import wiring
-        from oncall_cli.local import moto_patches
-        from oncall_cli.local.functions import FunctionHost
-        from oncall_cli.local.topology import create_topology
+        from oncall_local import moto_patches
+        from oncall_local.functions import FunctionHost
+        from oncall_local.topology import create_topology
 
         self.counter = counter
         self.output = output
@@ -139,7 +139,7 @@ class InProcessBench:
         return self.functions.invoke(name, event)
 
     def api(self, method: str, path: str, body: dict | None = None) -> dict:
-        from oncall_cli.local.front_door import build_event, match_route
+        from oncall_local.front_door import build_event, match_route
 
         route, params = match_route(self.topology.http_routes, method, f"/api/v1/{path}/")
         headers = {"authorization": "bench", "host": "b", "content-type": "application/json"}
@@ -171,7 +171,7 @@ class InProcessBench:
         return time.thread_time() - started - (self.counter.cpu_in_calls - in_calls)
 
     def ingest(self, integration: dict, payloads: list[dict]) -> float:
-        from oncall_cli.local.front_door import build_event, match_route
+        from oncall_local.front_door import build_event, match_route
 
         path = "/" + integration["link"].split("/", 3)[3]
         route, params = match_route(self.topology.http_routes, "POST", path)
@@ -186,7 +186,7 @@ class InProcessBench:
         return self.own_cpu(send_all)
 
     def route_all(self) -> tuple[float, int]:
-        from oncall_cli.local.workers import sqs_event
+        from oncall_local.workers import sqs_event
 
         cpu, handled = 0.0, 0
         while messages := self.sqs.receive_message(
@@ -290,7 +290,7 @@ def measure(alerts: int = 200, groups: int = 25) -> WarmCost:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     from moto import mock_aws
 
-    from oncall_cli.local import moto_patches
+    from oncall_local import moto_patches
 
     output = _CountingStream()
     real_stdout, sys.stdout = sys.stdout, output  # Powertools binds its log stream when a Logger is made

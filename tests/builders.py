@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from oncall import ids
-from oncall.api_schemas import ChainCreate, DefaultRouteIn, IntegrationCreate, RouteCreate, StepCreate
-from oncall.configuration import create_chain, create_integration, create_route, create_step
+from oncall.api.schemas import ChainCreate, DefaultRouteIn, IntegrationCreate, RouteCreate, StepCreate
+from oncall.configuration.changes import create_chain, create_integration, create_route, create_step
 from oncall.models import Alert, EscalationChain, Integration, NotificationRuleStep, Route, Team, User
+from oncall.platform import ids
 
 
 def integration(

@@ -23,11 +23,11 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
-from oncall.action_links import ActionLinks  # noqa: E402
-from oncall.actions import ActionDeps  # noqa: E402
-from oncall.config_cache import ConfigCache  # noqa: E402
-from oncall.events import MemorySink  # noqa: E402
-from oncall.paging import Pager  # noqa: E402
+from oncall.configuration.cache import ConfigCache  # noqa: E402
+from oncall.groups.action_links import ActionLinks  # noqa: E402
+from oncall.groups.actions import ActionDeps  # noqa: E402
+from oncall.groups.events import MemorySink  # noqa: E402
+from oncall.notify.paging import Pager  # noqa: E402
 from tests.fakes import FakeEscalations, FakeNotifier, FakeQueue, FixedClock, InMemoryStore  # noqa: E402
 
 

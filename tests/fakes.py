@@ -34,7 +34,7 @@ from oncall.models import (
     Webhook,
     WebhookResponse,
 )
-from oncall.store import (
+from oncall.storage.protocols import (
     AlertAlreadyGroupedError,
     GroupChangedError,
     GroupClosedError,

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from oncall.sns import SnsEnvelope, canonical_string
+from oncall.intake.sns import SnsEnvelope, canonical_string
 
 REGION = "eu-west-1"
 CERT_URL = f"https://sns.{REGION}.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem"

@@ -446,7 +446,7 @@ def check_import(probe: dict[str, Any], spec: FunctionSpec, *, bytecode: bool = 
 
 # ------------------------------------------------------------------------------------------ main
 def build_and_check(*, measure: int = 0, skip_build: bool = False) -> list[dict[str, Any]]:
-    from oncall_cli.local.translate import translate
+    from oncall_local.translate import translate
 
     started = time.monotonic()
     python = find_python313()

@@ -1,5 +1,5 @@
 """`make lint`'s view of what CloudFormation will see: translates `template.yaml` with the SAM translator
-(offline, `oncall_cli.local.translate`), writes the CloudFormation JSON for cfn-lint and checkov, and checks
+(offline, `oncall_local.translate`), writes the CloudFormation JSON for cfn-lint and checkov, and checks
 the translated resources for dependency cycles (CloudFormation refuses a cyclic template at deploy time,
 and cfn-lint cannot see a cycle that only the transform creates, such as an HTTP API's integration).
 
@@ -128,8 +128,8 @@ def _cycle_path(graph: dict[str, set[str]], component: set[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from oncall_cli.local.template import TEMPLATE_PATH
-    from oncall_cli.local.translate import translate
+    from oncall_local.template import TEMPLATE_PATH
+    from oncall_local.translate import translate
 
     args = sys.argv[1:] if argv is None else argv
     source = Path(args[0]) if args else TEMPLATE_PATH

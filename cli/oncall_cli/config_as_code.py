@@ -42,7 +42,7 @@ from pydantic import (
     model_validator,
 )
 
-from oncall.masking import MASK, mask_headers, mask_url
+from oncall.platform.masking import MASK, mask_headers, mask_url
 from oncall_cli.ui import format_duration, parse_duration
 
 WEBHOOK_SECRET_MASK = "****************"  # how the API shows a stored webhook password / authorization header
@@ -1296,7 +1296,7 @@ def _token_problem(spec: IntegrationSpec, found: IntegrationSpec | None, current
                 "give the file's integration another name, or delete the one here"
             )
         return None
-    from oncall.configuration import GIVEN_TOKEN, MIN_DISTINCT_TOKEN_CHARACTERS  # noqa: PLC0415 - rarely needed
+    from oncall.configuration.changes import GIVEN_TOKEN, MIN_DISTINCT_TOKEN_CHARACTERS  # noqa: PLC0415 - rarely needed
 
     if not GIVEN_TOKEN.match(spec.token) or len(set(spec.token)) < MIN_DISTINCT_TOKEN_CHARACTERS:
         return f"{where}.token: not a token this service accepts (25 to 64 random letters and digits)"

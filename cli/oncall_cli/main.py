@@ -108,8 +108,8 @@ def local() -> None:
     template to build the stack from). Each function runs with only its own environment and its own role's
     permissions (IAM enforced by moto); administrator credentials for moto are in $ONCALL_STATE_DIR/aws.env.
     """
-    from oncall_cli.local.bootstrap import create_demo
-    from oncall_cli.local.stack import LocalSettings, LocalStack
+    from oncall_local.bootstrap import create_demo
+    from oncall_local.stack import LocalSettings, LocalStack
 
     settings = LocalSettings.from_environment()
     stack = LocalStack(settings)
@@ -131,7 +131,7 @@ def local() -> None:
 
 def banner(stack, settings, ingest_url: str, fire: str, resolve: str) -> str:
     """What `make run` prints once the stack is up (how to fire an alert, how to get `oncall` on PATH)."""
-    from oncall_cli.local.bootstrap import DEMO_INTEGRATION
+    from oncall_local.bootstrap import DEMO_INTEGRATION
 
     scale = settings.time_scale
     clock = (

@@ -12,7 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oncall import wiring
-from oncall.executions import TaskRequest, advance
+from oncall.escalation.task import TaskRequest, advance
 
 logger = Logger()
 metrics = Metrics()

@@ -5,7 +5,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oncall import sweep, wiring
+from oncall import wiring
+from oncall.monitoring import sweep
 
 logger = Logger()
 metrics = Metrics()

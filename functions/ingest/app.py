@@ -2,7 +2,7 @@
 (…/heartbeat/start: a run started; …/heartbeat/fail or …/heartbeat/<non-zero exit status>: a run failed).
 
 Cold start is this function's hot path: heartbeat and Amazon SNS modules are imported by their routes, and
-routing uses the small `oncall.web.Router` instead of Powertools' event handler (see oncall/web.py)."""
+routing uses the small `oncall.platform.http.Router` instead of Powertools' event handler."""
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
@@ -10,14 +10,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oncall import wiring
-from oncall.auth_failures import source_address
-from oncall.errors import IntegrationTokenError, RateLimitedError
-from oncall.ingest import IngestRequest, accept_alert, find_integration, parse_payload
-from oncall.integration_types import SNS_URL_SLUG
-from oncall.loops import HOP_HEADER, LoopDetectedError, refuse_own_hop
-from oncall.rate_limit import check_ingest_rate
-from oncall.settings import get_settings
-from oncall.web import HttpResponse, Router, base_url, header, json_result, request_body, request_id
+from oncall.access.auth_failures import source_address
+from oncall.access.rate_limit import check_ingest_rate
+from oncall.intake.accept import IngestRequest, accept_alert, find_integration, parse_payload
+from oncall.intake.integration_types import SNS_URL_SLUG
+from oncall.platform.errors import IntegrationTokenError, RateLimitedError
+from oncall.platform.http import HttpResponse, Router, base_url, header, json_result, request_body, request_id
+from oncall.platform.settings import get_settings
+from oncall.webhooks.loops import HOP_HEADER, LoopDetectedError, refuse_own_hop
 
 logger = Logger()
 metrics = Metrics()
@@ -39,7 +39,7 @@ def _check_rate(integration) -> None:
 # Registered before the generic route, so it wins for amazon_sns URLs.
 @app.post(f"/integrations/v1/{SNS_URL_SLUG}/<token>")
 def receive_sns(event: dict, token: str) -> HttpResponse:
-    from oncall import sns
+    from oncall.intake import sns
 
     _refuse_loops(event)
     integration = _find(event, SNS_URL_SLUG, token)
@@ -125,8 +125,8 @@ def receive_alert(event: dict, integration_type: str, token: str) -> HttpRespons
 
 @app.get(_INTEGRATION)
 def connect_instructions(event: dict, integration_type: str, token: str) -> HttpResponse:
-    from oncall.ingest_guide import how_to_connect
-    from oncall.integration_types import get_type
+    from oncall.intake.guide import how_to_connect
+    from oncall.intake.integration_types import get_type
 
     integration = _find(event, integration_type, token)
     url = f"{base_url(event, get_settings().public_base_url)}/integrations/v1/{integration_type}/{token}/"
@@ -138,8 +138,8 @@ _HEARTBEAT_METHODS = ("GET", "POST", "HEAD")
 
 
 def _heartbeat_signal(event: dict, integration_type: str, token: str, kind) -> HttpResponse:
-    from oncall.heartbeat import receive_signal
     from oncall.models import HeartbeatSignal
+    from oncall.monitoring.heartbeat import receive_signal
 
     integration = _find(event, integration_type, token)
     result = receive_signal(
@@ -177,7 +177,7 @@ def heartbeat_ping(event: dict, integration_type: str, token: str) -> HttpRespon
 
 @app.route(f"{_INTEGRATION}/heartbeat/<signal>", methods=_HEARTBEAT_METHODS)
 def heartbeat_run_signal(event: dict, integration_type: str, token: str, signal: str) -> HttpResponse:
-    from oncall.heartbeat import signal_from_path
+    from oncall.monitoring.heartbeat import signal_from_path
 
     kind = signal_from_path(signal)
     if kind is None:

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from oncall import wiring
-from oncall.alert_processing import process_alert, read_alerts
+from oncall.dispatch.pipeline import process_alert, read_alerts
 from oncall.models import Alert, IngestMessage
 
 logger = Logger()

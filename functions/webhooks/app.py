@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from oncall import wiring
-from oncall.webhook_delivery import Outcome, deliver, fan_out, parse_message
+from oncall.webhooks.delivery import Outcome, deliver, fan_out, parse_message
 
 logger = Logger()
 metrics = Metrics()

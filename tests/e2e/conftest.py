@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall_cli.local.process import LocalStackProcess, start_local_stack
+from oncall_local.process import LocalStackProcess, start_local_stack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "e2e-admin-token"

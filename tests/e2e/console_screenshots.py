@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from oncall_cli.local.process import start_local_stack
+from oncall_local.process import start_local_stack
 from tests.builders import am_payload
 from tests.e2e import browser as chromium
 

@@ -8,8 +8,8 @@ import time
 import pytest
 import requests
 
-from oncall_cli.local.process import start_local_stack
-from oncall_cli.local.template import REPO_ROOT, TEMPLATE_PATH
+from oncall_local.process import start_local_stack
+from oncall_local.template import REPO_ROOT, TEMPLATE_PATH
 from tests.e2e.conftest import ADMIN_TOKEN, wait_until
 from tests.http_receiver import Receiver
 

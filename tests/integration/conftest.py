@@ -17,12 +17,12 @@ import pytest
 from moto import mock_aws
 
 from oncall import wiring
-from oncall_cli.local import moto_patches
-from oncall_cli.local.front_door import build_event, match_route
-from oncall_cli.local.functions import FunctionHost
-from oncall_cli.local.functions import uninstall as uninstall_host
-from oncall_cli.local.topology import Topology, create_topology
-from oncall_cli.local.workers import QueuePoller
+from oncall_local import moto_patches
+from oncall_local.front_door import build_event, match_route
+from oncall_local.functions import FunctionHost
+from oncall_local.functions import uninstall as uninstall_host
+from oncall_local.topology import Topology, create_topology
+from oncall_local.workers import QueuePoller
 
 ADMIN_TOKEN = "admin-test-token"
 BASE_URL = "https://oncall.test"
@@ -213,8 +213,9 @@ def fire(aws: AwsEnv, steps: list[dict], payload: dict | None = None) -> str:
 
 def put_user(username: str, **fields) -> str:
     """A person in the store (the people API is another capability): contacts default to one outbox."""
-    from oncall import ids, wiring
+    from oncall import wiring
     from oncall.models import NotificationRuleStep, User
+    from oncall.platform import ids
 
     rules = [NotificationRuleStep(**r) for r in fields.pop("rules", [])]
     user = User(

@@ -4,8 +4,8 @@ state machine, the settings endpoint and editing escalation policies."""
 from datetime import timedelta
 
 from oncall import wiring
-from oncall.action_links import ActionLinks
-from oncall.clock import SystemClock
+from oncall.groups.action_links import ActionLinks
+from oncall.platform.clock import SystemClock
 from tests.fakes import FixedClock
 from tests.integration.conftest import fire, put_user, timeline_types
 
@@ -123,8 +123,8 @@ def test_settings_are_read_by_anyone_and_changed_by_admins(aws):
 
 
 def _token(aws, role: str) -> str:
-    from oncall import ids
     from oncall.models import ApiToken, ApiTokenRole
+    from oncall.platform import ids
 
     raw = ids.api_token()
     wiring.store().put_api_token(
@@ -219,7 +219,7 @@ def test_repeated_slashes_count_as_one_on_the_api_integration_heartbeat_and_acti
     # an action link as the api function gets it (API Gateway's /actions/{token} route takes one segment)
     link = _path(_first_links(aws)["resolve"])
     event_path = link.replace("/actions/", "/actions//")
-    from oncall_cli.local.front_door import build_event, match_route
+    from oncall_local.front_door import build_event, match_route
 
     route, params = match_route(aws.topology.http_routes, "POST", link)
     event = build_event(route, "POST", event_path, "", {"host": "oncall.test", **JSON}, b"", params, "127.0.0.1")

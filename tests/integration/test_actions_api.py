@@ -94,8 +94,9 @@ def test_attach_and_cascade(aws):
 
 
 def test_viewer_cannot_act(aws):
-    from oncall import ids, wiring
+    from oncall import wiring
     from oncall.models import ApiToken, ApiTokenRole
+    from oncall.platform import ids
 
     group_id = _fire(aws)
     viewer = ids.api_token()

@@ -184,7 +184,7 @@ def test_deeply_nested_bodies_are_a_400_naming_the_limit_on_every_write(aws, ids
     """Given a body whose value nests `depth` arrays/objects (past the parser's and pydantic's own limits
     too), when it is sent to every write operation, then each operation with a body answers 400 naming the
     nesting limit, and none answers 5xx (issue 12 item 3, issue 13 item 9)."""
-    from oncall.json_bodies import MAX_NESTING
+    from oncall.platform.json_bodies import MAX_NESTING
 
     headers = {"authorization": ADMIN_TOKEN, "content-type": "application/json"}
     deep = "[" * depth + "]" * depth

@@ -1,7 +1,8 @@
 import pytest
 
-from oncall import ids, wiring
+from oncall import wiring
 from oncall.models import ApiToken, ApiTokenRole
+from oncall.platform import ids
 from tests.builders import am_payload
 from tests.integration.conftest import create_chain, create_integration, ingest_path
 

@@ -18,7 +18,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from oncall_cli.local.front_door import build_event, match_route
+from oncall_local.front_door import build_event, match_route
 from tests.integration.conftest import ADMIN_TOKEN, AwsEnv, create_chain, create_integration
 
 CASES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 3}

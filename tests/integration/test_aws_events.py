@@ -14,8 +14,8 @@ from typing import Any
 import boto3
 import pytest
 
-from oncall import clock as oncall_clock
 from oncall import wiring
+from oncall.platform import clock as oncall_clock
 from tests.fakes import FixedClock
 from tests.http_receiver import Receiver
 from tests.integration.conftest import ADMIN_TOKEN, create_chain, create_integration

@@ -9,9 +9,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
-from oncall import aws
-from oncall.channels import SMS_MAX_LENGTH, ChannelError, ChannelNotifier
-from tests.unit.test_channels import notification
+from oncall.notify.channels import SMS_MAX_LENGTH, ChannelError, ChannelNotifier
+from oncall.platform import aws
+from tests.unit.notify.test_channels import notification
 
 SENDER = "oncall@example.com"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from oncall_cli.local.template import REPO_ROOT, TEMPLATE_PATH
+from oncall_local.template import REPO_ROOT, TEMPLATE_PATH
 from tests.builders import am_payload
 from tests.integration.conftest import BASE_URL, aws_stack, create_chain, create_integration, ingest_path
 
@@ -46,7 +46,7 @@ def stack_without_state_machine_policies(tmp_path):
 
 
 def test_each_function_sees_only_its_own_environment(aws):
-    from oncall.settings import get_settings
+    from oncall.platform.settings import get_settings
 
     # given the harness's own environment holds every output (as a test reading the stack does)
     assert os.environ["ESCALATION_STATE_MACHINE_ARN"] and os.environ["ADMIN_TOKEN_SECRET_ARN"]
@@ -65,7 +65,7 @@ def test_each_function_sees_only_its_own_environment(aws):
 
 
 def test_each_function_calls_aws_as_its_own_role(aws):
-    from oncall import aws as oncall_aws
+    from oncall.platform import aws as oncall_aws
 
     # when each function's code asks who it is
     identities = {}
@@ -81,7 +81,7 @@ def test_each_function_calls_aws_as_its_own_role(aws):
 def test_a_function_is_refused_what_its_role_does_not_allow(aws):
     from botocore.exceptions import ClientError
 
-    from oncall import aws as oncall_aws
+    from oncall.platform import aws as oncall_aws
 
     # when the ingest function's code tries what only the API may do (start an escalation)
     with aws.functions.entered("IngestFunction"), pytest.raises(ClientError) as refused:
@@ -148,7 +148,7 @@ def test_event_sources_and_roles_come_from_the_translated_template(aws):
 def test_the_functions_that_build_links_see_the_configured_public_base_url(aws):
     """PublicBaseUrl (a custom domain) is the base of every link: the API's integration links, the console's
     pages and the ingest function's how-to-connect answer read PUBLIC_BASE_URL from their own environment."""
-    from oncall.settings import get_settings
+    from oncall.platform.settings import get_settings
 
     for name in ("ApiFunction", "ConsoleFunction", "IngestFunction"):
         with aws.functions.entered(name):

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from oncall import executions, wiring
+from oncall import wiring
+from oncall.escalation import task as executions
 from oncall.models import RotationLayer, Schedule, Team
 from tests.builders import am_payload
 from tests.integration.conftest import (
@@ -141,7 +142,7 @@ def test_repeat_escalation_pages_six_times(aws):
 
 # ------------------------------------------------------------------------------------------ cost
 def _people():
-    from oncall import ids
+    from oncall.platform import ids
 
     store = wiring.store()
     team = Team(id=ids.public_id(ids.PREFIX_TEAM), name="db", created_at="2026-01-01T00:00:00Z")
@@ -233,9 +234,9 @@ def test_an_ack_committed_between_the_check_and_the_send_stops_the_page(aws, mon
     """Given an escalation that has read its group (firing) and decided to page, when an acknowledgement is
     committed after that check and before the delivery is claimed, then no notification leaves and the
     timeline has no "notified" entry (issue 12 item 5). The ack is injected inside the real DynamoDB claim."""
-    from oncall import actions
-    from oncall.dynamo_store import DynamoStore
+    from oncall.groups import actions
     from oncall.models import SYSTEM
+    from oncall.storage.dynamo import DynamoStore
 
     claim = DynamoStore.claim_delivery
     acked: list[str] = []
@@ -268,7 +269,7 @@ def test_state_checks_read_strongly_consistently(aws):
     only the request shows it): every GetItem, Query and BatchGetItem on the table during an escalation,
     an acknowledgement and a webhook-free flow asks ConsistentRead, except queries of a secondary index
     (which cannot) (issue 12 item 5)."""
-    from oncall.aws import client
+    from oncall.platform.aws import client
 
     calls: list[tuple[str, dict]] = []
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from oncall import executions, wiring
+from oncall import wiring
+from oncall.escalation import task as executions
 from tests.integration.conftest import fire, put_user
 from tests.integration.faults import item_key_prefix
 

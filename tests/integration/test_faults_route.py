@@ -13,8 +13,8 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from oncall import wiring
-from oncall_cli.local.functions import LambdaContext, load_module
-from oncall_cli.local.workers import sqs_event
+from oncall_local.functions import LambdaContext, load_module
+from oncall_local.workers import sqs_event
 from tests.builders import am_payload
 from tests.integration.conftest import create_chain, create_integration, ingest_path
 from tests.integration.faults import Crash, item_key_prefix

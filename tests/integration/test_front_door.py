@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from oncall_cli.local.front_door import MAX_PAYLOAD_BYTES, FrontDoor
-from oncall_cli.local.template import load_template
-from oncall_cli.local.topology import HttpRoute
+from oncall_local.front_door import MAX_PAYLOAD_BYTES, FrontDoor
+from oncall_local.template import load_template
+from oncall_local.topology import HttpRoute
 from tests.integration.conftest import create_integration, ingest_path
 
 READ_TIMEOUT = 0.5

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oncall_cli.local.front_door import build_event, match_route
+from oncall_local.front_door import build_event, match_route
 from tests.builders import am_payload
 from tests.integration.conftest import ADMIN_TOKEN, create_chain, create_integration, ingest_path, put_user
 from tests.integration.faults import enforce_dynamodb_key_limits

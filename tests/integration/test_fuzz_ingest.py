@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from oncall import wiring
-from oncall_cli.local.front_door import build_event, match_route
-from oncall_cli.local.workers import sqs_event
+from oncall_local.front_door import build_event, match_route
+from oncall_local.workers import sqs_event
 from tests.integration.conftest import create_integration, ingest_path
 from tests.integration.faults import enforce_dynamodb_key_limits
 from tests.integration.fuzzing import INNER, count, fuzz_settings, nested_text
@@ -234,7 +234,7 @@ def test_bodies_of_any_depth_and_width(aws, integrations, data):
     somewhere in an Alertmanager payload, next to very wide arrays and objects. JSON nested deeper than the
     limit is a 400 that names it (never a 5xx, whatever the content type); anything within it is accepted
     and routes (issue 12 item 3, issue 13 items 1 and 9)."""
-    from oncall.json_bodies import MAX_NESTING
+    from oncall.platform.json_bodies import MAX_NESTING
 
     kind = data.draw(st.sampled_from(sorted(integrations)))
     depth = data.draw(st.integers(1, 3000) | st.sampled_from([MAX_NESTING - 4, MAX_NESTING - 1, MAX_NESTING, 255]))

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from oncall import clock as oncall_clock
-from oncall.dynamo_store import DynamoStore
-from oncall_cli.local.topology import Schedule
-from oncall_cli.local.workers import scheduler_event
+from oncall.platform import clock as oncall_clock
+from oncall.storage.dynamo import DynamoStore
+from oncall_local.topology import Schedule
+from oncall_local.workers import scheduler_event
 from tests.builders import am_payload
 from tests.fakes import FixedClock
 from tests.integration.conftest import create_chain, create_integration, ingest_path
@@ -84,7 +84,9 @@ def test_two_sweeps_at_once_send_exactly_one_alert(aws, now, monkeypatch, signal
         _sweep(aws)
         aws.drain()
         # a ping whose own attempt fails leaves the restore to the sweep
-        monkeypatch.setattr("oncall.heartbeat.process", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("x")))
+        monkeypatch.setattr(
+            "oncall.monitoring.heartbeat.process", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("x"))
+        )
         aws.http("GET", hb_path)
         monkeypatch.undo()
         monkeypatch.setattr(oncall_clock, "_clock", now)
@@ -298,7 +300,7 @@ def test_two_sweeps_at_once_start_a_window_once(aws, now, monkeypatch):
 
 
 def test_a_ping_is_one_dynamodb_write_with_the_config_cached(aws, monkeypatch):
-    from oncall import aws as oncall_aws
+    from oncall.platform import aws as oncall_aws
 
     integration = create_integration(aws, "webhook")
     hb_path = ingest_path(integration) + "heartbeat/"

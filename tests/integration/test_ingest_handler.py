@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
-from oncall import clock, wiring
+from oncall import wiring
+from oncall.platform import clock
 from tests.fakes import FixedClock
 from tests.integration.conftest import create_integration, ingest_path
 
@@ -119,7 +120,7 @@ def test_unknown_method_is_json_404(aws, integration):
 
 @pytest.fixture
 def frozen_clock(monkeypatch):
-    """Handlers read time from oncall.clock: freeze it 100 s into a 5-minute window."""
+    """Handlers read time from oncall.platform.clock: freeze it 100 s into a 5-minute window."""
     frozen = FixedClock(datetime(2026, 11, 27, 12, 1, 40, tzinfo=UTC))
     monkeypatch.setattr(clock, "_clock", frozen)
     return frozen
@@ -159,7 +160,7 @@ def test_other_integrations_are_not_limited(aws, frozen_clock):
 
 # ------------------------------------------------------------------------------------------ found by fuzzing
 def test_a_body_marked_base64_that_is_not_is_a_400(aws, integration):
-    from oncall_cli.local.front_door import build_event, match_route
+    from oncall_local.front_door import build_event, match_route
 
     path = ingest_path(integration)
     route, params = match_route(aws.topology.http_routes, "POST", path)

@@ -1,4 +1,4 @@
-"""Guards for every patch in oncall_cli.local.moto_patches: if moto's internals move, these fail loudly."""
+"""Guards for every patch in oncall_local.moto_patches: if moto's internals move, these fail loudly."""
 
 import contextlib
 import json
@@ -6,7 +6,7 @@ import time
 
 import boto3
 
-from oncall_cli.local import moto_patches
+from oncall_local import moto_patches
 
 
 def test_patched_names_still_exist_in_moto(aws):
@@ -282,7 +282,7 @@ def test_in_process_transport_answers_from_the_servers_backend_without_a_socket(
 
     from moto.server import ThreadedMotoServer
 
-    from oncall_cli.local.process import free_port
+    from oncall_local.process import free_port
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -5,10 +5,10 @@ import json
 import pytest
 
 from oncall import wiring
-from oncall.ical import IcalFeeds
-from oncall.ical_fetch import FetchError
+from oncall.people.ical import IcalFeeds
+from oncall.people.ical_fetch import FetchError
 from tests.integration.openapi_check import assert_shape
-from tests.unit.test_ical import FEED
+from tests.unit.people.test_ical import FEED
 
 SLACK = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7F"
 

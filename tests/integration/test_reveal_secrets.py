@@ -8,8 +8,9 @@ import json
 
 import pytest
 
-from oncall import ids, wiring
+from oncall import wiring
 from oncall.models import ApiToken, ApiTokenRole
+from oncall.platform import ids
 from tests.integration.test_token_secrecy import debug_logs, logs  # noqa: F401 (fixtures)
 
 CONTACT = "slack://T0AB12CD3/B0CD34EF5/contactSECRETtoken1234"

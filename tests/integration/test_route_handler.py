@@ -4,7 +4,7 @@ import boto3
 import pytest
 
 from oncall import wiring
-from oncall_cli.local.workers import sqs_event
+from oncall_local.workers import sqs_event
 from tests.builders import am_payload
 from tests.integration.conftest import create_chain, create_integration, ingest_path
 
@@ -76,7 +76,7 @@ def test_redelivered_batch_adds_nothing(aws):
 def test_two_route_workers_racing_on_a_new_key_make_one_group(aws, monkeypatch):
     import threading
 
-    from oncall_cli.local.functions import LambdaContext, load_module
+    from oncall_local.functions import LambdaContext, load_module
 
     # given two alerts with the same new grouping key, received by two route containers at once
     chain = create_chain(aws, NOTIFY_THEN_WAIT)
@@ -151,7 +151,7 @@ def test_alerts_joining_an_open_group_cost_two_writes_and_a_tenth_of_a_read(aws,
     for _ in range(10):
         aws.http("POST", ingest_path(integration), am_payload())
     # when a batch of ten alerts of that group is routed
-    from oncall.aws import client
+    from oncall.platform.aws import client
 
     calls = _Calls()
     with aws.functions.entered("RouteFunction"):  # the route function's own clients

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import pytest
 
 from oncall import wiring
-from oncall.auth_failures import FAILURES_PER_MINUTE
-from oncall_cli.local.front_door import build_event, match_route
+from oncall.access.auth_failures import FAILURES_PER_MINUTE
+from oncall_local.front_door import build_event, match_route
 from tests.builders import am_payload
 from tests.fakes import FixedClock
 from tests.integration.conftest import ADMIN_TOKEN, create_integration, ingest_path
@@ -33,7 +33,7 @@ def _call(aws, method: str, path: str, *, source: str, headers: dict | None = No
 @pytest.fixture
 def reads(monkeypatch):
     """Counts the store's token lookups (each one a DynamoDB read)."""
-    from oncall.dynamo_store import DynamoStore
+    from oncall.storage.dynamo import DynamoStore
 
     counted = {"api": 0, "integration": 0}
     api, integration = DynamoStore.get_api_token, DynamoStore.find_integration_by_token

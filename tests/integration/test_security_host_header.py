@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from oncall_cli.local.front_door import build_event, match_route
+from oncall_local.front_door import build_event, match_route
 from tests.integration.conftest import ADMIN_TOKEN, create_integration
 
 API_DOMAIN = "abc123.execute-api.eu-west-1.amazonaws.com"

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from oncall.loops import HOP_HEADER, deployment_marker
+from oncall.webhooks.loops import HOP_HEADER, deployment_marker
 from tests.builders import am_payload
 from tests.integration.conftest import create_integration, ingest_path
 

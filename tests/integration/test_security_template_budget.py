@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from oncall import template_budget
+from oncall.templates import budget as template_budget
 from tests.builders import am_payload
 from tests.integration.conftest import create_integration, ingest_path
 

@@ -16,8 +16,9 @@ import time
 
 import pytest
 
-from oncall import ids, wiring
+from oncall import wiring
 from oncall.models import ApiToken, ApiTokenRole
+from oncall.platform import ids
 from tests.http_receiver import Receiver
 
 PASSWORD = "pa55-W0rd-secret-9f3a"

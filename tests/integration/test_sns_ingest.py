@@ -5,7 +5,8 @@ import json
 import boto3
 import pytest
 
-from oncall import sns, wiring
+from oncall import wiring
+from oncall.intake import sns
 from tests.integration.conftest import create_integration, ingest_path
 from tests.sns_signing import CERT_URL, SUBSCRIBE_URL, FakeSns, alarm
 

@@ -29,7 +29,7 @@ from oncall.models import (
     TimelineEntry,
     User,
 )
-from oncall.store import (
+from oncall.storage.protocols import (
     AlertAlreadyGroupedError,
     GroupChangedError,
     GroupClosedError,
@@ -408,7 +408,7 @@ def _webhook(name="hook", webhook_id="WH1", clock=None):
 
 
 def test_webhook_names_are_unique_and_renames_release_the_old_name(any_store):
-    from oncall.store import WebhookNameTakenError
+    from oncall.storage.protocols import WebhookNameTakenError
 
     any_store.put_webhook(_webhook("alpha", "WH1"))
     with pytest.raises(WebhookNameTakenError):
@@ -443,8 +443,8 @@ def test_webhook_attempts_are_claimed_once_and_in_order(any_store):
 def test_webhook_responses_newest_first_and_latest_per_group(any_store):
     from datetime import timedelta
 
-    from oncall import ids
     from oncall.models import WebhookResponse
+    from oncall.platform import ids
 
     clock = FixedClock()
     responses = []
@@ -478,7 +478,7 @@ def test_webhook_responses_newest_first_and_latest_per_group(any_store):
 
 def test_put_integration_updates_and_refuses_a_deleted_one(any_store):
     from oncall.models import RateLimit
-    from oncall.store import StoreConflictError
+    from oncall.storage.protocols import StoreConflictError
 
     clock = FixedClock()
     integration, _ = builders.integration(any_store, clock, description_short="x", labels={"a": "b"})
@@ -703,8 +703,8 @@ def test_rotation_picks_go_with_the_group(any_store):
 
 
 def test_api_tokens_are_listed_and_revoked_by_id(any_store):
-    from oncall import ids
     from oncall.models import ApiToken, ApiTokenRole
+    from oncall.platform import ids
 
     clock = FixedClock()
     first, second = ids.api_token(), ids.api_token()

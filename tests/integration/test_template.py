@@ -3,7 +3,7 @@
 import json
 import re
 
-from oncall_cli.local.template import REPO_ROOT, load_template, resources_of_type
+from oncall_local.template import REPO_ROOT, load_template, resources_of_type
 
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]

@@ -18,8 +18,10 @@ from collections import Counter
 import boto3
 import pytest
 
-from oncall import auth, ids, wiring
+from oncall import wiring
+from oncall.access import tokens as auth
 from oncall.models import ApiToken, ApiTokenRole
+from oncall.platform import ids
 from tests.builders import am_payload
 from tests.http_receiver import Receiver
 from tests.integration.conftest import ADMIN_TOKEN, create_integration, fire, ingest_path, put_user
@@ -65,7 +67,7 @@ def test_tokens_are_unique_and_evenly_spread(make):
 
 
 def test_deployment_secrets_are_generated_long_by_secrets_manager():
-    from oncall_cli.local.template import load_template
+    from oncall_local.template import load_template
 
     resources = load_template()["Resources"]
     for name in ("AdminTokenSecret", "ActionLinkSecret"):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from oncall_cli.local.template import REPO_ROOT, TEMPLATE_PATH
-from oncall_cli.local.translate import translate
+from oncall_local.template import REPO_ROOT, TEMPLATE_PATH
+from oncall_local.translate import translate
 from tools import translated_lint
 
 TRANSLATED = translate()

@@ -10,9 +10,10 @@ import time
 import boto3
 import pytest
 
-from oncall import webhooks, wiring
-from oncall.api_schemas import SECRET_MASK
-from oncall_cli.local.workers import sqs_event
+from oncall import wiring
+from oncall.api.schemas import SECRET_MASK
+from oncall.webhooks import config as webhooks
+from oncall_local.workers import sqs_event
 from tests.builders import am_payload
 from tests.http_receiver import Receiver
 from tests.integration.conftest import create_integration, ingest_path

@@ -109,7 +109,7 @@ def render_plan(result: Plan, out: Console) -> None:
 
 def _masked(summary: dict[str, Any]) -> dict[str, Any]:
     """A create's summary without secrets (contacts, iCal URL, webhook credentials)."""
-    from oncall.masking import mask_url
+    from oncall.platform.masking import mask_url
 
     for key in ("password", "authorization_header"):
         if summary.get(key) and MASK not in summary[key]:

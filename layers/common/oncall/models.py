@@ -39,7 +39,7 @@ class Integration(Entity):
     allow_source_based_resolving: bool = True
     default_route_id: str
     created_at: datetime
-    # Labels (oncall/labels.py): static key -> value, dynamic key -> template over `payload`, and a template
+    # Labels (oncall/templates/labels.py): static key -> value, dynamic key -> template over `payload`, and a template
     # that renders a JSON object of labels. OnCall keeps labels Cloud-only; here everyone has them.
     labels: dict[str, str] = Field(default_factory=dict)
     dynamic_labels: dict[str, str] = Field(default_factory=dict)
@@ -268,7 +268,7 @@ class ScheduleOverride(Entity):
 class OnCallShift(Entity):
     """OnCall's on-call shift (GET/POST /api/v1/on_call_shifts): one event, a recurring event, or a rotation
     of users; `override` shifts win over everything else. Times are wall-clock in `time_zone` (UTC if None).
-    Who it puts on call when: oncall.on_call_shifts."""
+    Who it puts on call when: oncall.people.on_call_shifts."""
 
     id: str
     name: str
@@ -317,7 +317,7 @@ class Schedule(Entity):
     layers: list[RotationLayer] = Field(default_factory=list)
     overrides: list[ScheduleOverride] = Field(default_factory=list)
     # An iCal feed instead of layers (the API's "ical" type): event summaries / attendees name the users
-    # (see oncall.ical for the rule).
+    # (see oncall.people.ical for the rule).
     ical_url: str | None = None
     created_at: datetime
     # OnCall's `shifts`: the on_call_shifts a calendar schedule takes (besides shifts naming it).

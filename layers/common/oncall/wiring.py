@@ -11,26 +11,26 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from oncall import aws, clock
-from oncall.config_cache import ConfigCache
-from oncall.containers import per_container
-from oncall.dynamo_store import DynamoStore
-from oncall.queue import SqsAlertQueue
-from oncall.settings import get_settings
+from oncall.configuration.cache import ConfigCache
+from oncall.intake.queue import SqsAlertQueue
+from oncall.platform import aws, clock
+from oncall.platform.containers import per_container
+from oncall.platform.settings import get_settings
+from oncall.storage.dynamo import DynamoStore
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-    from oncall.action_links import ActionLinks
-    from oncall.actions import ActionDeps
-    from oncall.auth_failures import FailedAuthGuard
-    from oncall.channels import ChannelNotifier
-    from oncall.events import EventSink
-    from oncall.executions import Engine
-    from oncall.ical import IcalFeeds
-    from oncall.netguard import GuardedHttpClient
-    from oncall.webhook_delivery import DeliveryDeps
-    from oncall.workflows import StepFunctionsEscalations
+    from oncall.access.auth_failures import FailedAuthGuard
+    from oncall.escalation.stepfunctions import StepFunctionsEscalations
+    from oncall.escalation.task import Engine
+    from oncall.groups.action_links import ActionLinks
+    from oncall.groups.actions import ActionDeps
+    from oncall.groups.events import EventSink
+    from oncall.notify.channels import ChannelNotifier
+    from oncall.people.ical import IcalFeeds
+    from oncall.platform.netguard import GuardedHttpClient
+    from oncall.webhooks.delivery import DeliveryDeps
 
 
 @per_container
@@ -40,7 +40,7 @@ def store() -> DynamoStore:
 
 @per_container
 def auth_failures() -> FailedAuthGuard:
-    from oncall.auth_failures import FailedAuthGuard
+    from oncall.access.auth_failures import FailedAuthGuard
 
     return FailedAuthGuard()
 
@@ -57,14 +57,14 @@ def alert_queue() -> SqsAlertQueue:
 
 @per_container
 def escalations() -> StepFunctionsEscalations:
-    from oncall.workflows import StepFunctionsEscalations
+    from oncall.escalation.stepfunctions import StepFunctionsEscalations
 
     return StepFunctionsEscalations(get_settings().escalation_state_machine_arn)
 
 
 @per_container
 def notifier() -> ChannelNotifier:
-    from oncall.channels import ChannelNotifier, Outbox
+    from oncall.notify.channels import ChannelNotifier, Outbox
 
     settings = get_settings()
     return ChannelNotifier(
@@ -76,7 +76,7 @@ def notifier() -> ChannelNotifier:
 
 @per_container
 def events() -> EventSink:
-    from oncall.events import NullSink, SqsEventSink, is_triggered
+    from oncall.groups.events import NullSink, SqsEventSink, is_triggered
 
     queue_url = get_settings().events_queue_url
     if not queue_url:
@@ -86,7 +86,7 @@ def events() -> EventSink:
 
 @per_container
 def webhook_http() -> GuardedHttpClient:
-    from oncall.netguard import GuardedHttpClient
+    from oncall.platform.netguard import GuardedHttpClient
 
     settings = get_settings()
     own = (settings.public_base_url,) if settings.public_base_url else ()
@@ -97,8 +97,8 @@ def delivery_deps(base_url: str | None = None) -> DeliveryDeps:
     """What webhook delivery needs; `base_url` for links in event data (default: PUBLIC_BASE_URL)."""
     from dataclasses import replace
 
-    from oncall.loops import deployment_marker
-    from oncall.webhook_delivery import DeliveryDeps, SqsDeliveryQueue
+    from oncall.webhooks.delivery import DeliveryDeps, SqsDeliveryQueue
+    from oncall.webhooks.loops import deployment_marker
 
     settings = get_settings()
     http = webhook_http()
@@ -119,8 +119,8 @@ def delivery_deps(base_url: str | None = None) -> DeliveryDeps:
 @per_container
 def ical_feeds() -> IcalFeeds:
     """iCal schedule feeds, cached in this container (users are read when a feed is mapped)."""
-    from oncall.ical import IcalFeeds
-    from oncall.ical_fetch import fetch_feed
+    from oncall.people.ical import IcalFeeds
+    from oncall.people.ical_fetch import fetch_feed
 
     settings = get_settings()
     fetch = partial(
@@ -138,7 +138,7 @@ def now_clock() -> clock.Clock:
 
 
 def action_deps() -> ActionDeps:
-    from oncall.actions import ActionDeps
+    from oncall.groups.actions import ActionDeps
 
     return ActionDeps(store=store(), escalations=escalations(), clock=now_clock(), config=config(), events=events())
 
@@ -163,7 +163,7 @@ def _action_link_secret() -> str:
 
 def action_links() -> ActionLinks | None:
     """None when the deployment has no action-link secret (notifications then carry no links)."""
-    from oncall.action_links import ActionLinks
+    from oncall.groups.action_links import ActionLinks
 
     if not get_settings().action_link_secret_arn:
         return None
@@ -173,9 +173,9 @@ def action_links() -> ActionLinks | None:
 def _trigger_escalation_webhook(webhook_id: str, group_id: str, *, deps: ActionDeps) -> None:
     """The escalation step `trigger_webhook`: publish the event for the outgoing-webhooks function. A webhook
     that was deleted since the chain was snapshotted is a step failure on the timeline, not a failed chain."""
-    from oncall import timeline
-    from oncall.errors import NotFoundError
-    from oncall.webhooks import trigger_escalation_webhook
+    from oncall.groups import timeline
+    from oncall.platform.errors import NotFoundError
+    from oncall.webhooks.config import trigger_escalation_webhook
 
     try:
         trigger_escalation_webhook(webhook_id, group_id, deps=deps)
@@ -188,8 +188,8 @@ def _trigger_escalation_webhook(webhook_id: str, group_id: str, *, deps: ActionD
 def engine() -> Engine:
     """What the escalate task runs with: delivery (the pager holds back everything in debug maintenance),
     action links, outgoing webhooks and iCal schedules."""
-    from oncall.executions import Engine
-    from oncall.paging import Pager
+    from oncall.escalation.task import Engine
+    from oncall.notify.paging import Pager
 
     deps = action_deps()
     pager = Pager(deps, notifier(), get_settings().public_base_url, action_links())

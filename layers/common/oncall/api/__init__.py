@@ -26,7 +26,7 @@ from oncall.api import (
     webhooks,
 )
 from oncall.api.resolver import ApiResolver, HttpResolver
-from oncall.web import register_error_map, register_method_not_allowed, register_validation_errors
+from oncall.platform.http import register_error_map, register_method_not_allowed, register_validation_errors
 
 ROUTERS = (
     integrations.router,

@@ -11,13 +11,14 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
-from oncall import action_pages, wiring
-from oncall.action_links import ActionLink, ActionLinks
+from oncall import wiring
 from oncall.api.common import base, metrics
-from oncall.api_schemas import present_alert_group
-from oncall.errors import ActionLinkError, ConflictError, NotFoundError, OnCallError
+from oncall.api.schemas import present_alert_group
+from oncall.groups import action_pages
+from oncall.groups.action_links import ActionLink, ActionLinks
 from oncall.models import AlertGroup
-from oncall.web import header, status_for
+from oncall.platform.errors import ActionLinkError, ConflictError, NotFoundError, OnCallError
+from oncall.platform.http import header, status_for
 
 router = Router()
 

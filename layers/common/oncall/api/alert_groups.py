@@ -10,10 +10,11 @@ from urllib.parse import parse_qsl, urlencode
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from oncall import actions, wiring
+from oncall import wiring
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, actor, base, page_of
-from oncall.api_schemas import (
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.api.schemas import (
     AttachRequest,
     DeleteRequest,
     PayloadBudget,
@@ -21,11 +22,11 @@ from oncall.api_schemas import (
     present_alert,
     present_alert_group,
 )
-from oncall.errors import NotFoundError, ValidationError
-from oncall.labels import parse_label_filter
+from oncall.groups import actions
 from oncall.models import AlertGroup
-from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import no_content
+from oncall.platform.errors import NotFoundError, ValidationError
+from oncall.platform.http import no_content
+from oncall.templates.labels import parse_label_filter
 
 router = Router()
 

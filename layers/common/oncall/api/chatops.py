@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, page_of
-from oncall.errors import NotFoundError
-from oncall.pagination import DEFAULT_PAGE_SIZE
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.platform.errors import NotFoundError
 
 router = Router()
 

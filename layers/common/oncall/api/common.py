@@ -11,16 +11,17 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit
 
-from oncall import ids, wiring
-from oncall.auth import authenticate, require_role
-from oncall.auth_failures import source_address
-from oncall.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
-from oncall.masking import secrets_revealed
+from oncall import wiring
+from oncall.access.auth_failures import source_address
+from oncall.access.rate_limit import check_api_rate
+from oncall.access.tokens import authenticate, require_role
+from oncall.api.pagination import paginate
 from oncall.models import Actor, ActorKind, ApiToken, ApiTokenRole
-from oncall.pagination import paginate
-from oncall.rate_limit import check_api_rate
-from oncall.settings import get_settings
-from oncall.web import base_url, header
+from oncall.platform import ids
+from oncall.platform.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
+from oncall.platform.http import base_url, header
+from oncall.platform.masking import secrets_revealed
+from oncall.platform.settings import get_settings
 
 # Powertools Metrics instances share one buffer per namespace; the handler's log_metrics flushes it.
 metrics = Metrics()

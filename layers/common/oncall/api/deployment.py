@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from oncall import VERSION, ids
+from oncall import VERSION
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, base, page_of
-from oncall.errors import NotFoundError
-from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.settings import get_settings
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.platform import ids
+from oncall.platform.errors import NotFoundError
+from oncall.platform.settings import get_settings
 
 router = Router()
 

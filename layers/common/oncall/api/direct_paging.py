@@ -1,15 +1,16 @@
-"""/api/v1/escalation: OnCall's direct paging (see oncall.direct_paging)."""
+"""/api/v1/escalation: OnCall's direct paging (see oncall.groups.direct_paging)."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
-from oncall import direct_paging, wiring
+from oncall import wiring
 from oncall.api import shapes
 from oncall.api.alert_groups import get_alert_group
 from oncall.api.common import actor, metrics, request_id
-from oncall.api_schemas import DirectPagingRequest
+from oncall.api.schemas import DirectPagingRequest
+from oncall.groups import direct_paging
 
 router = Router()
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from oncall import configuration, wiring
+from oncall import wiring
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, RevealSecrets, page_of
-from oncall.api_schemas import ChainCreate, ChainPatch, StepCreate, StepUpdate, present_chain, present_step
-from oncall.errors import NotFoundError
-from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import json_response, no_content
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.api.schemas import ChainCreate, ChainPatch, StepCreate, StepUpdate, present_chain, present_step
+from oncall.configuration import changes as configuration
+from oncall.platform.errors import NotFoundError
+from oncall.platform.http import json_response, no_content
 
 router = Router()
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
-from oncall import heartbeat, wiring
+from oncall import wiring
 from oncall.api import shapes
 from oncall.api.common import base, metrics
-from oncall.api_schemas import HeartbeatUpdate, present_heartbeat
-from oncall.errors import NotFoundError, ValidationError
+from oncall.api.schemas import HeartbeatUpdate, present_heartbeat
 from oncall.models import Integration
+from oncall.monitoring import heartbeat
+from oncall.platform.errors import NotFoundError, ValidationError
 
 router = Router()
 

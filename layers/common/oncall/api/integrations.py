@@ -6,10 +6,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
-from oncall import configuration, preview, wiring
+from oncall import wiring
+from oncall.access.tokens import require_role
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, base, metrics, page_of, request_id
-from oncall.api_schemas import (
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.api.schemas import (
     DemoAlertRequest,
     IntegrationCreate,
     IntegrationUpdate,
@@ -17,12 +19,12 @@ from oncall.api_schemas import (
     PreviewTemplateRequest,
     present_integration,
 )
-from oncall.auth import require_role
-from oncall.demo import send_demo_alert
-from oncall.errors import NotFoundError
+from oncall.configuration import changes as configuration
+from oncall.intake.demo import send_demo_alert
 from oncall.models import ApiTokenRole, Integration
-from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import json_response
+from oncall.platform.errors import NotFoundError
+from oncall.platform.http import json_response
+from oncall.templates import preview
 
 router = Router()
 

@@ -8,15 +8,16 @@ from datetime import timedelta
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
-from oncall import maintenance, wiring
+from oncall import wiring
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, actor, base, metrics, page_of
 from oncall.api.integrations import integration_body
-from oncall.api_schemas import MaintenanceStartRequest, MaintenanceWindowCreate, present_maintenance_window
-from oncall.errors import NotFoundError, ValidationError
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.api.schemas import MaintenanceStartRequest, MaintenanceWindowCreate, present_maintenance_window
 from oncall.models import Integration
-from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import json_response, no_content
+from oncall.monitoring import maintenance
+from oncall.platform.errors import NotFoundError, ValidationError
+from oncall.platform.http import json_response, no_content
 
 router = Router()
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from oncall import on_call_shift_config as config
 from oncall import wiring
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, page_of
-from oncall.api_schemas import OnCallShiftPatch, OnCallShiftWrite
-from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import json_response, no_content
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.api.schemas import OnCallShiftPatch, OnCallShiftWrite
+from oncall.people import shift_config as config
+from oncall.platform.http import json_response, no_content
 
 router = Router()
 

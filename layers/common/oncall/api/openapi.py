@@ -24,8 +24,8 @@ from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn,
 from oncall import VERSION
 from oncall.api.resolver import HttpResolver
 from oncall.api.shapes import Error
-from oncall.settings import get_settings
-from oncall.web import base_url
+from oncall.platform.http import base_url
+from oncall.platform.settings import get_settings
 
 DOCUMENT_PATH = "/api/v1/openapi.json"
 DOCS_PATH = "/api/v1/docs"

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from oncall import resolution_notes, wiring
+from oncall import wiring
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, actor, page_of
-from oncall.api_schemas import ResolutionNoteCreate, ResolutionNoteUpdate
-from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import json_response, no_content
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.api.schemas import ResolutionNoteCreate, ResolutionNoteUpdate
+from oncall.groups import resolution_notes
+from oncall.platform.http import json_response, no_content
 
 router = Router()
 

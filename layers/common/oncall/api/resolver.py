@@ -6,9 +6,9 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.api_gateway import MiddlewareFrame
 
-from oncall import json_bodies
 from oncall.api.common import authorize
-from oncall.web import merge_slashes
+from oncall.platform import json_bodies
+from oncall.platform.http import merge_slashes
 
 
 class HttpResolver(APIGatewayHttpResolver):

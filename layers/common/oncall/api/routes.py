@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from oncall import configuration, wiring
+from oncall import wiring
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, page_of
-from oncall.api_schemas import RouteCreate, RouteUpdate, present_route
-from oncall.errors import NotFoundError
+from oncall.api.schemas import RouteCreate, RouteUpdate, present_route
+from oncall.configuration import changes as configuration
 from oncall.models import Route
-from oncall.web import json_response, no_content
+from oncall.platform.errors import NotFoundError
+from oncall.platform.http import json_response, no_content
 
 router = Router()
 

@@ -8,25 +8,26 @@ from datetime import UTC, datetime
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
-from oncall import schedule_config, wiring
+from oncall import wiring
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, RevealSecrets, metrics, page_of
-from oncall.api_schemas import (
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.api.schemas import (
     SchedulePatch,
     ScheduleWrite,
     present_final_shift,
     present_schedule,
     present_user_brief,
 )
-from oncall.clock import api_time
-from oncall.errors import ValidationError
-from oncall.ical import CachedOnly
 from oncall.models import Schedule
-from oncall.on_call_shift_config import with_shifts
-from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.schedules import IcalSource
-from oncall.settings import get_settings
-from oncall.web import json_response, no_content
+from oncall.people import schedule_config
+from oncall.people.ical import CachedOnly
+from oncall.people.schedules import IcalSource
+from oncall.people.shift_config import with_shifts
+from oncall.platform.clock import api_time
+from oncall.platform.errors import ValidationError
+from oncall.platform.http import json_response, no_content
+from oncall.platform.settings import get_settings
 
 router = Router()
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from oncall import configuration, wiring
+from oncall import wiring
+from oncall.access.tokens import require_role
 from oncall.api import shapes
-from oncall.api_schemas import SettingsUpdate, present_settings
-from oncall.auth import require_role
+from oncall.api.schemas import SettingsUpdate, present_settings
+from oncall.configuration import changes as configuration
 from oncall.models import ApiTokenRole
 
 router = Router()

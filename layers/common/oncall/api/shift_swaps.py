@@ -1,16 +1,17 @@
 """/api/v1/shift_swaps: OnCall's shift swap requests (request, take, change while open, delete). A taken swap
-changes who is on call in its schedule (oncall.shift_swaps)."""
+changes who is on call in its schedule (oncall.people.shift_swaps)."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from oncall import shift_swaps, wiring
+from oncall import wiring
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, page_of
-from oncall.api_schemas import ShiftSwapTake, ShiftSwapWrite
-from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import json_response, no_content
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.api.schemas import ShiftSwapTake, ShiftSwapWrite
+from oncall.people import shift_swaps
+from oncall.platform.http import json_response, no_content
 
 router = Router()
 

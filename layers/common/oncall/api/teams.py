@@ -5,12 +5,13 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
-from oncall import people, wiring
+from oncall import wiring
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, metrics, page_of
-from oncall.api_schemas import TeamWrite, present_team
-from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import json_response, no_content
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.api.schemas import TeamWrite, present_team
+from oncall.people import users as people
+from oncall.platform.http import json_response, no_content
 
 router = Router()
 

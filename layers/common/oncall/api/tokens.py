@@ -6,14 +6,15 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
-from oncall import auth, wiring
+from oncall import wiring
+from oncall.access import tokens as auth
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, metrics, page_of
-from oncall.api_schemas import TokenCreate, present_token
-from oncall.errors import NotFoundError
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.api.schemas import TokenCreate, present_token
 from oncall.models import ApiTokenRole
-from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import json_response, no_content
+from oncall.platform.errors import NotFoundError
+from oncall.platform.http import json_response, no_content
 
 router = Router()
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
-from oncall import people, wiring
+from oncall import wiring
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, RevealSecrets, metrics, page_of
-from oncall.api_schemas import UserPatch, UserTestNotification, UserWrite, present_user
-from oncall.errors import NotFoundError, UnsupportedMethodError
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.api.schemas import UserPatch, UserTestNotification, UserWrite, present_user
 from oncall.models import ApiToken
-from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import json_response, no_content
+from oncall.people import users as people
+from oncall.platform.errors import NotFoundError, UnsupportedMethodError
+from oncall.platform.http import json_response, no_content
 
 router = Router()
 
@@ -78,7 +79,7 @@ def delete_user(user_id: str):
 def test_notification(user_id: str, body: UserTestNotification) -> dict:
     """Send a test message through the user's contacts (or the one named), by the channels the escalation uses.
     A channel's failure is reported per contact (`sent: false`, `error`), not as an HTTP error."""
-    from oncall import user_notify
+    from oncall.notify import user_notify
 
     user = people.get_user(wiring.store(), user_id)
     outcomes = user_notify.send_test_notification(

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from oncall import webhooks, wiring
+from oncall import wiring
 from oncall.api import shapes
 from oncall.api.common import Page, PerPage, RevealSecrets, actor, base, page_of
-from oncall.api_schemas import WebhookIn, WebhookPatch, present_webhook, present_webhook_response
-from oncall.pagination import DEFAULT_PAGE_SIZE
-from oncall.web import json_response, no_content
+from oncall.api.pagination import DEFAULT_PAGE_SIZE
+from oncall.api.schemas import WebhookIn, WebhookPatch, present_webhook, present_webhook_response
+from oncall.platform.http import json_response, no_content
+from oncall.webhooks import config as webhooks
 
 router = Router()
 _LOG_LIMIT = 1000  # attempts the responses endpoint pages through (newest first; older ones expire)

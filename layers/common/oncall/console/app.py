@@ -1,6 +1,6 @@
 """The console's pages and form actions. Every state change calls the same domain functions as the API
-(oncall.actions, oncall.configuration, oncall.maintenance, …); this module only reads forms, checks the
-session, the CSRF token and the role, and renders.
+(oncall.groups.actions, oncall.configuration.changes, oncall.monitoring.maintenance, …); this module only reads
+forms, checks the session, the CSRF token and the role, and renders.
 
 Pages: `/` (→ alert groups), `/console/signin`, `/console/alert_groups[/<id>]`, `/console/link/<token>`
 (a notification's signed action link, no sign-in), `/console/integrations[/<id>]`, `/console/static/<file>`.
@@ -19,12 +19,15 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
-from oncall import actions, ids, wiring
-from oncall.auth import BOOTSTRAP_TOKEN_ID, authenticate, require_role
+from oncall import wiring
+from oncall.access.tokens import BOOTSTRAP_TOKEN_ID, authenticate, require_role
 from oncall.console import render as pages
 from oncall.console import sessions
 from oncall.console.http import Request, Response, Routes, json_reply, local_path, redirect
-from oncall.errors import (
+from oncall.groups import actions
+from oncall.models import Actor, ActorKind, AlertGroup, ApiToken, ApiTokenRole
+from oncall.platform import ids
+from oncall.platform.errors import (
     AuthenticationError,
     ConflictError,
     NotFoundError,
@@ -32,10 +35,9 @@ from oncall.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from oncall.labels import parse_label_filter
-from oncall.models import Actor, ActorKind, AlertGroup, ApiToken, ApiTokenRole
-from oncall.settings import get_settings
-from oncall.web import status_for
+from oncall.platform.http import status_for
+from oncall.platform.settings import get_settings
+from oncall.templates.labels import parse_label_filter
 
 logger = Logger(child=True)
 metrics = Metrics()  # shares the handler's buffer (one per namespace); the handler's log_metrics flushes it
@@ -501,7 +503,7 @@ def group_action(ctx: Ctx, group_id: str, action: str) -> Response:
 def group_view(group_id: str, base_url: str) -> dict[str, Any]:
     """What the group page shows: the web-rendered title and message (the integration's templates), the
     alerts (newest first, payloads), labels and the timeline."""
-    from oncall.rendering import RenderedAlert, render_alert
+    from oncall.templates.rendering import RenderedAlert, render_alert
 
     store = wiring.store()
     group = store.get_group(group_id)
@@ -571,8 +573,8 @@ def _verified_link(token: str):
 def link_page(ctx: Ctx, token: str) -> Response:
     """The group page, authorized by a notification's signed link alone: it shows the group and offers
     exactly the link's action (GET never acts: link previews and mail scanners fetch links)."""
-    from oncall import action_pages
-    from oncall.action_links import ACTION_LABELS
+    from oncall.groups import action_pages
+    from oncall.groups.action_links import ACTION_LABELS
 
     link = _verified_link(token)
     view = group_view(link.group_id, ctx.request.base_url)
@@ -596,7 +598,7 @@ def link_page(ctx: Ctx, token: str) -> Response:
 def link_act(ctx: Ctx, token: str) -> Response:
     """The link's action, as the notified user (the same code as POST /actions/<token>). No CSRF token: the
     signed link is the credential and a cross-site page cannot know it."""
-    from oncall import action_pages
+    from oncall.groups import action_pages
 
     link = _verified_link(token)
     action_pages.act(link, wiring.action_deps())

@@ -11,7 +11,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
-from oncall.web import base_url, header, request_body
+from oncall.platform.http import base_url, header, request_body
 
 MAX_FORM_BYTES = 256 * 1024
 MAX_FORM_FIELDS = 2000
@@ -54,7 +54,7 @@ class Request:
         if self._form is None:
             raw = request_body(self.event)
             if len(raw) > MAX_FORM_BYTES:
-                from oncall.errors import PayloadTooLargeError
+                from oncall.platform.errors import PayloadTooLargeError
 
                 raise PayloadTooLargeError("The form is too large.")
             self._form = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)

@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 import pydantic
 
-from oncall import configuration, heartbeat, maintenance, wiring
-from oncall.api_schemas import (
+from oncall import wiring
+from oncall.api.schemas import (
     HeartbeatUpdate,
     IntegrationCreate,
     IntegrationUpdate,
@@ -21,12 +21,14 @@ from oncall.api_schemas import (
     ingest_url,
     present_heartbeat,
 )
+from oncall.configuration import changes as configuration
 from oncall.console.app import Ctx, _with_done, _writer, page, routes
 from oncall.console.http import Response, redirect
-from oncall.errors import NotFoundError, ValidationError
-from oncall.ingest_guide import how_to_connect
-from oncall.integration_types import INTEGRATION_TYPES, get_type
+from oncall.intake.guide import how_to_connect
+from oncall.intake.integration_types import INTEGRATION_TYPES, get_type
 from oncall.models import Integration
+from oncall.monitoring import heartbeat, maintenance
+from oncall.platform.errors import NotFoundError, ValidationError
 
 MAINTENANCE_DURATIONS = (
     (3600, "1 hour"),
@@ -177,7 +179,7 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
     store, form = wiring.store(), ctx.request
     href = integration_href(integration.id)
     if operation == "demo_alert":
-        from oncall.demo import send_demo_alert
+        from oncall.intake.demo import send_demo_alert
 
         send_demo_alert(
             integration.id,
@@ -199,7 +201,7 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
         maintenance.start(integration.id, request.mode, end_at, actor=ctx.actor, deps=wiring.action_deps())
         return redirect(_with_done(href, f"{request.mode.value.capitalize()} mode started."))
     if operation == "window_add":
-        from oncall.api_schemas import MaintenanceWindowCreate
+        from oncall.api.schemas import MaintenanceWindowCreate
 
         start_at = form.field("start_at").strip()
         request = _validated(
@@ -282,7 +284,7 @@ def _template_error_line(text: str) -> int | None:
 
 
 def _template_body(integration: Integration, slot: str) -> str:
-    from oncall.grouping import template_for
+    from oncall.dispatch.grouping import template_for
 
     return integration.templates.get(slot) or template_for(integration, slot) or ""
 
@@ -302,8 +304,8 @@ def _payload(text: str) -> dict[str, Any] | None:
 
 
 def run_preview(ctx: Ctx, integration: Integration, name: str, body: str, payload_text: str) -> dict[str, Any]:
-    """The API's template preview (oncall.preview) with the error's line when it is a syntax error."""
-    from oncall import preview
+    """The API's template preview (oncall.templates.preview) with the error's line when it is a syntax error."""
+    from oncall.templates import preview
 
     result = preview.preview_template(
         integration,
@@ -322,7 +324,7 @@ def run_preview(ctx: Ctx, integration: Integration, name: str, body: str, payloa
 
 
 def _editor(ctx: Ctx, integration: Integration, name: str, body: str | None, payload_text: str, result=None):
-    from oncall.api_schemas import public_template_names, template_slot
+    from oncall.api.schemas import public_template_names, template_slot
 
     slot = template_slot(name)
     if slot is None:
@@ -363,7 +365,7 @@ def template_preview(ctx: Ctx, integration_id: str) -> Response:
 
 @routes.add("POST", "/console/integrations/<integration_id>/templates/save")
 def template_save(ctx: Ctx, integration_id: str) -> Response:
-    from oncall.api_schemas import template_slot
+    from oncall.api.schemas import template_slot
 
     _writer(ctx)
     integration = _integration(integration_id)
@@ -423,7 +425,7 @@ def routes_view(integration: Integration) -> list[dict[str, Any]]:
 
 @routes.add("POST", "/console/integrations/<integration_id>/routes/<operation>")
 def route_operation(ctx: Ctx, integration_id: str, operation: str) -> Response:
-    from oncall.api_schemas import RouteCreate, RouteUpdate
+    from oncall.api.schemas import RouteCreate, RouteUpdate
 
     _writer(ctx)
     integration = _integration(integration_id)

@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import Any, get_args
 from urllib.parse import quote
 
-from oncall import configuration, wiring
-from oncall.api_schemas import (
+from oncall import wiring
+from oncall.api.schemas import (
     STEP_FIELDS,
     ChainCreate,
     StepCreate,
@@ -20,10 +20,11 @@ from oncall.api_schemas import (
     present_step,
     present_user,
 )
+from oncall.configuration import changes as configuration
 from oncall.console.app import Ctx, _with_done, _writer, page, routes
 from oncall.console.http import Response, redirect
 from oncall.console.integration_pages import _validated
-from oncall.errors import NotFoundError, ValidationError
+from oncall.platform.errors import NotFoundError, ValidationError
 
 STEP_TYPES = [str(t.value) for t in STEP_FIELDS]
 
@@ -144,7 +145,7 @@ def chain_operation(ctx: Ctx, chain_id: str, operation: str) -> Response:
 # ------------------------------------------------------------------------------------------ schedules
 @routes.add("GET", "/console/schedules")
 def list_schedules(ctx: Ctx) -> Response:
-    from oncall import schedule_config
+    from oncall.people import schedule_config
 
     store = wiring.store()
     names = {u.id: u.name or u.username for u in store.list_users()}
@@ -198,9 +199,9 @@ def _user_ids_by_name(text: str) -> list[str]:
 def create_schedule(ctx: Ctx) -> Response:
     """One rotation (a layer: frequency, users in order, first handoff) or an iCal feed; more layers and
     overrides through the API or the CLI. The API's ScheduleWrite and schedule_config do the checking."""
-    from oncall import schedule_config
-    from oncall.api_schemas import ScheduleWrite
-    from oncall.settings import get_settings
+    from oncall.api.schemas import ScheduleWrite
+    from oncall.people import schedule_config
+    from oncall.platform.settings import get_settings
 
     _writer(ctx)
     form = ctx.request
@@ -289,7 +290,7 @@ def parse_rules(field: str, text: str) -> list[dict[str, Any]]:
 
 @routes.add("GET", "/console/users/<user_id>")
 def show_user(ctx: Ctx, user_id: str) -> Response:
-    from oncall import people
+    from oncall.people import users as people
 
     user = present_user(people.get_user(wiring.store(), user_id))
     return page(
@@ -306,8 +307,9 @@ def show_user(ctx: Ctx, user_id: str) -> Response:
 
 @routes.add("POST", "/console/users/<user_id>/<operation>")
 def user_operation(ctx: Ctx, user_id: str, operation: str) -> Response:
-    from oncall import people, user_notify
-    from oncall.api_schemas import UserPatch, UserTestNotification
+    from oncall.api.schemas import UserPatch, UserTestNotification
+    from oncall.notify import user_notify
+    from oncall.people import users as people
 
     _writer(ctx)
     store = wiring.store()
@@ -359,7 +361,7 @@ WEBHOOK_METHODS = get_args(WebhookMethod)
 @routes.add("POST", "/console/webhooks")
 def create_webhook(ctx: Ctx) -> Response:
     """Name, URL, method, trigger and an optional data template; headers, auth, filters through the API."""
-    from oncall import webhooks
+    from oncall.webhooks import config as webhooks
 
     _writer(ctx)
     form = ctx.request
@@ -380,7 +382,7 @@ def create_webhook(ctx: Ctx) -> Response:
 
 @routes.add("GET", "/console/webhooks/<webhook_id>")
 def show_webhook(ctx: Ctx, webhook_id: str) -> Response:
-    from oncall import webhooks
+    from oncall.webhooks import config as webhooks
 
     store = wiring.store()
     webhook = webhooks.get_webhook(webhook_id, store)
@@ -390,7 +392,7 @@ def show_webhook(ctx: Ctx, webhook_id: str) -> Response:
 
 @routes.add("POST", "/console/webhooks/<webhook_id>/<operation>")
 def webhook_operation(ctx: Ctx, webhook_id: str, operation: str) -> Response:
-    from oncall import webhooks
+    from oncall.webhooks import config as webhooks
 
     _writer(ctx)
     deps = wiring.delivery_deps(ctx.request.base_url)

@@ -20,9 +20,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from oncall.clock import Clock
-from oncall.errors import AuthenticationError, PermissionDeniedError, RateLimitedError
-from oncall.store import Store
+from oncall.platform.clock import Clock
+from oncall.platform.errors import AuthenticationError, PermissionDeniedError, RateLimitedError
+from oncall.storage.protocols import Store
 
 COOKIE_NAME = "oncall_session"
 SESSION_SECONDS = 12 * 3600

@@ -1,0 +1,1 @@
+"""Who may call: API tokens, the cost of failed authentication, and rate limits."""

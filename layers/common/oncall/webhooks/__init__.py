@@ -1,0 +1,1 @@
+"""Outgoing webhooks: their configuration, their delivery, and refusing calls that loop back to us."""
