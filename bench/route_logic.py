@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT / "cli")]
+sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT / "cli"), str(ROOT / "local")]
 
 from oncall.dispatch.grouping import evaluate_signals, grouping_key
 from oncall.dispatch.routing import select_route

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "layers" / "common"), str(REPO / "cli")]
+sys.path[:0] = [str(REPO), str(REPO / "layers" / "common"), str(REPO / "cli"), str(REPO / "local")]
 
 from bench import cold_start, cost_model, warm_cost  # noqa: E402
 from bench.cost_model import Scenario  # noqa: E402
@@ -33,7 +33,7 @@ def _env_int(name: str, default: int) -> int:
 
 
 def _python(args: list[str], timeout: float) -> dict:
-    env = {**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'layers' / 'common'}:{REPO / 'cli'}"}
+    env = {**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'layers' / 'common'}:{REPO / 'cli'}:{REPO / 'local'}"}
     out = subprocess.run(
         [sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
