@@ -5,7 +5,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from oncall.api import build_app
+from oncall.api.app import build_app
 from oncall.api.common import metrics
 
 logger = Logger()

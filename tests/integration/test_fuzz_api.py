@@ -32,7 +32,7 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 def _schema() -> dict[str, Any]:
     from aws_lambda_powertools import Logger
 
-    from oncall.api import build_app
+    from oncall.api.app import build_app
 
     return json.loads(build_app(Logger()).get_openapi_json_schema())
 

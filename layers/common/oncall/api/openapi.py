@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from aws_lambda_powertools import Logger
 
-    from oncall.api import build_app
+    from oncall.api.app import build_app
 
     args = sys.argv[1:] if argv is None else argv
     text = document_text(build_app(Logger(service="openapi")))
