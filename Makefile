@@ -13,14 +13,15 @@ run: $(VENV)/.local-deps ## Start the local stack (Ctrl-C stops it)
 	$(BIN)/oncall local
 
 # pytest-xdist: one worker per core. The end-to-end tests run after the others: their local stacks are real
-# processes with real-time waits, and sharing the cores with moto-heavy integration tests slows both.
+# processes with real-time waits, and sharing the cores with moto-heavy integration tests slows both. They run
+# a file per worker (--dist loadfile): a file's tests share one local stack and build on each other's state.
 PYTEST_WORKERS ?= auto
 
 test: deps ## Build (what sam deploy uploads, checked), lint, then the unit, integration and end-to-end tests
 	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit tests/integration
-	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/e2e
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile tests/e2e
 
 # Everything `make test` needs, installed in parallel (pip, npm and apt mostly wait on the network).
 deps:
@@ -33,7 +34,7 @@ integration: $(VENV)/.dev-deps
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/integration
 
 e2e: $(VENV)/.dev-deps system-packages
-	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/e2e
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile tests/e2e
 
 bench: $(VENV)/.dev-deps ## Benchmark report (not tests): cold start, warm cost, cost model, storm, latency, route logic
 	$(BIN)/python bench/run.py
