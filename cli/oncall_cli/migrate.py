@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 
-from oncall.intake.integration_types import INTEGRATION_TYPES
+from oncall.intake.types.catalog import INTEGRATION_TYPES
 from oncall_cli.config_as_code import (
     BEHAVIOUR_TEMPLATES,
     SURFACE_TEMPLATES,

@@ -13,7 +13,7 @@ from oncall import wiring
 from oncall.access.auth_failures import source_address
 from oncall.access.rate_limit import check_ingest_rate
 from oncall.intake.accept import IngestRequest, accept_alert, find_integration, parse_payload
-from oncall.intake.integration_types import SNS_URL_SLUG
+from oncall.intake.types.base import SNS_URL_SLUG
 from oncall.platform.errors import IntegrationTokenError, RateLimitedError
 from oncall.platform.http import HttpResponse, Router, base_url, header, json_result, request_body, request_id
 from oncall.platform.settings import get_settings
@@ -126,7 +126,7 @@ def receive_alert(event: dict, integration_type: str, token: str) -> HttpRespons
 @app.get(_INTEGRATION)
 def connect_instructions(event: dict, integration_type: str, token: str) -> HttpResponse:
     from oncall.intake.guide import how_to_connect
-    from oncall.intake.integration_types import get_type
+    from oncall.intake.types.catalog import get_type
 
     integration = _find(event, integration_type, token)
     url = f"{base_url(event, get_settings().public_base_url)}/integrations/v1/{integration_type}/{token}/"

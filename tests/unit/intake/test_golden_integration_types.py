@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from oncall.dispatch.grouping import evaluate_signals, template_for
-from oncall.intake.integration_types import INTEGRATION_TYPES, SURFACE_ATTRIBUTES
+from oncall.intake.types.base import SURFACE_ATTRIBUTES
+from oncall.intake.types.catalog import INTEGRATION_TYPES
 from oncall.models import Alert, AlertGroup, Integration
 from oncall.templates.engine import check_syntax, render, render_condition
 from oncall.templates.rendering import SURFACES, render_alert

@@ -8,7 +8,7 @@ from pydantic import ValidationError as PydanticValidationError
 from oncall.api.schemas import HeartbeatUpdate, present_heartbeat
 from oncall.dispatch.grouping import evaluate_signals
 from oncall.dispatch.pipeline import process_alert
-from oncall.intake.integration_types import INTEGRATION_TYPES
+from oncall.intake.types.catalog import INTEGRATION_TYPES
 from oncall.models import Alert, HeartbeatSignal
 from oncall.monitoring import heartbeat
 from tests import builders

@@ -90,7 +90,7 @@ def test_empty_override_falls_back_to_the_type_default():
 
 
 def test_surface_without_its_own_default_uses_the_type_web_default():
-    from oncall.intake.integration_types import IntegrationType
+    from oncall.intake.types.base import IntegrationType
 
     kind = IntegrationType(slug="x", title="X", description="", templates={"web_title": "T", "web_message": "M"})
     assert kind.default_template("email_title") == "T"

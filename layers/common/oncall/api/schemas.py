@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from oncall.intake.integration_types import get_type
+from oncall.intake.types.catalog import get_type
 from oncall.models import (
     Alert,
     AlertGroup,

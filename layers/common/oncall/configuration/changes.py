@@ -27,7 +27,7 @@ from oncall.api.schemas import (
 )
 from oncall.dispatch.routing import compile_regex_term
 from oncall.escalation.steps import DEFAULT_WAIT_SECONDS, format_utc_time, parse_utc_time
-from oncall.intake.integration_types import INTEGRATION_TYPES, get_type
+from oncall.intake.types.catalog import INTEGRATION_TYPES, get_type
 from oncall.models import (
     DeploymentSettings,
     EscalationChain,

@@ -25,7 +25,7 @@ from oncall.configuration import changes as configuration
 from oncall.console.app import Ctx, _with_done, _writer, page, routes
 from oncall.console.http import Response, redirect
 from oncall.intake.guide import how_to_connect
-from oncall.intake.integration_types import INTEGRATION_TYPES, get_type
+from oncall.intake.types.catalog import INTEGRATION_TYPES, get_type
 from oncall.models import Integration
 from oncall.monitoring import heartbeat, maintenance
 from oncall.platform.errors import NotFoundError, ValidationError

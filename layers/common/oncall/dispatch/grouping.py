@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from oncall.escalation.plan import can_pause
-from oncall.intake.integration_types import get_type
+from oncall.intake.types.catalog import get_type
 from oncall.models import Alert, AlertGroup, GroupingScope, Integration, Route
 from oncall.platform.clock import Clock
 from oncall.storage.protocols import AlertAlreadyGroupedError, GroupClosedError, GroupKeyTakenError, Store

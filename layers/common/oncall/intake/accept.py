@@ -11,8 +11,8 @@ from urllib.parse import parse_qs
 from botocore.exceptions import BotoCoreError, ClientError
 
 from oncall.configuration.cache import ConfigCache
-from oncall.intake.integration_types import get_type, url_slug_accepts
 from oncall.intake.queue import AlertQueue
+from oncall.intake.types.catalog import get_type, url_slug_accepts
 from oncall.models import Alert, IngestMessage, Integration
 from oncall.platform import ids, json_bodies
 from oncall.platform.clock import Clock

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from oncall.intake.accept import accept_alert
-from oncall.intake.integration_types import get_type
 from oncall.intake.queue import AlertQueue
+from oncall.intake.types.catalog import get_type
 from oncall.models import Alert
 from oncall.platform.clock import Clock
 from oncall.platform.errors import NotFoundError, ValidationError

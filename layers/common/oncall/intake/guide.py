@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from oncall.intake.integration_types import IntegrationType
+from oncall.intake.types.base import IntegrationType
 
 _ALERTMANAGER_SNIPPET = """\
 Alertmanager (alertmanager.yml):

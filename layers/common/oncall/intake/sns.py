@@ -35,8 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from oncall.intake.accept import accept_alert
-from oncall.intake.integration_types import SNS_URL_SLUG
 from oncall.intake.queue import AlertQueue
+from oncall.intake.types.base import SNS_URL_SLUG
 from oncall.models import Integration
 from oncall.platform import json_bodies
 from oncall.platform.clock import Clock

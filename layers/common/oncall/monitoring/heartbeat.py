@@ -35,8 +35,8 @@ from typing import Any, Literal
 
 from oncall.groups.actions import ActionDeps
 from oncall.intake.accept import accept_alert
-from oncall.intake.integration_types import get_type
 from oncall.intake.queue import AlertQueue
+from oncall.intake.types.catalog import get_type
 from oncall.models import (
     Heartbeat,
     HeartbeatSignal,

@@ -12,7 +12,8 @@ from typing import Any
 from oncall.api.schemas import public_template_name, public_template_names, template_slot
 from oncall.dispatch.grouping import behaviour_context, evaluate_signals, template_for
 from oncall.dispatch.routing import select_route
-from oncall.intake.integration_types import get_type, split_appearance_slot
+from oncall.intake.types.base import split_appearance_slot
+from oncall.intake.types.catalog import get_type
 from oncall.models import Alert, AlertGroup, Integration
 from oncall.platform.errors import ValidationError
 from oncall.storage.protocols import Store

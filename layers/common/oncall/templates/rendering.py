@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from oncall.dispatch.grouping import template_for
-from oncall.intake.integration_types import SURFACE_ATTRIBUTES
+from oncall.intake.types.base import SURFACE_ATTRIBUTES
 from oncall.models import Alert, AlertGroup, Integration
 from oncall.templates.engine import Rendered, render, render_title
 

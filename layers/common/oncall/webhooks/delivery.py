@@ -42,7 +42,7 @@ from oncall.groups.events import (
     GroupEventType,
     is_triggered,
 )
-from oncall.intake.integration_types import get_type
+from oncall.intake.types.catalog import get_type
 from oncall.models import (
     Actor,
     Alert,
