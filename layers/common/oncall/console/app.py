@@ -17,7 +17,6 @@ from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import BotoCoreError, ClientError
 
 from oncall import wiring
 from oncall.access.tokens import BOOTSTRAP_TOKEN_ID, authenticate, require_role
@@ -27,6 +26,7 @@ from oncall.console.http import Request, Response, Routes, json_reply, local_pat
 from oncall.groups import actions
 from oncall.models import Actor, ActorKind, AlertGroup, ApiToken, ApiTokenRole
 from oncall.platform import ids
+from oncall.platform.aws import AWS_ERRORS
 from oncall.platform.errors import (
     AuthenticationError,
     ConflictError,
@@ -223,7 +223,7 @@ def dispatch(request: Request) -> Response:
             return json_reply({"detail": error.detail}, status)
         title = {403: "Not allowed", 404: "Not found", 429: "Slow down"}.get(int(status), "That did not work")
         return _error_page(ctx, status, title, error.detail, back=_referer_back(request), headers=error.headers())
-    except (ClientError, BotoCoreError):
+    except AWS_ERRORS:
         logger.exception("console request failed on AWS")
         return _error_page(ctx, HTTPStatus.SERVICE_UNAVAILABLE, "Try again", "The service is temporarily unavailable.")
     except (UnicodeDecodeError, ValueError):  # a body that is not UTF-8, or a form with too many fields
