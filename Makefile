@@ -75,7 +75,7 @@ openapi: $(VENV)/.local-deps ## Regenerate docs/openapi.json (a test fails when 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.local-deps: $(BIN)/python requirements-local.txt layers/common/requirements.txt pyproject.toml
+$(VENV)/.local-deps: $(BIN)/python requirements-local.txt requirements-cli.txt layers/common/requirements.txt pyproject.toml
 	$(BIN)/pip install -q -r requirements-local.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
