@@ -6,6 +6,7 @@ Every change goes through the API's request models (the same validation) and the
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -290,8 +291,6 @@ def _template_body(integration: Integration, slot: str) -> str:
 
 
 def _payload(text: str) -> dict[str, Any] | None:
-    import json
-
     if not text.strip():
         return None
     try:
