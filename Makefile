@@ -53,12 +53,15 @@ bench-route: $(VENV)/.dev-deps ## Route logic per alert, warm: cached templates 
 build: $(VENV)/.local-deps $(SAM_VENV)/.deps
 	$(BIN)/python -m tools.build_check
 
-# The SAM source, and what CloudFormation will see: the template translated offline by the SAM translator
-# (tools/translated_lint.py fails on a dependency cycle), linted by cfn-lint and scanned by checkov too.
+# The import contracts (pyproject.toml [tool.importlinter]: the domain's layers, no CLI or moto in it, botocore
+# only behind storage and platform.aws), then the SAM source, and what CloudFormation will see: the template
+# translated offline by the SAM translator (tools/translated_lint.py fails on a dependency cycle), linted by
+# cfn-lint and scanned by checkov too.
 TRANSLATED := build/translated-template.json
 lint: $(VENV)/.dev-deps $(SAM_VENV)/.deps $(CHECKOV_VENV)/.deps node_modules/.deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=cli:local:layers/common $(BIN)/lint-imports
 	$(BIN)/cfn-lint template.yaml
 	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint
 	$(BIN)/python -m tools.translated_lint template.yaml $(TRANSLATED)
@@ -73,7 +76,7 @@ openapi: $(VENV)/.local-deps ## Regenerate docs/openapi.json (a test fails when 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.local-deps: $(BIN)/python requirements-local.txt layers/common/requirements.txt pyproject.toml
+$(VENV)/.local-deps: $(BIN)/python requirements-local.txt requirements-cli.txt layers/common/requirements.txt pyproject.toml
 	$(BIN)/pip install -q -r requirements-local.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@

@@ -27,6 +27,7 @@ from oncall.configuration.cache import ConfigCache  # noqa: E402
 from oncall.groups.action_links import ActionLinks  # noqa: E402
 from oncall.groups.actions import ActionDeps  # noqa: E402
 from oncall.groups.events import MemorySink  # noqa: E402
+from oncall.monitoring.maintenance import stop_for_incident  # noqa: E402
 from oncall.notify.paging import Pager  # noqa: E402
 from tests.fakes import FakeEscalations, FakeNotifier, FakeQueue, FixedClock, InMemoryStore  # noqa: E402
 
@@ -63,7 +64,14 @@ def events() -> MemorySink:
 
 @pytest.fixture
 def deps(store, escalations, clock, events) -> ActionDeps:
-    return ActionDeps(store=store, escalations=escalations, clock=clock, config=ConfigCache(store, 0), events=events)
+    return ActionDeps(
+        store=store,
+        escalations=escalations,
+        clock=clock,
+        config=ConfigCache(store, 0),
+        events=events,
+        stop_maintenance=stop_for_incident,
+    )
 
 
 BASE_URL = "http://oncall.test"

@@ -11,6 +11,7 @@ from typing import Any
 import requests
 
 from oncall_cli import config
+from oncall_cli.config import ConfigurationError
 
 USER_AGENT = "oncall-cli/0.1"
 # 429 answers are retried this many times, waiting what Retry-After / RateLimit-Reset says (at most 30 s).
@@ -30,10 +31,6 @@ class ApiError(Exception):
     @property
     def not_found(self) -> bool:
         return self.status == 404
-
-
-class ConfigurationError(Exception):
-    pass
 
 
 def not_found(message: str) -> ApiError:

@@ -21,6 +21,10 @@ class Connection:
     source: str  # "environment", the config file's path, or "environment + <path>"
 
 
+class ConfigurationError(Exception):
+    """The CLI's own configuration (file, environment) cannot be used."""
+
+
 def config_path() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "oncall" / "config.toml"
@@ -33,8 +37,6 @@ def read_file(path: Path | None = None) -> dict[str, str]:
     except FileNotFoundError:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as error:
-        from oncall_cli.client import ConfigurationError
-
         raise ConfigurationError(f"Cannot read {path}: {error}") from error
     return {k: v for k, v in data.items() if k in ("url", "token") and isinstance(v, str)}
 

@@ -25,7 +25,7 @@ from oncall_cli.commands import (
     people,
     webhooks,
 )
-from oncall_cli.ui import command
+from oncall_cli.ui import EXIT_USAGE, command
 
 app = typer.Typer(
     help="Serverless OnCall: alert integrations and escalation, serverless. "
@@ -108,8 +108,19 @@ def local() -> None:
     template to build the stack from). Each function runs with only its own environment and its own role's
     permissions (IAM enforced by moto); administrator credentials for moto are in $ONCALL_STATE_DIR/aws.env.
     """
-    from oncall_local.bootstrap import create_demo
-    from oncall_local.stack import LocalSettings, LocalStack
+    # Imported here, not at the top: the local runtime (moto, the SAM translator) is a separate install
+    # (requirements-local.txt), and every other command works without it.
+    try:
+        from oncall_local.bootstrap import create_demo
+        from oncall_local.stack import LocalSettings, LocalStack
+    except ModuleNotFoundError as error:
+        print(
+            f"`oncall local` needs the local runtime, which is not installed here (no module {error.name!r}).\n"
+            "Install it from a checkout of Serverless OnCall: pip install -r requirements-local.txt "
+            "(moto, the SAM translator) and pip install --no-deps -e . — or run `make run`.",
+            file=sys.stderr,
+        )
+        raise typer.Exit(EXIT_USAGE) from None
 
     settings = LocalSettings.from_environment()
     stack = LocalStack(settings)
@@ -131,7 +142,7 @@ def local() -> None:
 
 def banner(stack, settings, ingest_url: str, fire: str, resolve: str) -> str:
     """What `make run` prints once the stack is up (how to fire an alert, how to get `oncall` on PATH)."""
-    from oncall_local.bootstrap import DEMO_INTEGRATION
+    from oncall_local.bootstrap import DEMO_INTEGRATION  # only ever called by `oncall local`, see there
 
     scale = settings.time_scale
     clock = (

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from oncall_cli import config
-from oncall_cli.client import ApiError, OnCallClient
+from oncall_cli.client import ApiError, OnCallClient, find_in
 from oncall_cli.ui import (
     EXIT_API_ERROR,
     JsonOption,
@@ -130,8 +130,6 @@ def tokens_delete(token: Annotated[str, typer.Argument(help="Token id or name.")
     """Revoke an API token."""
     api = client()
     tokens = _all_tokens(api)
-    from oncall_cli.client import find_in
-
     found = find_in(tokens, token, "tokens")
     confirm_delete(f"token {found.get('name')} ({found['id']})", yes)
     try:

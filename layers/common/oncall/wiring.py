@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from oncall.groups.action_links import ActionLinks
     from oncall.groups.actions import ActionDeps
     from oncall.groups.events import EventSink
+    from oncall.models import Actor, AlertGroup
     from oncall.notify.channels import ChannelNotifier
     from oncall.people.ical import IcalFeeds
     from oncall.platform.netguard import GuardedHttpClient
@@ -140,7 +141,21 @@ def now_clock() -> clock.Clock:
 def action_deps() -> ActionDeps:
     from oncall.groups.actions import ActionDeps
 
-    return ActionDeps(store=store(), escalations=escalations(), clock=now_clock(), config=config(), events=events())
+    return ActionDeps(
+        store=store(),
+        escalations=escalations(),
+        clock=now_clock(),
+        config=config(),
+        events=events(),
+        stop_maintenance=_stop_maintenance,
+    )
+
+
+def _stop_maintenance(incident_id: str, actor: Actor, deps: ActionDeps) -> AlertGroup:
+    # Imported on use, as the factories above: most actions never touch a maintenance incident.
+    from oncall.monitoring.maintenance import stop_for_incident
+
+    return stop_for_incident(incident_id, actor, deps)
 
 
 @per_container

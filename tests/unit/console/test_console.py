@@ -157,12 +157,12 @@ def test_the_list_filters_by_state_integration_team_label_and_time():
 
 
 def test_the_done_message_goes_before_the_fragment():
-    from oncall.console.app import _with_done
+    from oncall.console.app import with_done
 
-    assert _with_done("/console/integrations/C1#routes-h", "Route added.") == (
+    assert with_done("/console/integrations/C1#routes-h", "Route added.") == (
         "/console/integrations/C1?done=Route+added.#routes-h"
     )
-    assert _with_done("/console/alert_groups?state=firing&done=old", "New") == (
+    assert with_done("/console/alert_groups?state=firing&done=old", "New") == (
         "/console/alert_groups?state=firing&done=New"
     )
 

@@ -17,7 +17,6 @@ from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import BotoCoreError, ClientError
 
 from oncall import wiring
 from oncall.access.tokens import BOOTSTRAP_TOKEN_ID, authenticate, require_role
@@ -27,6 +26,7 @@ from oncall.console.http import Request, Response, Routes, json_reply, local_pat
 from oncall.groups import actions
 from oncall.models import Actor, ActorKind, AlertGroup, ApiToken, ApiTokenRole
 from oncall.platform import ids
+from oncall.platform.aws import AWS_ERRORS
 from oncall.platform.errors import (
     AuthenticationError,
     ConflictError,
@@ -138,7 +138,7 @@ def _signed_in(request: Request) -> Ctx:
     return Ctx(request, token, session, codec.csrf_token(session))
 
 
-def _writer(ctx: Ctx) -> None:
+def writer(ctx: Ctx) -> None:
     """Every change needs an editor token and this session's CSRF token (checked before anything is read)."""
     assert ctx.token is not None and ctx.session is not None
     session_codec().check_csrf(ctx.session, ctx.request.field("csrf"))
@@ -223,7 +223,7 @@ def dispatch(request: Request) -> Response:
             return json_reply({"detail": error.detail}, status)
         title = {403: "Not allowed", 404: "Not found", 429: "Slow down"}.get(int(status), "That did not work")
         return _error_page(ctx, status, title, error.detail, back=_referer_back(request), headers=error.headers())
-    except (ClientError, BotoCoreError):
+    except AWS_ERRORS:
         logger.exception("console request failed on AWS")
         return _error_page(ctx, HTTPStatus.SERVICE_UNAVAILABLE, "Try again", "The service is temporarily unavailable.")
     except (UnicodeDecodeError, ValueError):  # a body that is not UTF-8, or a form with too many fields
@@ -460,7 +460,7 @@ _DONE = {
 
 @routes.add("POST", "/console/alert_groups/bulk")
 def bulk_action(ctx: Ctx) -> Response:
-    _writer(ctx)
+    writer(ctx)
     action = ctx.request.field("action")
     if action not in ("acknowledge", "resolve", "silence"):
         raise ValidationError("Choose acknowledge, resolve or silence.")
@@ -479,10 +479,10 @@ def bulk_action(ctx: Ctx) -> Response:
     if skipped:
         message += f"; {len(skipped)} skipped ({skipped[0]})"
     back = local_path(ctx.request.field("back"), "/console/alert_groups")
-    return redirect(_with_done(back, message))
+    return redirect(with_done(back, message))
 
 
-def _with_done(path: str, message: str) -> str:
+def with_done(path: str, message: str) -> str:
     """`path` with the message to show (`?done=`), keeping its other parameters and its #fragment last."""
     path, hash_mark, fragment = path.partition("#")
     base, _, query = path.partition("?")
@@ -492,12 +492,12 @@ def _with_done(path: str, message: str) -> str:
 
 @routes.add("POST", "/console/alert_groups/<group_id>/<action>")
 def group_action(ctx: Ctx, group_id: str, action: str) -> Response:
-    _writer(ctx)
+    writer(ctx)
     if action not in GROUP_ACTIONS:
         raise NotFoundError("No such action.")
     run_group_action(group_id, action, ctx.actor, ctx.request)
     metrics.add_metric(name="ConsoleGroupActions", unit=MetricUnit.Count, value=1)
-    return redirect(_with_done(group_href(group_id), f"{_DONE[action]}."))
+    return redirect(with_done(group_href(group_id), f"{_DONE[action]}."))
 
 
 def group_view(group_id: str, base_url: str) -> dict[str, Any]:
@@ -604,4 +604,4 @@ def link_act(ctx: Ctx, token: str) -> Response:
     action_pages.act(link, wiring.action_deps())
     metrics.add_metric(name="ActionLinksUsed", unit=MetricUnit.Count, value=1)
     done = action_pages._DONE[link.action]  # noqa: SLF001 - the same words as the action-link pages
-    return redirect(_with_done(f"/console/link/{quote(token, safe='')}", f"{done}."), LINK_HEADERS)
+    return redirect(with_done(f"/console/link/{quote(token, safe='')}", f"{done}."), LINK_HEADERS)

@@ -11,6 +11,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
+from oncall.platform.errors import PayloadTooLargeError
 from oncall.platform.http import base_url, header, request_body
 
 MAX_FORM_BYTES = 256 * 1024
@@ -54,8 +55,6 @@ class Request:
         if self._form is None:
             raw = request_body(self.event)
             if len(raw) > MAX_FORM_BYTES:
-                from oncall.platform.errors import PayloadTooLargeError
-
                 raise PayloadTooLargeError("The form is too large.")
             self._form = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
         return self._form

@@ -6,6 +6,7 @@ Every change goes through the API's request models (the same validation) and the
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +23,7 @@ from oncall.api.schemas import (
     present_heartbeat,
 )
 from oncall.configuration import changes as configuration
-from oncall.console.app import Ctx, _with_done, _writer, page, routes
+from oncall.console.app import Ctx, page, routes, with_done, writer
 from oncall.console.http import Response, redirect
 from oncall.intake.guide import how_to_connect
 from oncall.intake.types.catalog import INTEGRATION_TYPES, get_type
@@ -39,7 +40,7 @@ MAINTENANCE_DURATIONS = (
 )
 
 
-def _validated(model: type[pydantic.BaseModel], data: dict[str, Any]) -> Any:
+def validated(model: type[pydantic.BaseModel], data: dict[str, Any]) -> Any:
     """The API's request model over form values: the same rules, errors as a readable 400 page."""
     try:
         return model.model_validate(data)
@@ -114,9 +115,9 @@ def new_integration_form(ctx: Ctx) -> Response:
 
 @routes.add("POST", "/console/integrations/new")
 def create_integration(ctx: Ctx) -> Response:
-    _writer(ctx)
+    writer(ctx)
     form = ctx.request
-    request = _validated(
+    request = validated(
         IntegrationCreate,
         {
             "type": form.field("type"),
@@ -126,7 +127,7 @@ def create_integration(ctx: Ctx) -> Response:
         },
     )
     integration, _ = configuration.create_integration(request, store=wiring.store(), clock=wiring.now_clock())
-    return redirect(_with_done(integration_href(integration.id), "Integration created. Connect your tool below."))
+    return redirect(with_done(integration_href(integration.id), "Integration created. Connect your tool below."))
 
 
 @routes.add("GET", "/console/integrations/<integration_id>")
@@ -174,7 +175,7 @@ def _int(text: str, name: str) -> int:
 
 @routes.add("POST", "/console/integrations/<integration_id>/<operation>")
 def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Response:
-    _writer(ctx)
+    writer(ctx)
     integration = _integration(integration_id)
     store, form = wiring.store(), ctx.request
     href = integration_href(integration.id)
@@ -189,9 +190,9 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
             queue=wiring.alert_queue(),
             clock=wiring.now_clock(),
         )
-        return redirect(_with_done(href, "Demo alert sent. Its alert group appears in a few seconds."))
+        return redirect(with_done(href, "Demo alert sent. Its alert group appears in a few seconds."))
     if operation == "maintenance_start":
-        request = _validated(
+        request = validated(
             MaintenanceStartRequest,
             {"mode": form.field("mode"), "duration": _int(form.field("duration"), "duration")},
         )
@@ -199,12 +200,12 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
         end_at = now + timedelta(seconds=request.duration)
         maintenance.check_end(now, end_at, "duration")
         maintenance.start(integration.id, request.mode, end_at, actor=ctx.actor, deps=wiring.action_deps())
-        return redirect(_with_done(href, f"{request.mode.value.capitalize()} mode started."))
+        return redirect(with_done(href, f"{request.mode.value.capitalize()} mode started."))
     if operation == "window_add":
         from oncall.api.schemas import MaintenanceWindowCreate
 
         start_at = form.field("start_at").strip()
-        request = _validated(
+        request = validated(
             MaintenanceWindowCreate,
             {
                 "mode": form.field("mode"),
@@ -222,18 +223,18 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
             timezone=request.timezone,
         )
         maintenance.create_window(integration.id, spec, ctx.actor, store=store, clock=wiring.now_clock())
-        return redirect(_with_done(href + "#mt-h", "Maintenance window scheduled."))
+        return redirect(with_done(href + "#mt-h", "Maintenance window scheduled."))
     if operation == "window_delete":
         window_id = form.field("window_id")
         if not window_id or len(window_id) > 128:
             raise NotFoundError("No such window.")
         maintenance.delete_window(integration.id, window_id, store=store)
-        return redirect(_with_done(href + "#mt-h", "Maintenance window deleted."))
+        return redirect(with_done(href + "#mt-h", "Maintenance window deleted."))
     if operation == "maintenance_stop":
         maintenance.stop(integration.id, ctx.actor, wiring.action_deps())
-        return redirect(_with_done(href, "Maintenance stopped."))
+        return redirect(with_done(href, "Maintenance stopped."))
     if operation == "heartbeat":
-        request = _validated(
+        request = validated(
             HeartbeatUpdate,
             {
                 "period": _int(form.field("period"), "period"),
@@ -246,12 +247,12 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
             },
         )
         heartbeat.configure(integration.id, request.settings(), store=store)
-        return redirect(_with_done(href, "Heartbeat saved."))
+        return redirect(with_done(href, "Heartbeat saved."))
     if operation == "heartbeat_reset":
         heartbeat.reset(integration.id, store=store)
-        return redirect(_with_done(href, "Heartbeat reset: it waits for the next ping."))
+        return redirect(with_done(href, "Heartbeat reset: it waits for the next ping."))
     if operation == "settings":
-        request = _validated(
+        request = validated(
             IntegrationUpdate,
             {
                 "name": form.field("name").strip() or None,
@@ -260,14 +261,14 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
             },
         )
         configuration.update_integration(integration.id, request, store=store)
-        return redirect(_with_done(href, "Settings saved."))
+        return redirect(with_done(href, "Settings saved."))
     if operation == "labels":
         return save_labels(ctx, integration)
     if operation == "delete":
         if form.field("confirm_name") != integration.name:
             raise ValidationError(f"Type the integration's name ({integration.name}) to delete it.")
         configuration.delete_integration(integration.id, store=store)
-        return redirect(_with_done("/console/integrations", f"Integration {integration.name} deleted."))
+        return redirect(with_done("/console/integrations", f"Integration {integration.name} deleted."))
     raise NotFoundError("No such operation.")
 
 
@@ -290,8 +291,6 @@ def _template_body(integration: Integration, slot: str) -> str:
 
 
 def _payload(text: str) -> dict[str, Any] | None:
-    import json
-
     if not text.strip():
         return None
     try:
@@ -353,7 +352,7 @@ def template_editor(ctx: Ctx, integration_id: str) -> Response:
 def template_preview(ctx: Ctx, integration_id: str) -> Response:
     from oncall.console.http import json_reply
 
-    _writer(ctx)
+    writer(ctx)
     integration = _integration(integration_id)
     form = ctx.request
     name, body, payload_text = form.field("name"), form.field("body"), form.field("payload")
@@ -367,7 +366,7 @@ def template_preview(ctx: Ctx, integration_id: str) -> Response:
 def template_save(ctx: Ctx, integration_id: str) -> Response:
     from oncall.api.schemas import template_slot
 
-    _writer(ctx)
+    writer(ctx)
     integration = _integration(integration_id)
     name, body = ctx.request.field("name"), ctx.request.field("body").replace("\r\n", "\n")
     if template_slot(name) is None:
@@ -375,11 +374,11 @@ def template_save(ctx: Ctx, integration_id: str) -> Response:
     value = body if body.strip() else None  # empty: back to the type's default
     surface, _, attribute = name.partition(".")
     templates = {surface: {attribute: value}} if attribute else {name: value}
-    request = _validated(IntegrationUpdate, {"templates": templates})
+    request = validated(IntegrationUpdate, {"templates": templates})
     configuration.update_integration(integration.id, request, store=wiring.store())
     wiring.config().invalidate()
     target = f"{integration_href(integration.id)}/templates?name={quote(name)}"
-    return redirect(_with_done(target, f"Template {name} saved."))
+    return redirect(with_done(target, f"Template {name} saved."))
 
 
 # ------------------------------------------------------------------------------------------ routes, labels
@@ -427,7 +426,7 @@ def routes_view(integration: Integration) -> list[dict[str, Any]]:
 def route_operation(ctx: Ctx, integration_id: str, operation: str) -> Response:
     from oncall.api.schemas import RouteCreate, RouteUpdate
 
-    _writer(ctx)
+    writer(ctx)
     integration = _integration(integration_id)
     store, form = wiring.store(), ctx.request
     chain_id = form.field("escalation_chain_id") or None
@@ -444,29 +443,29 @@ def route_operation(ctx: Ctx, integration_id: str, operation: str) -> Response:
             data["routing_labels"] = _pairs(term, "labels")
         else:
             data["routing_regex"] = term or None
-        configuration.create_route(_validated(RouteCreate, data), store=store, clock=wiring.now_clock())
+        configuration.create_route(validated(RouteCreate, data), store=store, clock=wiring.now_clock())
         wiring.config().invalidate()
-        return redirect(_with_done(href, "Route added."))
+        return redirect(with_done(href, "Route added."))
     route_id = form.field("route_id")
     route = store.get_route(route_id) if route_id and len(route_id) <= 128 else None
     if route is None or route.integration_id != integration.id:
         raise NotFoundError("No such route.")
     if operation in ("up", "down"):
         position = max(0, route.position + (-1 if operation == "up" else 1))
-        configuration.update_route(route.id, _validated(RouteUpdate, {"position": position}), store=store)
+        configuration.update_route(route.id, validated(RouteUpdate, {"position": position}), store=store)
     elif operation == "chain":
-        configuration.update_route(route.id, _validated(RouteUpdate, {"escalation_chain_id": chain_id}), store=store)
+        configuration.update_route(route.id, validated(RouteUpdate, {"escalation_chain_id": chain_id}), store=store)
     elif operation == "delete":
         configuration.delete_route(route.id, store=store)
     else:
         raise NotFoundError("No such operation.")
     wiring.config().invalidate()
-    return redirect(_with_done(href, "Routes saved."))
+    return redirect(with_done(href, "Routes saved."))
 
 
 def save_labels(ctx: Ctx, integration: Integration) -> Response:
     """Static labels (key=value) and templated labels (key=Jinja2 template), one per line."""
-    request = _validated(
+    request = validated(
         IntegrationUpdate,
         {
             "labels": _pairs(ctx.request.field("labels"), "Static labels"),
@@ -475,4 +474,4 @@ def save_labels(ctx: Ctx, integration: Integration) -> Response:
     )
     configuration.update_integration(integration.id, request, store=wiring.store())
     wiring.config().invalidate()
-    return redirect(_with_done(integration_href(integration.id) + "#labels-h", "Labels saved."))
+    return redirect(with_done(integration_href(integration.id) + "#labels-h", "Labels saved."))

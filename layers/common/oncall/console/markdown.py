@@ -10,10 +10,10 @@ The only tags produced are p, br, ul, ol, li, pre, code, strong, em and a (with 
 from __future__ import annotations
 
 import re
+from typing import Any
+from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
-
-from oncall.console.render import safe_url
 
 MAX_SOURCE = 64_000  # a rendered message larger than this is shown as plain text (escaped)
 
@@ -27,6 +27,18 @@ _INLINE = re.compile(
     r"|(?P<bold>\*\*|__)(?P<bold_text>\S(?:.*?\S)?)(?P=bold)"
     r"|(?P<em>\*|_)(?P<em_text>[^\s*_](?:[^*_\n]*?[^\s*_])?)(?P=em)(?![*_])"
 )
+
+
+def safe_url(value: Any) -> str | None:
+    """Only http(s) URLs become links (a `javascript:` source link from a payload must stay text)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        scheme = urlsplit(text).scheme.lower()
+    except ValueError:
+        return None
+    return text if scheme in ("http", "https") else None
 
 
 def inline(text: str, *, links: bool = True) -> str:

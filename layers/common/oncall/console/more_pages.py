@@ -21,9 +21,9 @@ from oncall.api.schemas import (
     present_user,
 )
 from oncall.configuration import changes as configuration
-from oncall.console.app import Ctx, _with_done, _writer, page, routes
+from oncall.console.app import Ctx, page, routes, with_done, writer
 from oncall.console.http import Response, redirect
-from oncall.console.integration_pages import _validated
+from oncall.console.integration_pages import validated
 from oncall.platform.errors import NotFoundError, ValidationError
 
 STEP_TYPES = [str(t.value) for t in STEP_FIELDS]
@@ -42,10 +42,10 @@ def list_chains(ctx: Ctx) -> Response:
 
 @routes.add("POST", "/console/escalation_chains")
 def create_chain(ctx: Ctx) -> Response:
-    _writer(ctx)
-    request = _validated(ChainCreate, {"name": ctx.request.field("name").strip()})
+    writer(ctx)
+    request = validated(ChainCreate, {"name": ctx.request.field("name").strip()})
     chain = configuration.create_chain(request, store=wiring.store(), clock=wiring.now_clock())
-    return redirect(_with_done(f"/console/escalation_chains/{quote(chain.id)}", "Chain created: add its steps."))
+    return redirect(with_done(f"/console/escalation_chains/{quote(chain.id)}", "Chain created: add its steps."))
 
 
 def _chain(chain_id: str):
@@ -112,34 +112,34 @@ def _step_fields(ctx: Ctx, step_type: str) -> dict[str, Any]:
 
 @routes.add("POST", "/console/escalation_chains/<chain_id>/<operation>")
 def chain_operation(ctx: Ctx, chain_id: str, operation: str) -> Response:
-    _writer(ctx)
+    writer(ctx)
     store = wiring.store()
     chain = _chain(chain_id)
     href = f"/console/escalation_chains/{quote(chain.id)}"
     if operation == "add_step":
         step_type = ctx.request.field("type")
-        request = _validated(
+        request = validated(
             StepCreate, {"escalation_chain_id": chain.id, "type": step_type, **_step_fields(ctx, step_type)}
         )
         configuration.create_step(request, store=store, clock=wiring.now_clock())
-        return redirect(_with_done(href, "Step added."))
+        return redirect(with_done(href, "Step added."))
     if operation == "delete_chain":
         if ctx.request.field("confirm_name") != chain.name:
             raise ValidationError(f"Type the chain's name ({chain.name}) to delete it.")
         configuration.delete_chain(chain.id, store=store)
-        return redirect(_with_done("/console/escalation_chains", f"Chain {chain.name} deleted."))
+        return redirect(with_done("/console/escalation_chains", f"Chain {chain.name} deleted."))
     step_id = ctx.request.field("step_id")
     step = store.get_step(step_id) if step_id and len(step_id) <= 128 else None
     if step is None or step.escalation_chain_id != chain.id:
         raise NotFoundError("No such step.")
     if operation in ("up", "down"):
         position = max(0, step.position + (-1 if operation == "up" else 1))
-        configuration.update_step(step.id, _validated(StepUpdate, {"position": position}), store=store)
+        configuration.update_step(step.id, validated(StepUpdate, {"position": position}), store=store)
     elif operation == "delete_step":
         configuration.delete_step(step.id, store=store)
     else:
         raise NotFoundError("No such operation.")
-    return redirect(_with_done(href, "Steps saved."))
+    return redirect(with_done(href, "Steps saved."))
 
 
 # ------------------------------------------------------------------------------------------ schedules
@@ -203,7 +203,7 @@ def create_schedule(ctx: Ctx) -> Response:
     from oncall.people import schedule_config
     from oncall.platform.settings import get_settings
 
-    _writer(ctx)
+    writer(ctx)
     form = ctx.request
     data: dict[str, Any] = {
         "name": form.field("name").strip(),
@@ -220,11 +220,11 @@ def create_schedule(ctx: Ctx) -> Response:
                 "start": form.field("start"),
             }
         ]
-    request = _validated(ScheduleWrite, data)
+    request = validated(ScheduleWrite, data)
     schedule = schedule_config.create_schedule(
         request, store=wiring.store(), clock=wiring.now_clock(), allow_http=get_settings().ical_allow_http
     )
-    return redirect(_with_done("/console/schedules", f"Schedule {schedule.name} created."))
+    return redirect(with_done("/console/schedules", f"Schedule {schedule.name} created."))
 
 
 # ------------------------------------------------------------------------------------------ users
@@ -311,16 +311,16 @@ def user_operation(ctx: Ctx, user_id: str, operation: str) -> Response:
     from oncall.notify import user_notify
     from oncall.people import users as people
 
-    _writer(ctx)
+    writer(ctx)
     store = wiring.store()
     user = people.get_user(store, user_id)
     href = user_href(user.id)
     if operation == "contacts":
-        request = _validated(UserPatch, {"contacts": parse_contacts(ctx.request.field("contacts"))})
+        request = validated(UserPatch, {"contacts": parse_contacts(ctx.request.field("contacts"))})
         people.patch_user(user.id, request, store=store)
-        return redirect(_with_done(href, "Contacts saved."))
+        return redirect(with_done(href, "Contacts saved."))
     if operation == "rules":
-        request = _validated(
+        request = validated(
             UserPatch,
             {
                 "default_rules": parse_rules("default rules", ctx.request.field("default_rules")),
@@ -328,14 +328,14 @@ def user_operation(ctx: Ctx, user_id: str, operation: str) -> Response:
             },
         )
         people.patch_user(user.id, request, store=store)
-        return redirect(_with_done(href, "Notification rules saved."))
+        return redirect(with_done(href, "Notification rules saved."))
     if operation == "test":
-        request = _validated(UserTestNotification, {"contact": ctx.request.field("contact").strip() or None})
+        request = validated(UserTestNotification, {"contact": ctx.request.field("contact").strip() or None})
         outcomes = user_notify.send_test_notification(
             user, request.contact, notifier=wiring.notifier(), now=wiring.now_clock().now()
         )
         told = "; ".join(f"{o.contact}: {'sent' if o.sent else 'failed (' + o.error + ')'}" for o in outcomes)
-        return redirect(_with_done(href, f"Test notification: {told}."))
+        return redirect(with_done(href, f"Test notification: {told}."))
     raise NotFoundError("No such operation.")
 
 
@@ -363,7 +363,7 @@ def create_webhook(ctx: Ctx) -> Response:
     """Name, URL, method, trigger and an optional data template; headers, auth, filters through the API."""
     from oncall.webhooks import config as webhooks
 
-    _writer(ctx)
+    writer(ctx)
     form = ctx.request
     data: dict[str, Any] = {
         "name": form.field("name").strip(),
@@ -374,10 +374,10 @@ def create_webhook(ctx: Ctx) -> Response:
     }
     if form.field("data").strip():
         data |= {"data": form.field("data"), "forward_all": False}
-    request = _validated(WebhookIn, data)
+    request = validated(WebhookIn, data)
     webhook = webhooks.create_webhook(request, store=wiring.store(), clock=wiring.now_clock())
     wiring.config().invalidate()
-    return redirect(_with_done(f"/console/webhooks/{quote(webhook.id)}", "Webhook created: send a test event."))
+    return redirect(with_done(f"/console/webhooks/{quote(webhook.id)}", "Webhook created: send a test event."))
 
 
 @routes.add("GET", "/console/webhooks/<webhook_id>")
@@ -394,7 +394,7 @@ def show_webhook(ctx: Ctx, webhook_id: str) -> Response:
 def webhook_operation(ctx: Ctx, webhook_id: str, operation: str) -> Response:
     from oncall.webhooks import config as webhooks
 
-    _writer(ctx)
+    writer(ctx)
     deps = wiring.delivery_deps(ctx.request.base_url)
     href = f"/console/webhooks/{quote(webhook_id)}"
     if operation == "test":
@@ -406,4 +406,4 @@ def webhook_operation(ctx: Ctx, webhook_id: str, operation: str) -> Response:
         sent = webhooks.resend(webhook_id, response_id, deps)
     else:
         raise NotFoundError("No such operation.")
-    return redirect(_with_done(href, f"Sent: {sent.outcome}{f' ({sent.status_code})' if sent.status_code else ''}."))
+    return redirect(with_done(href, f"Sent: {sent.outcome}{f' ({sent.status_code})' if sent.status_code else ''}."))

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from oncall.console.markdown import safe_url, to_html
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -43,18 +44,6 @@ def static_files() -> dict[str, tuple[bytes, str]]:
 
 def static_url(name: str) -> str:
     return f"/console/static/{name}?v={static_files()[name][1]}"
-
-
-def safe_url(value: Any) -> str | None:
-    """Only http(s) URLs become links (a `javascript:` source link from a payload must stay text)."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    try:
-        scheme = urlsplit(text).scheme.lower()
-    except ValueError:
-        return None
-    return text if scheme in ("http", "https") else None
 
 
 def when(value: datetime | None) -> str:
@@ -90,8 +79,6 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.globals["static_url"] = static_url
-    from oncall.console.markdown import to_html
-
     env.filters.update(safe_url=safe_url, when=when, ago=ago, pretty_json=pretty_json, markdown=to_html)
     return env
 

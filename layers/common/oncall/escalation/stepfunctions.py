@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
-
-from oncall.platform.aws import client
+from oncall.platform.aws import AWS_ERRORS, client, error_code
 
 ESCALATION = "escalation"
 
@@ -74,14 +72,15 @@ class StepFunctionsEscalations:
                 name=execution_name,
                 input=execution_input(group_id, kind, data, step=step, repetition=repetition),
             )
-        except ClientError as error:
+        except AWS_ERRORS as error:
             # Already started (a redelivered alert) or already finished: either way it is not ours to repeat.
-            if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
+            # Any other refusal, and AWS being unreachable (no such code then), goes to the caller.
+            if error_code(error) != "ExecutionAlreadyExists":
                 raise
 
     def stop(self, execution_name: str) -> None:
         try:
             self._sfn.stop_execution(executionArn=self.execution_arn(execution_name))
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ExecutionDoesNotExist":
+        except AWS_ERRORS as error:
+            if error_code(error) != "ExecutionDoesNotExist":
                 raise

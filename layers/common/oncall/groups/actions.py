@@ -42,6 +42,9 @@ class ActionDeps:
     clock: Clock
     config: ConfigCache
     events: EventSink
+    # Resolving a maintenance incident means stopping its maintenance (monitoring.maintenance.stop_for_incident).
+    # Maintenance is built on these actions, so it is handed in by the wiring rather than imported here.
+    stop_maintenance: Callable[[str, Actor, ActionDeps], AlertGroup]
 
 
 class _Skip(Exception):
@@ -199,7 +202,7 @@ def _maintenance_incident_refusal(group: AlertGroup, strict: bool, verb: str) ->
 
 
 class _StopMaintenanceInstead(Exception):
-    """Resolving the maintenance incident means stopping its maintenance (maintenance.py)."""
+    """Resolving the maintenance incident means stopping its maintenance (`ActionDeps.stop_maintenance`)."""
 
 
 # ------------------------------------------------------------------------------------------ acknowledge
@@ -344,9 +347,7 @@ def resolve(
     try:
         return _transition(group_id, deps, actor, decide)
     except _StopMaintenanceInstead:
-        from oncall.monitoring import maintenance  # noqa: PLC0415 - maintenance builds on actions
-
-        return maintenance.stop_for_incident(group_id, actor, deps)
+        return deps.stop_maintenance(group_id, actor, deps)
 
 
 def _resolved_text(resolved_by: ResolvedBy, actor: Actor) -> str:

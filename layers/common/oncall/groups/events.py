@@ -13,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, Field
 
 from oncall.models import Actor, Entity, Webhook, WebhookTrigger
-from oncall.platform import ids
+from oncall.platform import aws, ids
 
 _logger = Logger(child=True)
 _metrics = Metrics()
@@ -151,15 +151,11 @@ class SqsEventSink:
             return True
 
     def publish(self, event: GroupEvent) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        from oncall.platform.aws import client
-
         if not self._is_wanted(event):
             return
         try:
-            client("sqs").send_message(QueueUrl=self._url, MessageBody=EventMessage(event=event).model_dump_json())
-        except (BotoCoreError, ClientError):
+            aws.client("sqs").send_message(QueueUrl=self._url, MessageBody=EventMessage(event=event).model_dump_json())
+        except aws.AWS_ERRORS:
             _logger.exception(
                 "event not published", extra={"event_id": event.id, "type": event.type, "group_id": event.group_id}
             )

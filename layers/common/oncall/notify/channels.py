@@ -21,10 +21,8 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from oncall.models import Notification
-from oncall.platform.aws import client
+from oncall.platform.aws import AWS_ERRORS, client, error_code, http_status, is_refusal
 from oncall.platform.masking import mask_url, scrub
 from oncall.platform.netguard import (
     BlockedTargetError,
@@ -273,16 +271,16 @@ class ChannelNotifier:
     def _aws(label: str, service: str, operation: str, **request: Any) -> None:
         try:
             getattr(client(service), operation)(**request)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "Error")
-            status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 400)
+        except AWS_ERRORS as error:
+            if not is_refusal(error):
+                raise ChannelError(
+                    f"{label}: {service.upper()} unreachable ({type(error).__name__})", retryable=True
+                ) from None
+            code = error_code(error, default="Error")
+            status = http_status(error) or 400
             retryable = status >= 500 or "Throttl" in code or code in ("TooManyRequestsException",)
             raise ChannelError(
                 f"{label}: {service.upper()} refused the message ({code})", retryable=retryable
-            ) from None
-        except BotoCoreError as error:
-            raise ChannelError(
-                f"{label}: {service.upper()} unreachable ({type(error).__name__})", retryable=True
             ) from None
 
     # Apprise -----------------------------------------------------------------------------------------

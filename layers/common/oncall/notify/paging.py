@@ -19,29 +19,9 @@ from oncall.groups import timeline
 from oncall.groups.action_links import NOTIFICATION_ACTIONS, ActionLinks
 from oncall.groups.actions import ActionDeps
 from oncall.models import AlertGroup, AlertGroupState, Notification
-from oncall.notify.channels import ChannelError, Notifier
+from oncall.notify.channels import ChannelError, Notifier, surface_for
 from oncall.storage.protocols import GroupChangedError
 from oncall.templates.rendering import group_link, render_alert
-
-try:  # the delivery capability maps channel URLs to rendering surfaces; until it is merged, a minimal map
-    from oncall.notify.channels import surface_for  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - exercised only on branches without delivery's mapping
-    _SURFACES = {
-        "slack": "slack",
-        "slacks": "slack",
-        "tgram": "telegram",
-        "msteams": "msteams",
-        "teams": "msteams",
-        "mailto": "email",
-        "mailtos": "email",
-        "ses": "email",
-        "sns-sms": "sms",
-    }
-
-    def surface_for(url: str) -> str:
-        """The appearance templates a channel URL shows (web for anything without its own)."""
-        return _SURFACES.get(url.split("://", 1)[0].lower(), "web") if "://" in url else "web"
-
 
 # Claims on a group that changes between the read and the claim (a state change each time) before giving up.
 _CLAIM_ATTEMPTS = 3

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from oncall.platform import errors
+from oncall.platform.aws import AWS_ERRORS
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
@@ -95,7 +94,7 @@ def register_error_map(app: APIGatewayHttpResolver, logger: Logger) -> None:
         _log_error(logger, error, status)
         return json_response(status, error_body(error), headers=error.headers() or None)
 
-    @app.exception_handler([ClientError, BotoCoreError])
+    @app.exception_handler(list(AWS_ERRORS))
     def _aws_unavailable(error: Exception) -> Response:
         logger.exception("request failed on AWS", extra={"status": int(HTTPStatus.SERVICE_UNAVAILABLE)})
         return json_response(HTTPStatus.SERVICE_UNAVAILABLE, {"detail": _UNAVAILABLE})
@@ -221,7 +220,7 @@ class Router:
             status = status_for(error)
             _log_error(self._logger, error, status)
             return json_result(status, error_body(error), headers=error.headers() or None)
-        except (ClientError, BotoCoreError):
+        except AWS_ERRORS:
             self._logger.exception("request failed on AWS", extra={"status": int(HTTPStatus.SERVICE_UNAVAILABLE)})
             return json_result(HTTPStatus.SERVICE_UNAVAILABLE, {"detail": _UNAVAILABLE})
         except UnicodeDecodeError:

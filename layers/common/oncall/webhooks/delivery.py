@@ -29,7 +29,6 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal, Protocol
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, Field, TypeAdapter
 
 from oncall.api.schemas import SECRET_MASK, present_alert_group, presentable_payload
@@ -53,7 +52,7 @@ from oncall.models import (
     WebhookResponse,
     WebhookTrigger,
 )
-from oncall.platform import ids
+from oncall.platform import aws, ids
 from oncall.platform.clock import Clock, api_time
 from oncall.platform.masking import header_problem, is_harmless_header, mask_url
 from oncall.platform.netguard import HttpResult, TargetError
@@ -104,9 +103,7 @@ class SqsDeliveryQueue:
         self._url = queue_url
 
     def send(self, message: DeliveryMessage, delay_seconds: int = 0) -> None:
-        from oncall.platform.aws import client
-
-        client("sqs").send_message(
+        aws.client("sqs").send_message(
             QueueUrl=self._url, MessageBody=message.model_dump_json(), DelaySeconds=int(delay_seconds)
         )
 
@@ -553,10 +550,10 @@ def deliver(message: DeliveryMessage, deps: DeliveryDeps) -> Report:
         # Enqueue before settling: if settling fails, the next attempt may still claim (sending → n + 1).
         try:
             deps.queue.send(DeliveryMessage(event=event, webhook_id=webhook.id, attempt=attempt + 1), delay)
-        except (BotoCoreError, ClientError) as error:
+        except aws.AWS_ERRORS as error:
             # A redelivery of this message would find the attempt claimed and drop it: rather than losing the
             # delivery silently, it ends here as a final failure (logged, on the timeline).
-            code = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
+            code = aws.error_code(error)
             response = response.model_copy(
                 update={
                     "outcome": "failed",
