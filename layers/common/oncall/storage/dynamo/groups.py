@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from oncall.models import (
     Alert,
@@ -33,6 +33,7 @@ from oncall.storage.protocols import (
     GroupJoin,
     GroupKeyPointer,
     GroupKeyTakenError,
+    store_request_error,
 )
 
 _GROUP_SK = "GROUP"
@@ -60,11 +61,14 @@ class DynamoGroups(DynamoTable):
     """ALERT#, GROUP#, GKEY# items and the group counter."""
 
     def put_alert(self, alert: Alert) -> None:
-        self._ddb.put_item(
-            TableName=self._table,
-            Item=model_item(alert, {"pk": f"ALERT#{alert.id}", "sk": "ALERT"}),
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+        try:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item=model_item(alert, {"pk": f"ALERT#{alert.id}", "sk": "ALERT"}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except (ClientError, BotoCoreError) as error:  # ingest answers 413 or 503 on these (intake/accept.py)
+            raise store_request_error(error, "PutItem") from error
 
     def get_alert(self, alert_id: str) -> Alert | None:
         items = {i["sk"]["S"]: i for i in self._query_partition(f"ALERT#{alert_id}")}  # the alert and its MEMBER
@@ -73,7 +77,10 @@ class DynamoGroups(DynamoTable):
     def get_alerts(self, alert_ids: list[str]) -> dict[str, Alert]:
         unique = [i for i in dict.fromkeys(alert_ids) if possible_key(f"ALERT#{i}", "ALERT")]
         keys = [item_key(f"ALERT#{i}", sk) for i in unique for sk in ("ALERT", _MEMBER_SK)]
-        items = {(i["pk"]["S"], i["sk"]["S"]): i for i in self._batch_get(keys)}
+        try:
+            items = {(i["pk"]["S"], i["sk"]["S"]): i for i in self._batch_get(keys)}
+        except (ClientError, BotoCoreError) as error:  # the route path falls back to one read per alert
+            raise store_request_error(error, "BatchGetItem") from error
         found = {}
         for alert_id in alert_ids:
             pk = f"ALERT#{alert_id}"
@@ -83,7 +90,10 @@ class DynamoGroups(DynamoTable):
         return found
 
     def delete_alert(self, alert_id: str) -> None:
-        self._ddb.delete_item(TableName=self._table, Key=item_key(f"ALERT#{alert_id}", "ALERT"))
+        try:
+            self._ddb.delete_item(TableName=self._table, Key=item_key(f"ALERT#{alert_id}", "ALERT"))
+        except (ClientError, BotoCoreError) as error:
+            raise store_request_error(error, "DeleteItem") from error
 
     def _members(self, group_id: str) -> list[dict[str, Any]]:
         return self._query(
