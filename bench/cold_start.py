@@ -177,10 +177,10 @@ def _run(code: str, repo: Path) -> dict:
 def _integration_item(repo: Path) -> dict:
     """The integration as DynamoStore stores it (computed here, so the child builds nothing in advance)."""
     code = (
-        "import json\nfrom oncall.storage.dynamo import _model_item\nfrom oncall.models import Integration\n"
+        "import json\nfrom oncall.storage.dynamo.table import model_item\nfrom oncall.models import Integration\n"
         "i = Integration(id='CBENCH', name='bench', type='alertmanager', token='tok', default_route_id='R1',"
         " created_at='2026-01-01T00:00:00Z')\n"
-        "print(json.dumps(_model_item(i, {'pk': 'CFG#INTEGRATION', 'sk': 'CBENCH'})))"
+        "print(json.dumps(model_item(i, {'pk': 'CFG#INTEGRATION', 'sk': 'CBENCH'})))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], env=_environment(repo), capture_output=True, text=True, check=True

@@ -96,15 +96,15 @@ def test_heartbeat_ping_arms_the_heartbeat(aws, integration):
 
 def test_sqs_failure_is_a_5xx_and_nothing_is_half_stored(aws, integration, monkeypatch):
     # given SQS refuses the message
-    with aws.functions.entered("IngestFunction"):  # the ingest function's own queue object
-        queue = wiring.alert_queue()
+    with aws.functions.entered("IngestFunction"):  # the ingest function's own SQS client (under its queue)
+        sqs = wiring.alert_queue()._sqs
 
     def broken_send(*_args, **_kwargs):
         from botocore.exceptions import EndpointConnectionError
 
         raise EndpointConnectionError(endpoint_url="https://sqs")
 
-    monkeypatch.setattr(queue, "send", broken_send)
+    monkeypatch.setattr(sqs, "send_message", broken_send)
     # when an alert arrives
     response = aws.http("POST", ingest_path(integration), '{"a": 1}')
     # then the sender is told to retry and no alert record is left behind

@@ -32,11 +32,11 @@ def wide(keys: int) -> dict:
 def _overwrite(alert, payload: dict) -> None:
     """Write the alert item straight into the table with `payload` (the store's put_alert refuses to overwrite,
     and pydantic could not even dump the deepest payloads)."""
-    from oncall.storage.dynamo import _compressed_payload, _model_item
+    from oncall.storage.dynamo.table import compressed_payload, model_item
 
     store = wiring.store()
-    item = _model_item(alert.model_copy(update={"payload": {}}), {"pk": f"ALERT#{alert.id}", "sk": "ALERT"})
-    item["payload_z"] = _compressed_payload(payload)
+    item = model_item(alert.model_copy(update={"payload": {}}), {"pk": f"ALERT#{alert.id}", "sk": "ALERT"})
+    item["payload_z"] = compressed_payload(payload)
     store._ddb.put_item(TableName=store._table, Item=item)
 
 

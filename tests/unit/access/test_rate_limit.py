@@ -1,9 +1,9 @@
 import pytest
-from botocore.exceptions import ClientError
 
 from oncall.access.rate_limit import check_ingest_rate
 from oncall.platform.errors import RateLimitedError
 from oncall.platform.http import error_body, status_for
+from oncall.storage.protocols import StoreRequestError
 from tests import builders
 
 
@@ -48,7 +48,8 @@ def test_an_unavailable_counter_fails_open(store, clock, monkeypatch):
     integration, _ = builders.integration(store, clock, rate_limit={"alerts": 1, "per_seconds": 300})
 
     def broken(*_args, **_kwargs):
-        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "UpdateItem")
+        # what the store raises when DynamoDB throttles the counter's UpdateItem
+        raise StoreRequestError(operation="UpdateItem", reason="ProvisionedThroughputExceededException")
 
     monkeypatch.setattr(store, "count_within_limit", broken)
     for _ in range(3):

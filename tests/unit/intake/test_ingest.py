@@ -2,10 +2,10 @@ import contextlib
 import json
 
 import pytest
-from botocore.exceptions import ClientError
 
 from oncall.configuration.cache import ConfigCache
 from oncall.intake.accept import accept_alert, find_integration, parse_payload
+from oncall.intake.queue import QueueUnavailableError
 from oncall.platform.errors import (
     IntegrationTokenError,
     IntegrationTypeMismatchError,
@@ -96,7 +96,7 @@ def test_accept_stores_then_enqueues(store, clock, queue):
 
 def test_enqueue_failure_forgets_the_alert(store, clock, queue):
     integration, _ = builders.integration(store, clock)
-    queue.fail = ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "SendMessage")
+    queue.fail = QueueUnavailableError(reason="ServiceUnavailable: down")  # what SqsAlertQueue raises
     with pytest.raises(StorageUnavailableError):
         accept_alert(integration, {"a": 1}, "req-2", store=store, queue=queue, clock=clock)
     assert store.alerts == {}

@@ -21,11 +21,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError
 
 from oncall.platform.clock import Clock
 from oncall.platform.errors import RateLimitedError
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import RateLimitStore, StoreRequestError
 
 logger = Logger(child=True)
 
@@ -85,7 +84,7 @@ class FailedAuthGuard:
         if until is not None:
             raise self._limited(math.ceil(until - now))
 
-    def record_failure(self, address: str, *, store: Store, clock: Clock) -> None:
+    def record_failure(self, address: str, *, store: RateLimitStore, clock: Clock) -> None:
         """Count one failure of `address`; raise AuthFailuresLimitedError once its window is full."""
         if not address or self.limit <= 0:
             return
@@ -95,7 +94,7 @@ class FailedAuthGuard:
         expires_at = datetime.fromtimestamp(window_end, tz=UTC) + timedelta(minutes=5)
         try:
             counted = store.count_within_limit(f"authfail#{address}#{window_start}", self.limit, expires_at)
-        except (ClientError, BotoCoreError):
+        except StoreRequestError:
             logger.exception("failed-authentication counter unavailable", extra={"source": address})
             return
         if counted:

@@ -15,12 +15,11 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError
 
 from oncall.models import Integration
 from oncall.platform.clock import Clock
 from oncall.platform.errors import ApiRateLimitedError, RateLimitedError
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import RateLimitStore, StoreRequestError
 
 logger = Logger(child=True)
 
@@ -28,7 +27,7 @@ logger = Logger(child=True)
 _EXPIRY_MARGIN = timedelta(minutes=5)
 
 
-def check_ingest_rate(integration: Integration, *, store: Store, clock: Clock) -> None:
+def check_ingest_rate(integration: Integration, *, store: RateLimitStore, clock: Clock) -> None:
     """Count this alert, or raise RateLimitedError when the integration's window is full."""
     limit = integration.rate_limit
     if limit is None:
@@ -39,7 +38,7 @@ def check_ingest_rate(integration: Integration, *, store: Store, clock: Clock) -
     expires_at = datetime.fromtimestamp(window_end, tz=UTC) + _EXPIRY_MARGIN
     try:
         counted = store.count_within_limit(f"{integration.id}#{window_start}", limit.alerts, expires_at)
-    except (ClientError, BotoCoreError):
+    except StoreRequestError:
         # An alerting system must not drop alerts because its limiter is unavailable: fail open.
         logger.exception("rate-limit counter unavailable; accepting the alert", extra={"integration": integration.id})
         return
@@ -57,7 +56,7 @@ def check_ingest_rate(integration: Integration, *, store: Store, clock: Clock) -
 API_WINDOW_SECONDS = 60
 
 
-def check_api_rate(token_id: str, limit: int, *, store: Store, clock: Clock) -> None:
+def check_api_rate(token_id: str, limit: int, *, store: RateLimitStore, clock: Clock) -> None:
     """Count one management-API request of this token, or raise ApiRateLimitedError when its minute is full.
     `limit` 0 = unlimited. Fails open (logs) if the counter is unavailable, like the ingest limit."""
     if limit <= 0:
@@ -68,7 +67,7 @@ def check_api_rate(token_id: str, limit: int, *, store: Store, clock: Clock) -> 
     expires_at = datetime.fromtimestamp(window_end, tz=UTC) + _EXPIRY_MARGIN
     try:
         counted = store.count_within_limit(f"api#{token_id}#{window_start}", limit, expires_at)
-    except (ClientError, BotoCoreError):
+    except StoreRequestError:
         logger.exception("API rate-limit counter unavailable; serving the request", extra={"token": token_id})
         return
     if counted:

@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
+from typing import Protocol
 
 from oncall.models import ApiToken, ApiTokenRole
 from oncall.platform import ids
 from oncall.platform.clock import Clock
 from oncall.platform.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import PeopleStore, TokenStore
 
 BOOTSTRAP_TOKEN_ID = "bootstrap"
 
 _ROLE_RANK = {ApiTokenRole.VIEWER: 0, ApiTokenRole.EDITOR: 1, ApiTokenRole.ADMIN: 2}
+
+
+class TokenUserStore(TokenStore, PeopleStore, Protocol):
+    """Issuing a token checks the user it is for."""
 
 
 def _raw_token(authorization: str) -> str:
@@ -24,7 +29,7 @@ def _raw_token(authorization: str) -> str:
     return rest.strip() if scheme.lower() in ("bearer", "token") and rest else value
 
 
-def authenticate(authorization: str, *, store: Store, bootstrap_token: Callable[[], str | None]) -> ApiToken:
+def authenticate(authorization: str, *, store: TokenStore, bootstrap_token: Callable[[], str | None]) -> ApiToken:
     token = _raw_token(authorization)
     if not token:
         raise AuthenticationError("Authentication credentials were not provided.")
@@ -50,7 +55,7 @@ def require_role(token: ApiToken, role: ApiTokenRole) -> None:
 
 
 def create_token(
-    name: str, role: ApiTokenRole, user_id: str | None, *, store: Store, clock: Clock
+    name: str, role: ApiTokenRole, user_id: str | None, *, store: TokenUserStore, clock: Clock
 ) -> tuple[ApiToken, str]:
     """A new API token and its value. The value (256 bits from the CSPRNG) is returned only here; the store
     keeps its digest."""
@@ -70,7 +75,7 @@ def create_token(
     return token, value
 
 
-def revoke_token(token_id: str, *, store: Store) -> ApiToken:
+def revoke_token(token_id: str, *, store: TokenStore) -> ApiToken:
     if token_id == BOOTSTRAP_TOKEN_ID:
         message = (
             "The deployment admin token lives in Secrets Manager (AdminTokenSecret): rotate the secret to replace it."

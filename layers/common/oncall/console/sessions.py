@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from oncall.platform.clock import Clock
 from oncall.platform.errors import AuthenticationError, PermissionDeniedError, RateLimitedError
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import RateLimitStore
 
 COOKIE_NAME = "oncall_session"
 SESSION_SECONDS = 12 * 3600
@@ -159,7 +159,7 @@ def read_cookie(event: dict, name: str = COOKIE_NAME) -> str:
     return ""
 
 
-def check_signin_rate(client: str, *, store: Store, clock: Clock) -> None:
+def check_signin_rate(client: str, *, store: RateLimitStore, clock: Clock) -> None:
     """Count one sign-in attempt from this client address (a fixed window counted in DynamoDB, the same
     counter primitive as the API's rate limit); SignInRateLimitedError once the window is full."""
     now = clock.now().timestamp()

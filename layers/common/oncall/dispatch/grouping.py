@@ -24,7 +24,7 @@ from oncall.escalation.plan import can_pause
 from oncall.intake.types.catalog import get_type
 from oncall.models import Alert, AlertGroup, GroupingScope, Integration, Route
 from oncall.platform.clock import Clock
-from oncall.storage.protocols import AlertAlreadyGroupedError, GroupClosedError, GroupKeyTakenError, Store
+from oncall.storage.protocols import AlertAlreadyGroupedError, GroupClosedError, GroupKeyTakenError, GroupStore
 from oncall.templates.engine import render, render_condition, render_title
 
 _MAX_ATTEMPTS = 5
@@ -108,7 +108,7 @@ def place_alert(
     signals: AlertSignals,
     integration: Integration,
     *,
-    store: Store,
+    store: GroupStore,
     clock: Clock,
     new_group: NewGroupFactory,
     hints: OpenGroupHints | None = None,
@@ -136,7 +136,7 @@ def _try_place(
     signals: AlertSignals,
     integration: Integration,
     *,
-    store: Store,
+    store: GroupStore,
     clock: Clock,
     new_group: NewGroupFactory,
     hints: OpenGroupHints | None,
@@ -165,7 +165,7 @@ def _try_place(
     return Placement(group.id, created=True, group=group)
 
 
-def _existing_placement(alert_id: str, store: Store) -> Placement:
+def _existing_placement(alert_id: str, store: GroupStore) -> Placement:
     stored = store.get_alert(alert_id)
     group = store.get_group(stored.group_id) if stored and stored.group_id else None
     if group is None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError
 
 from oncall.dispatch import auto_resolve
 from oncall.dispatch.grouping import AlertSignals, Placement, evaluate_signals, existing_placement, place_alert
@@ -27,7 +26,7 @@ from oncall.groups.events import GroupEvent, GroupEventType
 from oncall.models import SOURCE, Alert, AlertGroup, IngestMessage, Integration, ResolvedBy, Route
 from oncall.monitoring import maintenance
 from oncall.platform import ids
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import GroupStore, StoreRequestError
 from oncall.templates import budget as template_budget
 from oncall.templates.engine import alert_budget
 from oncall.templates.labels import alert_labels, group_labels
@@ -52,11 +51,11 @@ class ProcessOutcome:
     skipped_reason: str | None = None
 
 
-def read_alerts(messages: list[IngestMessage], store: Store) -> dict[str, Alert]:
+def read_alerts(messages: list[IngestMessage], store: GroupStore) -> dict[str, Alert]:
     """The batch's alerts in one read. Best effort: what this cannot read, process_alert reads itself."""
     try:
         return store.get_alerts([m.alert_id for m in messages])
-    except (BotoCoreError, ClientError):
+    except StoreRequestError:
         _logger.warning("batch read of alerts failed; reading them one by one", exc_info=True)
         return {}
 

@@ -12,7 +12,7 @@ from oncall.models import Actor, ResolutionNote
 from oncall.platform import ids
 from oncall.platform.clock import Clock, api_time
 from oncall.platform.errors import NotFoundError, ValidationError
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import GroupStore
 
 TIMELINE_ADDED = "resolution_note_added"
 TIMELINE_CHANGED = "resolution_note_changed"
@@ -24,7 +24,7 @@ def _preview(text: str) -> str:
     return text if len(text) <= _PREVIEW else text[: _PREVIEW - 1] + "…"
 
 
-def create(request: ResolutionNoteCreate, actor: Actor, *, store: Store, clock: Clock) -> ResolutionNote:
+def create(request: ResolutionNoteCreate, actor: Actor, *, store: GroupStore, clock: Clock) -> ResolutionNote:
     if store.get_group(request.alert_group_id) is None:
         message = f"Alert group {request.alert_group_id} does not exist."
         raise ValidationError(f"alert_group_id: {message}", {"alert_group_id": [message]})
@@ -49,14 +49,16 @@ def create(request: ResolutionNoteCreate, actor: Actor, *, store: Store, clock: 
     return note
 
 
-def get(note_id: str, *, store: Store) -> ResolutionNote:
+def get(note_id: str, *, store: GroupStore) -> ResolutionNote:
     note = store.get_resolution_note(note_id)
     if note is None:
         raise NotFoundError()
     return note
 
 
-def update(note_id: str, request: ResolutionNoteUpdate, actor: Actor, *, store: Store, clock: Clock) -> ResolutionNote:
+def update(
+    note_id: str, request: ResolutionNoteUpdate, actor: Actor, *, store: GroupStore, clock: Clock
+) -> ResolutionNote:
     note = get(note_id, store=store)
     changed = note.model_copy(update={"text": request.text})
     store.put_resolution_note(changed)
@@ -72,7 +74,7 @@ def update(note_id: str, request: ResolutionNoteUpdate, actor: Actor, *, store: 
     return changed
 
 
-def delete(note_id: str, actor: Actor, *, store: Store, clock: Clock) -> None:
+def delete(note_id: str, actor: Actor, *, store: GroupStore, clock: Clock) -> None:
     note = get(note_id, store=store)
     store.delete_resolution_note(note_id)
     store.add_timeline(

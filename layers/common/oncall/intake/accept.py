@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from oncall.configuration.cache import ConfigCache
-from oncall.intake.queue import AlertQueue
+from oncall.intake.queue import AlertQueue, QueueUnavailableError
 from oncall.intake.types.catalog import get_type, url_slug_accepts
 from oncall.models import Alert, IngestMessage, Integration
 from oncall.platform import ids, json_bodies
@@ -23,7 +21,7 @@ from oncall.platform.errors import (
     StorageUnavailableError,
     ValidationError,
 )
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import GroupStore, ItemTooLargeError, StoreRequestError
 
 
 @dataclass(frozen=True)
@@ -157,7 +155,7 @@ def accept_alert(
     payload: dict[str, Any],
     request_id: str,
     *,
-    store: Store,
+    store: GroupStore,
     queue: AlertQueue,
     clock: Clock,
     is_demo: bool = False,
@@ -174,31 +172,24 @@ def accept_alert(
     )
     try:
         store.put_alert(alert)
-    except (ClientError, BotoCoreError) as error:
-        if _item_too_large(error):
-            # A body under the limit can still grow past DynamoDB's 400 KB item limit once stored (non-ASCII
-            # text and control characters are escaped): refused for good, not "retry" forever.
-            raise PayloadTooLargeError(
-                "The alert is too large to store once encoded (DynamoDB's 400 KB item limit); "
-                "send a smaller body (non-ASCII text and control characters take up to 6 bytes each)."
-            ) from error
+    except ItemTooLargeError as error:
+        # A body under the limit can still grow past DynamoDB's 400 KB item limit once stored (non-ASCII
+        # text and control characters are escaped): refused for good, not "retry" forever.
+        raise PayloadTooLargeError(
+            "The alert is too large to store once encoded (DynamoDB's 400 KB item limit); "
+            "send a smaller body (non-ASCII text and control characters take up to 6 bytes each)."
+        ) from error
+    except StoreRequestError as error:
         raise StorageUnavailableError("Could not store the alert; please retry.") from error
     try:
         queue.send(IngestMessage(alert_id=alert.id, integration_id=integration.id), deduplication_id=request_id)
-    except (ClientError, BotoCoreError) as error:
+    except QueueUnavailableError as error:
         _forget(store, alert)
         raise StorageUnavailableError("Could not enqueue the alert; please retry.") from error
     return alert
 
 
-def _item_too_large(error: Exception) -> bool:
-    if not isinstance(error, ClientError):
-        return False
-    details = error.response.get("Error", {})
-    return details.get("Code") == "ValidationException" and "size" in str(details.get("Message", "")).lower()
-
-
-def _forget(store: Store, alert: Alert) -> None:
+def _forget(store: GroupStore, alert: Alert) -> None:
     """Best effort: an alert that was never enqueued was never accepted (the sender retries it)."""
-    with contextlib.suppress(ClientError, BotoCoreError):
+    with contextlib.suppress(StoreRequestError):
         store.delete_alert(alert.id)

@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from oncall.models import IngestMessage
 from oncall.platform.aws import client
+
+
+class QueueUnavailableError(BotoCoreError):
+    """SQS did not take the message (throttled, unreachable): the caller answers "retry". A BotoCoreError still,
+    so callers that leave it to the generic AWS-failure handlers (HTTP 503) behave as before."""
+
+    fmt = "The ingest queue did not take the message: {reason}"
 
 
 class AlertQueue(Protocol):
@@ -22,9 +31,12 @@ class SqsAlertQueue:
         return client("sqs")
 
     def send(self, message: IngestMessage, deduplication_id: str) -> None:
-        self._sqs.send_message(
-            QueueUrl=self._url,
-            MessageBody=message.model_dump_json(),
-            MessageGroupId=message.integration_id,
-            MessageDeduplicationId=deduplication_id[:128],
-        )
+        try:
+            self._sqs.send_message(
+                QueueUrl=self._url,
+                MessageBody=message.model_dump_json(),
+                MessageGroupId=message.integration_id,
+                MessageDeduplicationId=deduplication_id[:128],
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise QueueUnavailableError(reason=str(error)) from error

@@ -50,7 +50,7 @@ from oncall.models import (
 from oncall.platform import cron, ids
 from oncall.platform.clock import humanize_duration
 from oncall.platform.errors import ConflictError, UnsupportedMethodError, ValidationError
-from oncall.storage.protocols import ItemChangedError, Store
+from oncall.storage.protocols import HeartbeatStore, ItemChangedError
 
 MIN_PERIOD_SECONDS = 60
 MAX_SECONDS = 365 * 86400
@@ -426,7 +426,7 @@ def _rescheduled(heartbeat: Heartbeat) -> Heartbeat:
     return heartbeat
 
 
-def _change(integration_id: str, store: Store, change: Callable[[Heartbeat], Heartbeat]) -> Heartbeat:
+def _change(integration_id: str, store: HeartbeatStore, change: Callable[[Heartbeat], Heartbeat]) -> Heartbeat:
     for _ in range(_MAX_ATTEMPTS):
         current = store.get_heartbeat(integration_id)
         updated = change(settings_of(current, integration_id))
@@ -437,7 +437,7 @@ def _change(integration_id: str, store: Store, change: Callable[[Heartbeat], Hea
     raise ConflictError("The heartbeat is changing too fast; please retry.")
 
 
-def configure(integration_id: str, settings: dict[str, Any], *, store: Store) -> Heartbeat:
+def configure(integration_id: str, settings: dict[str, Any], *, store: HeartbeatStore) -> Heartbeat:
     """Change settings (period_seconds, grace_seconds, cron, timezone, templates — already validated); an
     armed heartbeat's deadline moves with them."""
 
@@ -451,7 +451,7 @@ def configure(integration_id: str, settings: dict[str, Any], *, store: Store) ->
     return _change(integration_id, store, apply)
 
 
-def reset(integration_id: str, *, store: Store) -> Heartbeat:
+def reset(integration_id: str, *, store: HeartbeatStore) -> Heartbeat:
     """Disarm until the next signal. A down heartbeat stays "was down": its next ping sends "restored"."""
 
     def apply(current: Heartbeat) -> Heartbeat:

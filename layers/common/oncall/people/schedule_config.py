@@ -10,7 +10,7 @@ round-trips like a contact URL.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -23,13 +23,17 @@ from oncall.platform import ids
 from oncall.platform.clock import Clock
 from oncall.platform.errors import NotFoundError, UpstreamError, ValidationError
 from oncall.platform.masking import MaskedValueError, unmask
-from oncall.storage.protocols import MissingReferenceError, Store
+from oncall.storage.protocols import ConfigurationStore, MissingReferenceError, PeopleStore, ScheduleStore
 
 MAX_WINDOW_DAYS = 366
 _INSTANT = timedelta(microseconds=1)
 
 # Fields of escalation steps that may name a schedule (checked with getattr, whichever the model has).
 STEP_SCHEDULE_FIELDS = ("notify_on_call_from_schedule", "schedule_id", "notify_schedule")
+
+
+class ScheduleConfigStore(ScheduleStore, PeopleStore, ConfigurationStore, Protocol):
+    """Schedules are checked against their users and shifts; a delete against the steps that page them."""
 
 
 def _field_error(field: str, message: str) -> ValidationError:
@@ -86,7 +90,13 @@ def _feed_url(request: ScheduleWrite, stored: Schedule | None, *, allow_http: bo
 
 
 def _build(
-    request: ScheduleWrite, *, schedule_id: str, created_at: datetime, stored: Schedule | None, store: Store, **opts
+    request: ScheduleWrite,
+    *,
+    schedule_id: str,
+    created_at: datetime,
+    stored: Schedule | None,
+    store: ScheduleConfigStore,
+    **opts,
 ) -> Schedule:
     check_time_zone(request.time_zone, "time_zone")
     zone = ZoneInfo(request.time_zone)
@@ -120,7 +130,7 @@ def _build(
     return schedule
 
 
-def _save(store: Store, schedule: Schedule) -> Schedule:
+def _save(store: ScheduleConfigStore, schedule: Schedule) -> Schedule:
     try:
         store.save_schedule(schedule)
     except MissingReferenceError as error:
@@ -139,7 +149,9 @@ def _save(store: Store, schedule: Schedule) -> Schedule:
     return with_shifts(schedule, store)
 
 
-def create_schedule(request: ScheduleWrite, *, store: Store, clock: Clock, allow_http: bool = False) -> Schedule:
+def create_schedule(
+    request: ScheduleWrite, *, store: ScheduleConfigStore, clock: Clock, allow_http: bool = False
+) -> Schedule:
     schedule = _build(
         request,
         schedule_id=ids.public_id(ids.PREFIX_SCHEDULE),
@@ -151,7 +163,7 @@ def create_schedule(request: ScheduleWrite, *, store: Store, clock: Clock, allow
     return _save(store, schedule)
 
 
-def get_schedule(store: Store, schedule_id: str) -> Schedule:
+def get_schedule(store: ScheduleConfigStore, schedule_id: str) -> Schedule:
     """The schedule with its on-call shifts (what who-is-on-call reads; they are never stored with it)."""
     schedule = store.get_schedule(schedule_id)
     if schedule is None:
@@ -159,7 +171,9 @@ def get_schedule(store: Store, schedule_id: str) -> Schedule:
     return with_shifts(schedule, store)
 
 
-def replace_schedule(schedule_id: str, request: ScheduleWrite, *, store: Store, allow_http: bool = False) -> Schedule:
+def replace_schedule(
+    schedule_id: str, request: ScheduleWrite, *, store: ScheduleConfigStore, allow_http: bool = False
+) -> Schedule:
     stored = get_schedule(store, schedule_id)
     schedule = _build(
         request,
@@ -185,7 +199,9 @@ def _as_request(schedule: Schedule) -> dict[str, Any]:
     }
 
 
-def patch_schedule(schedule_id: str, request: SchedulePatch, *, store: Store, allow_http: bool = False) -> Schedule:
+def patch_schedule(
+    schedule_id: str, request: SchedulePatch, *, store: ScheduleConfigStore, allow_http: bool = False
+) -> Schedule:
     stored = get_schedule(store, schedule_id)
     changes = request.model_dump(exclude_unset=True)
     for required in ("name", "type", "time_zone"):
@@ -205,7 +221,7 @@ def step_schedule_ids(step: EscalationStep) -> list[str]:
     return [v for f in STEP_SCHEDULE_FIELDS if isinstance(v := getattr(step, f, None), str)]
 
 
-def delete_schedule(schedule_id: str, *, store: Store) -> None:
+def delete_schedule(schedule_id: str, *, store: ScheduleConfigStore) -> None:
     get_schedule(store, schedule_id)
     steps = [s.id for s in store.list_steps() if schedule_id in step_schedule_ids(s)]
     if steps:

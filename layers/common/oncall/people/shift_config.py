@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from oncall.api.schemas import OnCallShiftPatch, OnCallShiftWrite
@@ -13,9 +13,13 @@ from oncall.people.users import check_time_zone, revalidate
 from oncall.platform import ids
 from oncall.platform.clock import Clock
 from oncall.platform.errors import NotFoundError, ValidationError
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import PeopleStore, ScheduleStore
 
 _RECURRING = ("recurrent_event", "rolling_users")
+
+
+class ShiftStore(ScheduleStore, PeopleStore, Protocol):
+    """Shifts are checked against the users and teams they name."""
 
 
 def _field(name: str, message: str) -> ValidationError:
@@ -28,7 +32,7 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def _build(request: OnCallShiftWrite, *, shift_id: str, created_at: datetime, store: Store) -> OnCallShift:
+def _build(request: OnCallShiftWrite, *, shift_id: str, created_at: datetime, store: ShiftStore) -> OnCallShift:
     if request.time_zone is not None:
         check_time_zone(request.time_zone, "time_zone")
     zone = ZoneInfo(request.time_zone or "UTC")
@@ -81,40 +85,40 @@ def _build(request: OnCallShiftWrite, *, shift_id: str, created_at: datetime, st
     )
 
 
-def get(shift_id: str, *, store: Store) -> OnCallShift:
+def get(shift_id: str, *, store: ShiftStore) -> OnCallShift:
     shift = store.get_on_call_shift(shift_id)
     if shift is None:
         raise NotFoundError()
     return shift
 
 
-def create(request: OnCallShiftWrite, *, store: Store, clock: Clock) -> OnCallShift:
+def create(request: OnCallShiftWrite, *, store: ShiftStore, clock: Clock) -> OnCallShift:
     shift = _build(request, shift_id=ids.public_id(ids.PREFIX_ON_CALL_SHIFT), created_at=clock.now(), store=store)
     store.put_on_call_shift(shift)
     return shift
 
 
-def replace(shift_id: str, request: OnCallShiftWrite, *, store: Store) -> OnCallShift:
+def replace(shift_id: str, request: OnCallShiftWrite, *, store: ShiftStore) -> OnCallShift:
     stored = get(shift_id, store=store)
     shift = _build(request, shift_id=shift_id, created_at=stored.created_at, store=store)
     store.put_on_call_shift(shift)
     return shift
 
 
-def patch(shift_id: str, request: OnCallShiftPatch, *, store: Store) -> OnCallShift:
+def patch(shift_id: str, request: OnCallShiftPatch, *, store: ShiftStore) -> OnCallShift:
     stored = get(shift_id, store=store)
     merged = revalidate(OnCallShiftWrite, {**_as_request(stored), **(request.model_extra or {})})
     return replace(shift_id, merged, store=store)
 
 
-def delete(shift_id: str, *, store: Store) -> None:
+def delete(shift_id: str, *, store: ShiftStore) -> None:
     get(shift_id, store=store)
     store.delete_on_call_shift(shift_id)
 
 
 def with_shifts(
     schedule: Schedule,
-    store: Store,
+    store: ShiftStore,
     every: list[OnCallShift] | None = None,
     swaps: list[ShiftSwap] | None = None,
 ) -> Schedule:
@@ -127,7 +131,7 @@ def with_shifts(
     return schedule.model_copy(update={"on_call_shifts": mine, "taken_swaps": taken})
 
 
-def check_shift_ids(shift_ids: list[str], store: Store) -> None:
+def check_shift_ids(shift_ids: list[str], store: ShiftStore) -> None:
     if missing := [s for s in shift_ids if store.get_on_call_shift(s) is None]:
         raise _field("shifts", f"No on-call shift with id {', '.join(missing)}.")
 

@@ -5,14 +5,18 @@ taken swap puts the benefactor on call wherever the beneficiary would have been 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from oncall.api.schemas import ShiftSwapTake, ShiftSwapWrite
 from oncall.models import ShiftSwap
 from oncall.platform import ids
 from oncall.platform.clock import Clock, api_time
 from oncall.platform.errors import ConflictError, NotFoundError, ValidationError
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import PeopleStore, ScheduleStore
+
+
+class SwapStore(ScheduleStore, PeopleStore, Protocol):
+    """Swaps are checked against the schedule they belong to and the users they name."""
 
 
 def _field(name: str, message: str) -> ValidationError:
@@ -23,7 +27,7 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _check(request: ShiftSwapWrite, store: Store, now: datetime) -> tuple[datetime, datetime]:
+def _check(request: ShiftSwapWrite, store: SwapStore, now: datetime) -> tuple[datetime, datetime]:
     if store.get_schedule(request.schedule) is None:
         raise _field("schedule", f"No schedule with id {request.schedule}.")
     if store.get_user(request.beneficiary) is None:
@@ -36,7 +40,7 @@ def _check(request: ShiftSwapWrite, store: Store, now: datetime) -> tuple[dateti
     return start, end
 
 
-def create(request: ShiftSwapWrite, *, store: Store, clock: Clock) -> ShiftSwap:
+def create(request: ShiftSwapWrite, *, store: SwapStore, clock: Clock) -> ShiftSwap:
     now = clock.now()
     start, end = _check(request, store, now)
     swap = ShiftSwap(
@@ -53,14 +57,14 @@ def create(request: ShiftSwapWrite, *, store: Store, clock: Clock) -> ShiftSwap:
     return swap
 
 
-def get(swap_id: str, *, store: Store) -> ShiftSwap:
+def get(swap_id: str, *, store: SwapStore) -> ShiftSwap:
     swap = store.get_shift_swap(swap_id)
     if swap is None:
         raise NotFoundError()
     return swap
 
 
-def update(swap_id: str, request: ShiftSwapWrite, *, store: Store, clock: Clock) -> ShiftSwap:
+def update(swap_id: str, request: ShiftSwapWrite, *, store: SwapStore, clock: Clock) -> ShiftSwap:
     swap = get(swap_id, store=store)
     if swap.benefactor is not None:
         raise ConflictError("A taken swap cannot be changed: delete it and request another.")
@@ -80,7 +84,7 @@ def update(swap_id: str, request: ShiftSwapWrite, *, store: Store, clock: Clock)
     return changed
 
 
-def take(swap_id: str, request: ShiftSwapTake, *, store: Store, clock: Clock) -> ShiftSwap:
+def take(swap_id: str, request: ShiftSwapTake, *, store: SwapStore, clock: Clock) -> ShiftSwap:
     swap = get(swap_id, store=store)
     now = clock.now()
     if swap.benefactor is not None:
@@ -96,7 +100,7 @@ def take(swap_id: str, request: ShiftSwapTake, *, store: Store, clock: Clock) ->
     return taken
 
 
-def delete(swap_id: str, *, store: Store) -> None:
+def delete(swap_id: str, *, store: SwapStore) -> None:
     get(swap_id, store=store)
     store.delete_shift_swap(swap_id)
 

@@ -1,4 +1,4 @@
-"""The data-access interface the logic depends on. `dynamo_store.DynamoStore` implements it on DynamoDB;
+"""The data-access interface the logic depends on. `storage.dynamo.DynamoStore` implements them on DynamoDB;
 tests use an in-memory fake with the same contract (checked by one shared contract suite)."""
 
 from __future__ import annotations
@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+
+from botocore.exceptions import BotoCoreError
 
 from oncall.models import (
     Alert,
@@ -30,6 +32,25 @@ from oncall.models import (
     Webhook,
     WebhookResponse,
 )
+
+
+class StoreRequestError(BotoCoreError):
+    """DynamoDB failed or refused a request (throttled, unreachable, an AWS error): the store translates
+    botocore's errors into this, so logic that degrades or retries needs no botocore. It stays a BotoCoreError so
+    the generic AWS-failure handlers (the HTTP 503, the console's page) treat it exactly as before."""
+
+    fmt = "The store could not complete {operation}: {reason}"
+
+
+class ItemTooLargeError(StoreRequestError):
+    """The item is over DynamoDB's 400 KB limit once encoded: refused for good, retrying cannot help."""
+
+
+def store_request_error(error: Exception, operation: str) -> StoreRequestError:
+    """The domain error for a botocore failure of `operation` (ItemTooLargeError for a size refusal)."""
+    details = getattr(error, "response", {}).get("Error", {})
+    too_large = details.get("Code") == "ValidationException" and "size" in str(details.get("Message", "")).lower()
+    return (ItemTooLargeError if too_large else StoreRequestError)(operation=operation, reason=str(error))
 
 
 class StoreConflictError(Exception):
@@ -108,8 +129,9 @@ def schedule_user_ids(schedule: Schedule) -> list[str]:
     return list(dict.fromkeys(named))
 
 
-class Store(Protocol):
-    # configuration -----------------------------------------------------------------------------------
+class ConfigurationStore(Protocol):
+    """Integrations (and their token lookup), routes, escalation chains and steps, deployment settings."""
+
     def create_integration(self, integration: Integration, default_route: Route) -> None:
         """Raises IntegrationTokenTakenError (writing nothing) if the token belongs to another integration."""
         ...
@@ -149,6 +171,18 @@ class Store(Protocol):
     def get_step(self, step_id: str) -> EscalationStep | None: ...
     def list_steps(self) -> list[EscalationStep]: ...
     def delete_step(self, step_id: str) -> None: ...
+    def get_deployment_settings(self) -> DeploymentSettings:
+        """The deployment's settings (defaults until someone saved them)."""
+        ...
+
+    def put_deployment_settings(self, settings: DeploymentSettings) -> None: ...
+
+
+class PeopleStore(Protocol):
+    """Users and teams. Saving a reference moves the referenced item's "reference epoch"; deleting is
+    conditional on the epoch read before the references were checked, so a reference added in between makes the
+    delete fail instead of leaving a dangling id."""
+
     def put_user(self, user: User) -> None: ...
     def get_user(self, user_id: str) -> User | None: ...
     def list_users(self) -> list[User]: ...
@@ -157,21 +191,9 @@ class Store(Protocol):
     def get_team(self, team_id: str) -> Team | None: ...
     def list_teams(self) -> list[Team]: ...
     def delete_team(self, team_id: str) -> None: ...
-    def put_schedule(self, schedule: Schedule) -> None: ...
-    def get_schedule(self, schedule_id: str) -> Schedule | None: ...
-    def list_schedules(self) -> list[Schedule]: ...
-    def delete_schedule(self, schedule_id: str) -> None: ...
-    # referential integrity of people: saving a reference moves the referenced item's "reference epoch";
-    # deleting is conditional on the epoch read before the references were checked, so a reference added
-    # in between makes the delete fail instead of leaving a dangling id.
     def save_user(self, user: User) -> None:
         """Put `user` if every team in `user.team_ids` exists (MissingReferenceError naming the missing ones
         otherwise, nothing written); moves those teams' reference epochs."""
-        ...
-
-    def save_schedule(self, schedule: Schedule) -> None:
-        """Put `schedule` if every user of its layers and overrides and its team exist (MissingReferenceError
-        otherwise, nothing written); moves their reference epochs."""
         ...
 
     def reference_epoch(self, item_id: str) -> int:
@@ -186,6 +208,10 @@ class Store(Protocol):
         """Delete the team if its reference epoch is still `epoch` (ReferencedSinceError otherwise)."""
         ...
 
+
+class TokenStore(Protocol):
+    """API tokens (authentication reads one by digest on every request)."""
+
     def put_api_token(self, token: ApiToken) -> None: ...
     def get_api_token(self, digest: str) -> ApiToken | None:
         """The token with this digest, read consistently on every request (a revoked token fails at once)."""
@@ -199,13 +225,38 @@ class Store(Protocol):
         """Revoke the token with this id; returns it, or None if there is none."""
         ...
 
-    def get_deployment_settings(self) -> DeploymentSettings:
-        """The deployment's settings (defaults until someone saved them)."""
+
+class ScheduleStore(Protocol):
+    """Schedules (saved with their user and team references checked), on-call shifts, shift swaps."""
+
+    def put_schedule(self, schedule: Schedule) -> None: ...
+    def get_schedule(self, schedule_id: str) -> Schedule | None: ...
+    def list_schedules(self) -> list[Schedule]: ...
+    def delete_schedule(self, schedule_id: str) -> None: ...
+    def save_schedule(self, schedule: Schedule) -> None:
+        """Put `schedule` if every user of its layers and overrides and its team exist (MissingReferenceError
+        otherwise, nothing written); moves their reference epochs."""
         ...
 
-    def put_deployment_settings(self, settings: DeploymentSettings) -> None: ...
+    def put_on_call_shift(self, shift: OnCallShift) -> None: ...
+    def get_on_call_shift(self, shift_id: str) -> OnCallShift | None: ...
+    def list_on_call_shifts(self) -> list[OnCallShift]:
+        """Oldest first."""
+        ...
 
-    # round robin (notify_person_next_each_time) --------------------------------------------------------
+    def delete_on_call_shift(self, shift_id: str) -> None: ...
+    def put_shift_swap(self, swap: ShiftSwap) -> None: ...
+    def get_shift_swap(self, swap_id: str) -> ShiftSwap | None: ...
+    def list_shift_swaps(self) -> list[ShiftSwap]:
+        """Oldest first."""
+        ...
+
+    def delete_shift_swap(self, swap_id: str) -> None: ...
+
+
+class RotationStore(Protocol):
+    """The round robin of notify_person_next_each_time steps."""
+
     def get_rotation(self, step_id: str) -> RotationState: ...
     def get_rotation_pick(self, group_id: str, key: str) -> str | None:
         """The user a round-robin step picked for this (group, key) before, if any (retries repeat it)."""
@@ -218,7 +269,10 @@ class Store(Protocol):
         Raises RotationChangedError if the rotation moved meanwhile or the pick exists; nothing is written."""
         ...
 
-    # alerts and groups -------------------------------------------------------------------------------
+
+class GroupStore(Protocol):
+    """Alerts and alert groups: membership, grouping keys, timeline, delivery claims, resolution notes."""
+
     def put_alert(self, alert: Alert) -> None: ...
     def get_alert(self, alert_id: str) -> Alert | None: ...
     def get_alerts(self, alert_ids: list[str]) -> dict[str, Alert]:
@@ -268,31 +322,7 @@ class Store(Protocol):
         """Replace every alert payload of the group with {"message": text}."""
         ...
 
-    # timeline and deliveries -------------------------------------------------------------------------
     def add_timeline(self, entry: TimelineEntry) -> None: ...
-    # on-call shifts --------------------------------------------------------------------------------------
-    def put_on_call_shift(self, shift: OnCallShift) -> None: ...
-    def get_on_call_shift(self, shift_id: str) -> OnCallShift | None: ...
-    def list_on_call_shifts(self) -> list[OnCallShift]:
-        """Oldest first."""
-        ...
-
-    def delete_on_call_shift(self, shift_id: str) -> None: ...
-    def put_shift_swap(self, swap: ShiftSwap) -> None: ...
-    def get_shift_swap(self, swap_id: str) -> ShiftSwap | None: ...
-    def list_shift_swaps(self) -> list[ShiftSwap]:
-        """Oldest first."""
-        ...
-
-    def delete_shift_swap(self, swap_id: str) -> None: ...
-    # resolution notes ------------------------------------------------------------------------------------
-    def put_resolution_note(self, note: ResolutionNote) -> None: ...
-    def get_resolution_note(self, note_id: str) -> ResolutionNote | None: ...
-    def list_resolution_notes(self, alert_group_id: str | None = None) -> list[ResolutionNote]:
-        """Oldest first."""
-        ...
-
-    def delete_resolution_note(self, note_id: str) -> None: ...
     def list_timeline(self, group_id: str) -> list[TimelineEntry]: ...
     def claim_delivery(self, group_id: str, key: str, at: datetime, *, group_version: int | None = None) -> bool:
         """True the first time a delivery key is claimed; False if it was claimed before. With
@@ -301,8 +331,18 @@ class Store(Protocol):
         ...
 
     def release_delivery(self, group_id: str, key: str) -> None: ...
+    def put_resolution_note(self, note: ResolutionNote) -> None: ...
+    def get_resolution_note(self, note_id: str) -> ResolutionNote | None: ...
+    def list_resolution_notes(self, alert_group_id: str | None = None) -> list[ResolutionNote]:
+        """Oldest first."""
+        ...
 
-    # outgoing webhooks -------------------------------------------------------------------------------
+    def delete_resolution_note(self, note_id: str) -> None: ...
+
+
+class WebhookStore(Protocol):
+    """Outgoing webhooks, their delivery-attempt claims and response log."""
+
     def put_webhook(self, webhook: Webhook, *, previous_name: str | None = None) -> None:
         """Create or replace a webhook. Names are unique (WebhookNameTakenError, nothing written); when
         renaming, `previous_name` (the stored name) is released in the same write."""
@@ -336,13 +376,19 @@ class Store(Protocol):
     def latest_webhook_responses(self, group_id: str) -> dict[str, str]:
         """{webhook id: content of its latest response} for one alert group."""
 
-    # rate limits -------------------------------------------------------------------------------------
+
+class RateLimitStore(Protocol):
+    """Fixed-window rate counters."""
+
     def count_within_limit(self, key: str, limit: int, expires_at: datetime) -> bool:
         """Count one event in the fixed-window counter `key` unless it already holds `limit` (then False and
         nothing is counted). The counter disappears after `expires_at`."""
         ...
 
-    # heartbeats --------------------------------------------------------------------------------------
+
+class HeartbeatStore(Protocol):
+    """An integration's heartbeat and the sweep's due list."""
+
     def record_heartbeat_signal(self, integration_id: str, write: HeartbeatSignalWrite) -> Heartbeat | None:
         """The ping path's single write: arm the heartbeat, record the signal, move its deadline (and the
         sparse index) to `write.down_at`, bump the version. Returns the heartbeat as it was before."""
@@ -367,7 +413,10 @@ class Store(Protocol):
         """Heartbeats the sweep must look at (check_at <= now), from the sparse index, never a scan."""
         ...
 
-    # maintenance -------------------------------------------------------------------------------------
+
+class MaintenanceStore(Protocol):
+    """An integration's maintenance and scheduled windows, and the sweep's due list."""
+
     def get_maintenance(self, integration_id: str) -> Maintenance | None: ...
     def get_maintenances(self, integration_ids: list[str]) -> dict[str, Maintenance]: ...
     def put_maintenance(self, maintenance: Maintenance, *, expected_version: int | None) -> Maintenance:
@@ -382,7 +431,6 @@ class Store(Protocol):
     def put_maintenance_window(
         self, window: MaintenanceWindow, *, expected_version: int | None
     ) -> MaintenanceWindow: ...
-
     def get_maintenance_window(self, integration_id: str, window_id: str) -> MaintenanceWindow | None: ...
     def list_maintenance_windows(self, integration_id: str) -> list[MaintenanceWindow]: ...
     def delete_maintenance_window(self, integration_id: str, window_id: str, *, expected_version: int | None) -> None:
@@ -392,3 +440,20 @@ class Store(Protocol):
     def list_due_maintenance(self, now: datetime) -> list[Maintenance | MaintenanceWindow]:
         """Maintenances to end and windows to start (check_at <= now), from the sparse index."""
         ...
+
+
+class Store(
+    ConfigurationStore,
+    PeopleStore,
+    TokenStore,
+    ScheduleStore,
+    RotationStore,
+    GroupStore,
+    WebhookStore,
+    RateLimitStore,
+    HeartbeatStore,
+    MaintenanceStore,
+    Protocol,
+):
+    """Every aggregate at once: only for bundles of dependencies that serve many logic functions (ActionDeps,
+    DeliveryDeps); a function names the narrow protocol(s) it uses."""
