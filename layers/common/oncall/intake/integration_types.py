@@ -1,8 +1,8 @@
 """The integration types, their flags, example (demo) payloads and default templates.
 
-Behaviour templates (grouping, resolve, acknowledge, source link) reproduce OnCall's defaults (§1.3–1.5 of
-the reference) because a sender switching over must group and resolve exactly as before. Appearance
-templates (titles, messages, image URLs for every surface) are our own, written for our channels:
+Behaviour templates (grouping, resolve, acknowledge, source link) reproduce OnCall's defaults
+(docs/oncall-compatibility.md#templates) because a sender switching over must group and resolve exactly as
+before. Appearance templates (titles, messages, image URLs for every surface) are our own, written for our channels:
 
 - every type defines a full title (`web_title`), a detailed Markdown message (`web_message`), a compact
   plain-text summary (chat and push), a short title (SMS, phone) and optionally an image URL;

@@ -35,7 +35,7 @@ Keys (pk / sk):
   GROUP#<id> / WHRESP#<webhook id>   that webhook's latest response for the group (`responses` in events)
 Conditional writes and transactions, never read-then-write, keep one open group per grouping key.
 
-Why alerts and counters are small separate items (measured, see README "Performance and cost"): a join used
+Why alerts and counters are small separate items (measured, see docs/performance.md): a join used
 to update the 1.5 KB alert and the 2.5 KB group (both projected into gsi1) in a transaction with a condition
 on the grouping key, ~17 write units per alert. Now it is one conditional update of the counter item (1 unit)
 and one conditional put of the membership item (1 unit + 1 for its index entry).
