@@ -5,7 +5,7 @@ layer's `users` are usernames, a webhook's `integration_filter` holds integratio
 current configuration is read from the API into the same model (`export_config`), so a plan is a diff between
 two values of one model, and `export` → `apply` round-trips by construction.
 
-Semantics (see README "Configuration as code"):
+Semantics (see docs/guide.md#configuration-as-code):
 - Top-level sections (`teams`, `users`, …) that the file leaves out are not managed at all. In a section that
   is present, resources are matched by name (`username` for users); `renamed_from: <old name>` renames one in
   place (an integration keeps its URL). Resources the section does not declare are left alone, or deleted

@@ -15,7 +15,9 @@ from tests.builders import am_payload
 from tests.e2e.conftest import wait_until
 
 pytestmark = pytest.mark.e2e
-CONFIG_CACHE_SECONDS = 5  # route caches the configuration for 5 s (DESIGN 5): new chains apply after that
+# route caches the configuration for 5 s (decision 5, docs/decisions/0005-config-cached-briefly-no-scans.md):
+# new chains apply after that
+CONFIG_CACHE_SECONDS = 5
 
 
 def _integration(stack, steps: list[dict]) -> dict:

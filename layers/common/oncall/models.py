@@ -80,7 +80,8 @@ class EscalationChain(Entity):
 
 
 class StepType(StrEnum):
-    """OnCall's public step types (§5.2) except the Slack- and Grafana-Incident-only ones, plus our
+    """OnCall's public step types (docs/oncall-compatibility.md#escalation-steps) except the Slack- and
+    Grafana-Incident-only ones, plus our
     `notify_channel` extension (notify a channel URL directly)."""
 
     WAIT = "wait"

@@ -136,7 +136,7 @@ def test_acknowledge_signal_acknowledges_before_resolve(store, clock, deps, esca
     assert resolved.resolved and store.get_group(first.group_id).state == "resolved"
 
 
-# ------------------------------------------------------------------------------------------ §2.3 rules, labels
+# ---------------------------------------------------- docs/oncall-compatibility.md#grouping: rules, labels
 def _processor(store, clock, deps, integration):
     def process(payload, **kw):
         alert = builders.alert(store, clock, integration, payload, **kw)

@@ -1,4 +1,5 @@
-"""When escalations stop and restart (OnCall §5.3): ack/resolve/silence/attach/wipe stop the running
+"""When escalations stop and restart (docs/oncall-compatibility.md#escalation-lifecycle):
+ack/resolve/silence/attach/wipe stop the running
 execution; unack/unresolve/unsilence/unattach start a new one from step 0 with a fresh snapshot."""
 
 import pytest

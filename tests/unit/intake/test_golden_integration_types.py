@@ -1,6 +1,7 @@
 """Golden tests: every integration type's example payload through its default templates.
 
-Behaviour outputs (grouping output, resolve/acknowledge signals, source link) are OnCall's (§1.3–1.5); titles
+Behaviour outputs (grouping output, resolve/acknowledge signals, source link) are OnCall's
+(docs/oncall-compatibility.md#templates); titles
 are ours. A change here changes how alerts group, resolve or look for every user of that type.
 """
 

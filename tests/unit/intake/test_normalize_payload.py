@@ -1,4 +1,5 @@
-"""numFiring/numResolved for Alertmanager-shaped ("v2") integrations (§2.2 of the reference)."""
+"""numFiring/numResolved for Alertmanager-shaped ("v2") integrations
+(docs/oncall-compatibility.md#integration-types)."""
 
 import pytest
 

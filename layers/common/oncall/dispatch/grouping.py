@@ -1,4 +1,4 @@
-"""Grouping (OnCall's `Alert.create` rules, §2.3 of the reference).
+"""Grouping (OnCall's `Alert.create` rules, docs/oncall-compatibility.md#grouping).
 
 The key is (integration, route, md5 of the grouping template's output); with the integration option
 grouping_scope="integration" the route is left out, so a firing and a resolve that route differently meet

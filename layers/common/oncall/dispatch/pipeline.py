@@ -143,7 +143,8 @@ def _process(alert: Alert, integration: Integration, deps: ActionDeps) -> Proces
     # Repeated on redelivery on purpose: the timer is named after the alert, so starting it again is harmless.
     timer = not resolved and auto_resolve.schedule(integration, placement.group_id, placement.resolved, alert, deps)
     if not placement.created and placement.paused and not resolved and not acknowledged:
-        # A "notify if X alerts in Y minutes" step paused the escalation: this alert resumes it (OnCall §5.4).
+        # A "notify if X alerts in Y minutes" step paused the escalation: this alert resumes it (see
+        # docs/oncall-compatibility.md#escalation-steps).
         # resume_if_paused reads the group again (the escalation checks too, after writing its pause).
         from oncall.escalation.steps import resume_if_paused
 

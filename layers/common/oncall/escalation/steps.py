@@ -6,7 +6,8 @@ and the run stops if the group is no longer firing (or is attached/wiped) or if 
 this one. The chain is the snapshot taken when the escalation started (escalation_plan), so later edits never
 change a running escalation.
 
-Step types (OnCall §5.2): wait, notify_persons, notify_person_next_each_time, notify_on_call_from_schedule,
+Step types (docs/oncall-compatibility.md#escalation-steps): wait, notify_persons, notify_person_next_each_time,
+notify_on_call_from_schedule,
 notify_team_members (these four hand users to their personal notification rules, see personal.py),
 trigger_webhook, resolve, notify_if_time_from_to, notify_if_num_alerts_in_window (pause), repeat_escalation,
 and our notify_channel extension. The execution's state carries the step index and the repetition
@@ -394,8 +395,9 @@ class _Run:
 
 
 def resume_if_paused(group_id: str, deps: ActionDeps) -> bool:
-    """A new alert reached a group whose escalation is paused: resume it from the paused step with the same
-    snapshot (OnCall §5.4), under a new execution name. Only one of concurrent alerts wins (optimistic lock)."""
+    """A new alert reached a group whose escalation is paused: resume it from the paused step with the
+    same snapshot (docs/oncall-compatibility.md#escalation-steps), under a new execution name. Only one of
+    concurrent alerts wins (optimistic lock)."""
     store = deps.store
     for _ in range(_MAX_ATTEMPTS):
         group = store.get_group(group_id)

@@ -1,4 +1,5 @@
-"""Alert-group actions (OnCall §6): acknowledge, unacknowledge, resolve, unresolve, silence, unsilence, attach,
+"""Alert-group actions (docs/oncall-compatibility.md#actions): acknowledge, unacknowledge, resolve, unresolve, silence,
+unsilence, attach,
 unattach, wipe and delete, with their preconditions, state precedence and cascades.
 
 Each action is a transition: read the group, check the preconditions, compute the changes, write them with an

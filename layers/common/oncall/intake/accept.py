@@ -1,5 +1,6 @@
 """Accepting alerts: resolve the integration from the URL, turn the body into a payload, store it, then
-enqueue it. A 2xx goes back only after both succeeded (DESIGN decision 2)."""
+enqueue it. A 2xx goes back only after both succeeded (decision 2,
+docs/decisions/0002-ingest-acknowledges-only-what-is-durable.md)."""
 
 from __future__ import annotations
 
@@ -139,9 +140,9 @@ def _text_part(part) -> str:
 
 
 def normalize_payload(integration: Integration, payload: dict[str, Any]) -> dict[str, Any]:
-    """Alertmanager-shaped ("v2") integrations get numFiring/numResolved, counted from alerts[].status, when
-    the sender did not include numFiring (OnCall §2.2). The shape is not validated: a body without an alerts
-    list counts zero of each."""
+    """Alertmanager-shaped ("v2") integrations get numFiring/numResolved, counted from alerts[].status,
+    when the sender did not include numFiring (docs/oncall-compatibility.md#integration-types). The shape is
+    not validated: a body without an alerts list counts zero of each."""
     kind = get_type(integration.type)
     if not (kind and kind.counts_alertmanager_alerts) or "numFiring" in payload:
         return payload

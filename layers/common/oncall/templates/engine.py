@@ -1,4 +1,4 @@
-"""Jinja2 templating with OnCall's semantics (§3 of the reference).
+"""Jinja2 templating with OnCall's semantics (docs/oncall-compatibility.md#templates).
 
 - One `SandboxedEnvironment` per container with Jinja's default options (not the immutable sandbox: templates
   may call `.copy()`/`.pop()` on dicts). Templates are compiled once per container and cached by their text.

@@ -1,4 +1,4 @@
-"""Alert labels (OnCall §12, Cloud-only there; here for everyone).
+"""Alert labels (docs/oncall-compatibility.md#labels; Cloud-only there; here for everyone).
 
 An alert's labels are the integration's static labels, then its dynamic labels (one template over `payload`
 per key), then the output of its multi-label template (a JSON object); a later source wins for the same key.

@@ -1,5 +1,5 @@
 """Presentation: the title, message, image and source link a surface shows for an alert group, rendered with
-the integration's appearance templates and OnCall's appearance context (§1.2 of the reference).
+the integration's appearance templates and OnCall's appearance context (docs/oncall-compatibility.md#templates).
 
 Context: `payload`, `integration_name`, `source_link` (already rendered), `grafana_oncall_alert_group_id` and
 `grafana_oncall_incident_id` (the group number), `grafana_oncall_link` (the group's URL); every surface but

@@ -1,11 +1,12 @@
-"""Delivering outgoing webhooks (OnCall §10) for alert-group events.
+"""Delivering outgoing webhooks (docs/oncall-compatibility.md#outgoing-webhooks) for alert-group events.
 
 An event message on the events queue goes to `fan_out`, which enqueues one delivery message per webhook the
 event triggers. `deliver` makes one attempt of one delivery:
 
 1. claim (webhook, event, attempt) with a conditional write: a redelivered SQS message finds it claimed and
    stops, so an event reaches a webhook at most once (each retry is its own claimed attempt);
-2. build the event data (§10: event, user, alert_group, alert_payload, integration, responses, …), and on the
+2. build the event data (docs/oncall-compatibility.md#outgoing-webhooks: event, user, alert_group,
+   alert_payload, integration, responses, …), and on the
    first attempt evaluate the trigger template (it runs only if the output, lower-cased, is "true" or "1");
 3. render url (raw data), headers and data (JSON-escaped data); send through the SSRF-guarded client with an
    `Idempotency-Key` that is the same for every attempt of (event, webhook);
@@ -229,7 +230,8 @@ def _actor_user(actor: Actor | None, users: dict[str, User]) -> dict[str, Any] |
 def event_data(
     event: GroupEvent, webhook: Webhook, subjects: Subjects, *, base_url: str, now: datetime
 ) -> dict[str, Any]:
-    """The template context of a webhook (§10), JSON-compatible throughout."""
+    """The template context of a webhook (docs/oncall-compatibility.md#outgoing-webhooks), JSON-compatible
+    throughout."""
     group = subjects.group
     if event.type in (GroupEventType.ESCALATION, GroupEventType.PERSONAL_NOTIFICATION):
         moment = now

@@ -1,8 +1,9 @@
 """What every integration type is made of: the template slots, the `IntegrationType` record, and the builders
 the type modules share (every appearance slot from a title, a message and a summary; OnCall's behaviour slots).
 
-Behaviour templates (grouping, resolve, acknowledge, source link) reproduce OnCall's defaults because a sender
-switching over must group and resolve exactly as before. Appearance templates (titles, messages, image URLs for
+Behaviour templates (grouping, resolve, acknowledge, source link) reproduce OnCall's defaults
+(docs/oncall-compatibility.md#templates) because a sender switching over must group and resolve exactly as
+before. Appearance templates (titles, messages, image URLs for
 every surface) are our own, written for our channels:
 
 - every type defines a full title (`web_title`), a detailed Markdown message (`web_message`), a compact
