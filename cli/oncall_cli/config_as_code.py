@@ -42,6 +42,7 @@ from pydantic import (
     model_validator,
 )
 
+from oncall.configuration.step_types import StepTypeName
 from oncall.platform.masking import MASK, mask_headers, mask_url
 from oncall_cli.ui import format_duration, parse_duration
 
@@ -299,19 +300,8 @@ class WebhookSpec(Spec):
         return [] if value is None else value
 
 
-StepType = Literal[
-    "wait",
-    "notify_persons",
-    "notify_person_next_each_time",
-    "notify_on_call_from_schedule",
-    "notify_team_members",
-    "trigger_webhook",
-    "resolve",
-    "notify_if_time_from_to",
-    "notify_if_num_alerts_in_window",
-    "repeat_escalation",
-    "notify_channel",
-]
+# The step types are the API's (one list, in the domain); the fields below are the file's own names for them.
+StepType = StepTypeName
 # The fields of each step type in the file (references by name), and which are required.
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "wait": ("duration",),

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from oncall.configuration.step_types import STEP_TYPE_NAMES
 from oncall_cli.client import ApiError, OnCallClient
 from oncall_cli.commands import refs
 from oncall_cli.ui import (
@@ -28,11 +29,7 @@ policies_app = typer.Typer(help="Escalation policies: the steps of a chain.", no
 
 ChainArg = Annotated[str, typer.Argument(help="Escalation chain id or name.")]
 PolicyArg = Annotated[str, typer.Argument(help="Escalation policy (step) id.")]
-STEP_TYPES = (
-    "wait, notify_persons, notify_person_next_each_time, notify_on_call_from_schedule, notify_team_members, "
-    "trigger_webhook, resolve, notify_if_time_from_to, notify_if_num_alerts_in_window, repeat_escalation, "
-    "notify_channel"
-)
+STEP_TYPES = ", ".join(STEP_TYPE_NAMES)  # the domain's list: a new step type shows up here by itself
 
 
 class Names:

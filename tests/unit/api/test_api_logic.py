@@ -2,16 +2,12 @@ import pytest
 
 from oncall.access.tokens import authenticate, require_role
 from oncall.api.pagination import paginate
-from oncall.api.schemas import (
-    IntegrationCreate,
-    present_integration,
-    public_templates_to_slots,
-    slots_to_public_templates,
-)
+from oncall.api.schemas import IntegrationCreate, present_integration
 from oncall.configuration.changes import create_integration
 from oncall.models import ApiToken, ApiTokenRole
 from oncall.platform import ids
 from oncall.platform.errors import AuthenticationError, PermissionDeniedError, ValidationError
+from oncall.templates.names import public_templates_to_slots, slots_to_public_templates
 from tests import builders
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from oncall.configuration.step_types import STEP_FIELDS, StepTypeName
 from oncall.intake.types.catalog import get_type
 from oncall.models import (
     Alert,
@@ -30,7 +31,6 @@ from oncall.models import (
     NotificationRuleStep,
     Route,
     Schedule,
-    StepType,
     Team,
     User,
     Webhook,
@@ -47,25 +47,7 @@ from oncall.platform.errors import ValidationError as DomainValidationError
 from oncall.platform.masking import MASK, is_harmless_header, mask_url, shown_headers, shown_secret, shown_url
 from oncall.templates.engine import check_syntax
 from oncall.templates.labels import present_labels
-
-# Public template names -> internal slots. Nested objects map `<surface>.<attribute>` to `<surface>_<attribute>`.
-_BEHAVIOUR_NAMES = {
-    "grouping_key": "grouping_id",
-    "resolve_signal": "resolve_condition",
-    "acknowledge_signal": "acknowledge_condition",
-    "source_link": "source_link",
-}
-_SURFACE_ATTRIBUTES = {
-    "slack": ("title", "message", "image_url"),
-    "web": ("title", "message", "image_url"),
-    "sms": ("title",),
-    "phone_call": ("title",),
-    "telegram": ("title", "message", "image_url"),
-    "email": ("title", "message"),
-    "mobile_app": ("title", "message"),
-    "msteams": ("title", "message", "image_url"),
-}
-
+from oncall.templates.names import slots_to_public_templates
 
 # OnCall's chat-app settings. Responses show them "not configured" (OnCall's shape); nothing here acts on them,
 # so a request that sets one is refused, saying how to reach a chat channel instead.
@@ -237,36 +219,6 @@ class ChainPatch(_Request):
     team_id: str | None = Field(default=None, max_length=64)
 
 
-StepTypeName = Literal[
-    "wait",
-    "notify_persons",
-    "notify_person_next_each_time",
-    "notify_on_call_from_schedule",
-    "notify_team_members",
-    "trigger_webhook",
-    "resolve",
-    "notify_if_time_from_to",
-    "notify_if_num_alerts_in_window",
-    "repeat_escalation",
-    "notify_channel",
-]
-
-# The fields each step type has (public API names); responses show only these, and a request that sets a field
-# of another type is a 400 naming it (configuration._refuse_fields_of_other_types), never silently ignored.
-STEP_FIELDS: dict[str, tuple[str, ...]] = {
-    StepType.WAIT: ("duration",),
-    StepType.NOTIFY_PERSONS: ("persons_to_notify", "important"),
-    StepType.NOTIFY_PERSON_NEXT_EACH_TIME: ("persons_to_notify_next_each_time", "important"),
-    StepType.NOTIFY_ON_CALL_FROM_SCHEDULE: ("notify_on_call_from_schedule", "important"),
-    StepType.NOTIFY_TEAM_MEMBERS: ("team_to_notify", "important"),
-    StepType.TRIGGER_WEBHOOK: ("action_to_trigger",),
-    StepType.RESOLVE: (),
-    StepType.NOTIFY_IF_TIME_FROM_TO: ("notify_if_time_from", "notify_if_time_to"),
-    StepType.NOTIFY_IF_NUM_ALERTS_IN_WINDOW: ("num_alerts_in_window", "num_minutes_in_window"),
-    StepType.REPEAT_ESCALATION: (),
-    StepType.NOTIFY_CHANNEL: ("channel", "important"),
-}
-
 _UserIds = list[Annotated[str, Field(min_length=1, max_length=64)]]
 
 
@@ -404,78 +356,6 @@ def present_token(token: ApiToken) -> dict[str, Any]:
 
 class DemoAlertRequest(_Request):
     demo_alert_payload: dict[str, Any] | None = None
-
-
-# ------------------------------------------------------------------------------------------ templates
-def public_templates_to_slots(public: dict[str, Any]) -> dict[str, str | None]:
-    """Flatten an API `templates` object into slot overrides; a None value means "reset to default"."""
-    slots: dict[str, str | None] = {}
-    for name, value in public.items():
-        if name in _BEHAVIOUR_NAMES:
-            slots[_BEHAVIOUR_NAMES[name]] = value
-        elif name in _SURFACE_ATTRIBUTES:
-            attributes = _SURFACE_ATTRIBUTES[name]
-            if value is None:
-                slots.update({f"{name}_{attribute}": None for attribute in attributes})
-            elif isinstance(value, dict):
-                slots.update({f"{name}_{a}": v for a, v in value.items() if a in attributes})
-    return slots
-
-
-def unknown_template_names(public: dict[str, Any]) -> list[str]:
-    """Names in an API `templates` object that are no template (reported, never silently ignored)."""
-    unknown = []
-    for name, value in public.items():
-        if name in _BEHAVIOUR_NAMES:
-            continue
-        if name not in _SURFACE_ATTRIBUTES:
-            unknown.append(name)
-        elif isinstance(value, dict):
-            unknown += [f"{name}.{a}" for a in value if a not in _SURFACE_ATTRIBUTES[name]]
-        elif value is not None:
-            unknown.append(name)
-    return unknown
-
-
-def public_template_names() -> list[str]:
-    """Every template by its public name, surfaces dotted: grouping_key, …, web.title, sms.title, …"""
-    names = list(_BEHAVIOUR_NAMES)
-    names += [
-        f"{surface}.{attribute}" for surface, attributes in _SURFACE_ATTRIBUTES.items() for attribute in attributes
-    ]
-    return names
-
-
-def template_slot(name: str) -> str | None:
-    """The slot of a template name: public ("grouping_key", "web.title") or internal ("web_title")."""
-    if name in _BEHAVIOUR_NAMES:
-        return _BEHAVIOUR_NAMES[name]
-    if name in _BEHAVIOUR_NAMES.values():
-        return name
-    for separator in (".", "_"):
-        for surface, attributes in _SURFACE_ATTRIBUTES.items():
-            attribute = name.removeprefix(f"{surface}{separator}")
-            if attribute != name and attribute in attributes:
-                return f"{surface}_{attribute}"
-    return None
-
-
-def public_template_name(slot: str) -> str:
-    for name, behaviour_slot in _BEHAVIOUR_NAMES.items():
-        if behaviour_slot == slot:
-            return name
-    for surface, attributes in _SURFACE_ATTRIBUTES.items():
-        attribute = slot.removeprefix(f"{surface}_")
-        if attribute != slot and attribute in attributes:
-            return f"{surface}.{attribute}"
-    return slot
-
-
-def slots_to_public_templates(overrides: dict[str, str]) -> dict[str, Any]:
-    public: dict[str, Any] = {name: overrides.get(slot) for name, slot in _BEHAVIOUR_NAMES.items()}
-    for surface, attributes in _SURFACE_ATTRIBUTES.items():
-        public[surface] = {attribute: overrides.get(f"{surface}_{attribute}") for attribute in attributes}
-    return public
 
 
 # ------------------------------------------------------------------------------------------ renderers

@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 from oncall.api.schemas import (
-    STEP_FIELDS,
     ChainCreate,
     ChainPatch,
     IntegrationCreate,
@@ -21,10 +20,8 @@ from oncall.api.schemas import (
     SettingsUpdate,
     StepCreate,
     StepUpdate,
-    public_template_name,
-    public_templates_to_slots,
-    unknown_template_names,
 )
+from oncall.configuration.step_types import STEP_FIELDS
 from oncall.dispatch.routing import compile_regex_term
 from oncall.escalation.steps import DEFAULT_WAIT_SECONDS, format_utc_time, parse_utc_time
 from oncall.intake.types.catalog import INTEGRATION_TYPES, get_type
@@ -45,6 +42,7 @@ from oncall.platform.masking import MaskedValueError, unmask
 from oncall.storage.protocols import IntegrationTokenTakenError, Store, StoreConflictError
 from oncall.templates.engine import check_syntax
 from oncall.templates.labels import key_problem, value_problem
+from oncall.templates.names import public_template_name, public_templates_to_slots, unknown_template_names
 
 
 def _field_error(field: str, message: str) -> ValidationError:

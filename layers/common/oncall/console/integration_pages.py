@@ -323,7 +323,7 @@ def run_preview(ctx: Ctx, integration: Integration, name: str, body: str, payloa
 
 
 def _editor(ctx: Ctx, integration: Integration, name: str, body: str | None, payload_text: str, result=None):
-    from oncall.api.schemas import public_template_names, template_slot
+    from oncall.templates.names import public_template_names, template_slot
 
     slot = template_slot(name)
     if slot is None:
@@ -364,7 +364,7 @@ def template_preview(ctx: Ctx, integration_id: str) -> Response:
 
 @routes.add("POST", "/console/integrations/<integration_id>/templates/save")
 def template_save(ctx: Ctx, integration_id: str) -> Response:
-    from oncall.api.schemas import template_slot
+    from oncall.templates.names import template_slot
 
     writer(ctx)
     integration = _integration(integration_id)

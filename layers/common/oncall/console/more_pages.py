@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 from oncall import wiring
 from oncall.api.schemas import (
-    STEP_FIELDS,
     ChainCreate,
     StepCreate,
     StepUpdate,
@@ -21,6 +20,7 @@ from oncall.api.schemas import (
     present_user,
 )
 from oncall.configuration import changes as configuration
+from oncall.configuration.step_types import STEP_FIELDS
 from oncall.console.app import Ctx, page, routes, with_done, writer
 from oncall.console.http import Response, redirect
 from oncall.console.integration_pages import validated

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from oncall.api.schemas import public_template_name, public_template_names, template_slot
 from oncall.dispatch.grouping import behaviour_context, evaluate_signals, template_for
 from oncall.dispatch.routing import select_route
 from oncall.intake.types.base import split_appearance_slot
@@ -19,6 +18,7 @@ from oncall.platform.errors import ValidationError
 from oncall.storage.protocols import Store
 from oncall.templates.engine import check_syntax, is_truthy, render
 from oncall.templates.labels import alert_labels
+from oncall.templates.names import public_template_name, public_template_names, template_slot
 from oncall.templates.rendering import render_alert
 
 _CONDITION_SLOTS = ("resolve_condition", "acknowledge_condition")
