@@ -41,7 +41,7 @@ from oncall.models import Integration
 from oncall.platform import json_bodies
 from oncall.platform.clock import Clock
 from oncall.platform.errors import PayloadTooLargeError, SnsVerificationError, UpstreamError, ValidationError
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import GroupStore
 
 URL_SLUG = SNS_URL_SLUG
 MESSAGE_TYPES = ("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation")
@@ -318,7 +318,7 @@ def receive_delivery(
     integration: Integration,
     delivery: SnsDelivery,
     *,
-    store: Store,
+    store: GroupStore,
     queue: AlertQueue,
     clock: Clock,
     fetch: Fetch | None = None,

@@ -57,7 +57,7 @@ from oncall.platform import aws, ids
 from oncall.platform.clock import Clock, api_time
 from oncall.platform.masking import header_problem, is_harmless_header, mask_url
 from oncall.platform.netguard import HttpResult, TargetError
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import ConfigurationStore, GroupStore, PeopleStore, Store, WebhookStore
 from oncall.templates.engine import render
 from oncall.webhooks.loops import HOP_HEADER
 
@@ -161,6 +161,10 @@ def fan_out(event: GroupEvent, deps: DeliveryDeps) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------ event data
+class SubjectStore(ConfigurationStore, GroupStore, PeopleStore, WebhookStore, Protocol):
+    """An event's subjects: its group and alerts, integration, the people named, the latest responses."""
+
+
 @dataclass(frozen=True)
 class Subjects:
     """What an event is about, read once per attempt."""
@@ -175,7 +179,7 @@ class Subjects:
     last_alert: Alert | None = None  # the group's latest alert (what GET /alert_groups/<id> shows)
 
 
-def load_subjects(event: GroupEvent, store: Store) -> Subjects:
+def load_subjects(event: GroupEvent, store: SubjectStore) -> Subjects:
     group = store.get_group(event.group_id) if event.group_id else None
     integration = store.get_integration(event.integration_id) if event.integration_id else None
     first_alert = store.get_alert(group.first_alert_id) if group else None
@@ -193,7 +197,7 @@ def load_subjects(event: GroupEvent, store: Store) -> Subjects:
     return Subjects(group, integration, first_alert, event_alert, users, responses, last_alert=last_alert)
 
 
-def sample_subjects(webhook: Webhook, store: Store, now: datetime) -> Subjects:
+def sample_subjects(webhook: Webhook, store: ConfigurationStore, now: datetime) -> Subjects:
     """For a test send with no alert group to show: a made-up group of the first filtered integration."""
     integration_id = webhook.integration_filter[0] if webhook.integration_filter else ""
     integration = store.get_integration(integration_id) if integration_id else None
