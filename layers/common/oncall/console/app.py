@@ -33,6 +33,7 @@ from oncall.platform.errors import (
     NotFoundError,
     OnCallError,
     PermissionDeniedError,
+    ServiceUnavailableError,
     ValidationError,
 )
 from oncall.platform.http import status_for
@@ -216,6 +217,9 @@ def dispatch(request: Request) -> Response:
         if request.method == "GET" and not request.wants_json() and request.path.rstrip("/") != "/console/signin":
             return redirect(f"/console/signin?{urlencode({'next': _here(request)})}")
         return _error_page(ctx, HTTPStatus.UNAUTHORIZED, "Please sign in", error.detail, back="/console/signin")
+    except (ServiceUnavailableError, *AWS_ERRORS):  # before OnCallError: a failed AWS request is not a refusal
+        logger.exception("console request failed on AWS")
+        return _error_page(ctx, HTTPStatus.SERVICE_UNAVAILABLE, "Try again", "The service is temporarily unavailable.")
     except OnCallError as error:
         status = HTTPStatus.BAD_REQUEST if isinstance(error, ConflictError) else status_for(error)
         logger.info("console request refused", extra={"status": int(status), "detail": error.detail})
@@ -223,9 +227,6 @@ def dispatch(request: Request) -> Response:
             return json_reply({"detail": error.detail}, status)
         title = {403: "Not allowed", 404: "Not found", 429: "Slow down"}.get(int(status), "That did not work")
         return _error_page(ctx, status, title, error.detail, back=_referer_back(request), headers=error.headers())
-    except AWS_ERRORS:
-        logger.exception("console request failed on AWS")
-        return _error_page(ctx, HTTPStatus.SERVICE_UNAVAILABLE, "Try again", "The service is temporarily unavailable.")
     except (UnicodeDecodeError, ValueError):  # a body that is not UTF-8, or a form with too many fields
         return _error_page(ctx, HTTPStatus.BAD_REQUEST, "That did not work", "The form could not be read.")
     except Exception:  # a page, never a stack trace; the log has it

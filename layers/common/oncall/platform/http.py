@@ -39,12 +39,13 @@ ERROR_STATUS: dict[type[errors.OnCallError], HTTPStatus] = {
     errors.PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     errors.RateLimitedError: HTTPStatus.TOO_MANY_REQUESTS,
     errors.StorageUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
+    errors.ServiceUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
     errors.UpstreamError: HTTPStatus.BAD_GATEWAY,
 }
 
 # An AWS call failed outside the places that expect it (a throttled lookup, a timeout): the caller retries a
 # 503 (senders do), where an unhandled error would be a bare 500 with a stack trace.
-_UNAVAILABLE = "The service is temporarily unavailable; please retry."
+_UNAVAILABLE = errors.UNAVAILABLE_DETAIL  # the same body as a ServiceUnavailableError
 _NOT_UTF8 = "The request body is not valid UTF-8."
 _NOT_BASE64 = "The request body is marked base64 but is not valid base64."
 
