@@ -11,8 +11,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
-import pydantic
-
 from oncall import wiring
 from oncall.api.schemas import (
     HeartbeatUpdate,
@@ -24,6 +22,7 @@ from oncall.api.schemas import (
 )
 from oncall.configuration import changes as configuration
 from oncall.console.app import Ctx, page, routes, with_done, writer
+from oncall.console.forms import moved, owned_item, validated
 from oncall.console.http import Response, redirect
 from oncall.intake.guide import how_to_connect
 from oncall.intake.types.catalog import INTEGRATION_TYPES, get_type
@@ -38,17 +37,6 @@ MAINTENANCE_DURATIONS = (
     (12 * 3600, "12 hours"),
     (86400, "24 hours"),
 )
-
-
-def validated(model: type[pydantic.BaseModel], data: dict[str, Any]) -> Any:
-    """The API's request model over form values: the same rules, errors as a readable 400 page."""
-    try:
-        return model.model_validate(data)
-    except pydantic.ValidationError as error:
-        problems = [
-            f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in error.errors(include_url=False)
-        ]
-        raise ValidationError("; ".join(problems)) from error
 
 
 HEARTBEAT_TEMPLATES = ("missing_title", "missing_message", "restored_title", "restored_message")
@@ -446,12 +434,9 @@ def route_operation(ctx: Ctx, integration_id: str, operation: str) -> Response:
         configuration.create_route(validated(RouteCreate, data), store=store, clock=wiring.now_clock())
         wiring.config().invalidate()
         return redirect(with_done(href, "Route added."))
-    route_id = form.field("route_id")
-    route = store.get_route(route_id) if route_id and len(route_id) <= 128 else None
-    if route is None or route.integration_id != integration.id:
-        raise NotFoundError("No such route.")
+    route = owned_item(form.field("route_id"), store.get_route, lambda r: r.integration_id == integration.id, "route")
     if operation in ("up", "down"):
-        position = max(0, route.position + (-1 if operation == "up" else 1))
+        position = moved(route.position, operation)
         configuration.update_route(route.id, validated(RouteUpdate, {"position": position}), store=store)
     elif operation == "chain":
         configuration.update_route(route.id, validated(RouteUpdate, {"escalation_chain_id": chain_id}), store=store)

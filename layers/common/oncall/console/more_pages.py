@@ -22,8 +22,8 @@ from oncall.api.schemas import (
 from oncall.configuration import changes as configuration
 from oncall.configuration.step_types import STEP_FIELDS
 from oncall.console.app import Ctx, page, routes, with_done, writer
+from oncall.console.forms import moved, owned_item, validated
 from oncall.console.http import Response, redirect
-from oncall.console.integration_pages import validated
 from oncall.platform.errors import NotFoundError, ValidationError
 
 STEP_TYPES = [str(t.value) for t in STEP_FIELDS]
@@ -128,12 +128,9 @@ def chain_operation(ctx: Ctx, chain_id: str, operation: str) -> Response:
             raise ValidationError(f"Type the chain's name ({chain.name}) to delete it.")
         configuration.delete_chain(chain.id, store=store)
         return redirect(with_done("/console/escalation_chains", f"Chain {chain.name} deleted."))
-    step_id = ctx.request.field("step_id")
-    step = store.get_step(step_id) if step_id and len(step_id) <= 128 else None
-    if step is None or step.escalation_chain_id != chain.id:
-        raise NotFoundError("No such step.")
+    step = owned_item(ctx.request.field("step_id"), store.get_step, lambda s: s.escalation_chain_id == chain.id, "step")
     if operation in ("up", "down"):
-        position = max(0, step.position + (-1 if operation == "up" else 1))
+        position = moved(step.position, operation)
         configuration.update_step(step.id, validated(StepUpdate, {"position": position}), store=store)
     elif operation == "delete_step":
         configuration.delete_step(step.id, store=store)
