@@ -23,7 +23,7 @@ def test_the_item_a_form_names_must_exist_and_belong_to_the_page():
 def test_an_overlong_id_is_refused_without_a_read():
     reads = []
     with pytest.raises(NotFoundError):
-        owned_item("X" * 129, lambda item_id: reads.append(item_id), lambda _: True, "step")
+        owned_item("X" * 129, reads.append, lambda _: True, "step")
     assert reads == []
 
 

@@ -9,6 +9,7 @@ Pages: `/` (→ alert groups), `/console/signin`, `/console/alert_groups[/<id>]`
 from __future__ import annotations
 
 import hmac
+import importlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -23,7 +24,8 @@ from oncall.access.tokens import BOOTSTRAP_TOKEN_ID, authenticate, require_role
 from oncall.console import render as pages
 from oncall.console import sessions
 from oncall.console.http import Request, Response, Routes, json_reply, local_path, redirect
-from oncall.groups import actions
+from oncall.groups import action_pages, actions
+from oncall.groups.action_links import ACTION_LABELS
 from oncall.models import Actor, ActorKind, AlertGroup, ApiToken, ApiTokenRole
 from oncall.platform import ids
 from oncall.platform.aws import AWS_ERRORS
@@ -192,8 +194,6 @@ _LAZY_PAGES = (
 
 
 def _load_pages(path: str) -> None:
-    import importlib
-
     for prefix, module in _LAZY_PAGES:
         if path == prefix or path.startswith(prefix + "/"):
             importlib.import_module(module)
@@ -504,6 +504,7 @@ def group_action(ctx: Ctx, group_id: str, action: str) -> Response:
 def group_view(group_id: str, base_url: str) -> dict[str, Any]:
     """What the group page shows: the web-rendered title and message (the integration's templates), the
     alerts (newest first, payloads), labels and the timeline."""
+    # On use: rendering (with every integration type's defaults) is the group pages' only.
     from oncall.templates.rendering import RenderedAlert, render_alert
 
     store = wiring.store()
@@ -574,9 +575,6 @@ def _verified_link(token: str):
 def link_page(ctx: Ctx, token: str) -> Response:
     """The group page, authorized by a notification's signed link alone: it shows the group and offers
     exactly the link's action (GET never acts: link previews and mail scanners fetch links)."""
-    from oncall.groups import action_pages
-    from oncall.groups.action_links import ACTION_LABELS
-
     link = _verified_link(token)
     view = group_view(link.group_id, ctx.request.base_url)
     state = view["group"].state.value
@@ -599,8 +597,6 @@ def link_page(ctx: Ctx, token: str) -> Response:
 def link_act(ctx: Ctx, token: str) -> Response:
     """The link's action, as the notified user (the same code as POST /actions/<token>). No CSRF token: the
     signed link is the credential and a cross-site page cannot know it."""
-    from oncall.groups import action_pages
-
     link = _verified_link(token)
     action_pages.act(link, wiring.action_deps())
     metrics.add_metric(name="ActionLinksUsed", unit=MetricUnit.Count, value=1)

@@ -11,24 +11,33 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
+from jinja2 import Environment, TemplateSyntaxError
+
 from oncall import wiring
 from oncall.api.schemas import (
     HeartbeatUpdate,
     IntegrationCreate,
     IntegrationUpdate,
     MaintenanceStartRequest,
+    MaintenanceWindowCreate,
+    RouteCreate,
+    RouteUpdate,
     ingest_url,
     present_heartbeat,
 )
 from oncall.configuration import changes as configuration
 from oncall.console.app import Ctx, page, routes, with_done, writer
 from oncall.console.forms import moved, owned_item, validated
-from oncall.console.http import Response, redirect
+from oncall.console.http import Response, json_reply, redirect
+from oncall.dispatch.grouping import template_for
+from oncall.intake.demo import send_demo_alert
 from oncall.intake.guide import how_to_connect
 from oncall.intake.types.catalog import INTEGRATION_TYPES, get_type
 from oncall.models import Integration
 from oncall.monitoring import heartbeat, maintenance
 from oncall.platform.errors import NotFoundError, ValidationError
+from oncall.templates import preview
+from oncall.templates.names import public_template_names, template_slot
 
 MAINTENANCE_DURATIONS = (
     (3600, "1 hour"),
@@ -168,8 +177,6 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
     store, form = wiring.store(), ctx.request
     href = integration_href(integration.id)
     if operation == "demo_alert":
-        from oncall.intake.demo import send_demo_alert
-
         send_demo_alert(
             integration.id,
             None,
@@ -190,8 +197,6 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
         maintenance.start(integration.id, request.mode, end_at, actor=ctx.actor, deps=wiring.action_deps())
         return redirect(with_done(href, f"{request.mode.value.capitalize()} mode started."))
     if operation == "window_add":
-        from oncall.api.schemas import MaintenanceWindowCreate
-
         start_at = form.field("start_at").strip()
         request = validated(
             MaintenanceWindowCreate,
@@ -263,8 +268,6 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
 # ------------------------------------------------------------------------------------------ templates
 def _template_error_line(text: str) -> int | None:
     """The line of a template's syntax error (Jinja2's parser knows it; the message comes from templating)."""
-    from jinja2 import Environment, TemplateSyntaxError
-
     try:
         Environment().parse(text)
     except TemplateSyntaxError as error:
@@ -273,8 +276,6 @@ def _template_error_line(text: str) -> int | None:
 
 
 def _template_body(integration: Integration, slot: str) -> str:
-    from oncall.dispatch.grouping import template_for
-
     return integration.templates.get(slot) or template_for(integration, slot) or ""
 
 
@@ -292,8 +293,6 @@ def _payload(text: str) -> dict[str, Any] | None:
 
 def run_preview(ctx: Ctx, integration: Integration, name: str, body: str, payload_text: str) -> dict[str, Any]:
     """The API's template preview (oncall.templates.preview) with the error's line when it is a syntax error."""
-    from oncall.templates import preview
-
     result = preview.preview_template(
         integration,
         name,
@@ -311,8 +310,6 @@ def run_preview(ctx: Ctx, integration: Integration, name: str, body: str, payloa
 
 
 def _editor(ctx: Ctx, integration: Integration, name: str, body: str | None, payload_text: str, result=None):
-    from oncall.templates.names import public_template_names, template_slot
-
     slot = template_slot(name)
     if slot is None:
         raise NotFoundError("No such template.")
@@ -338,8 +335,6 @@ def template_editor(ctx: Ctx, integration_id: str) -> Response:
 
 @routes.add("POST", "/console/integrations/<integration_id>/templates/preview")
 def template_preview(ctx: Ctx, integration_id: str) -> Response:
-    from oncall.console.http import json_reply
-
     writer(ctx)
     integration = _integration(integration_id)
     form = ctx.request
@@ -352,8 +347,6 @@ def template_preview(ctx: Ctx, integration_id: str) -> Response:
 
 @routes.add("POST", "/console/integrations/<integration_id>/templates/save")
 def template_save(ctx: Ctx, integration_id: str) -> Response:
-    from oncall.templates.names import template_slot
-
     writer(ctx)
     integration = _integration(integration_id)
     name, body = ctx.request.field("name"), ctx.request.field("body").replace("\r\n", "\n")
@@ -412,8 +405,6 @@ def routes_view(integration: Integration) -> list[dict[str, Any]]:
 
 @routes.add("POST", "/console/integrations/<integration_id>/routes/<operation>")
 def route_operation(ctx: Ctx, integration_id: str, operation: str) -> Response:
-    from oncall.api.schemas import RouteCreate, RouteUpdate
-
     writer(ctx)
     integration = _integration(integration_id)
     store, form = wiring.store(), ctx.request

@@ -11,8 +11,11 @@ from urllib.parse import quote
 from oncall import wiring
 from oncall.api.schemas import (
     ChainCreate,
+    ScheduleWrite,
     StepCreate,
     StepUpdate,
+    UserPatch,
+    UserTestNotification,
     WebhookIn,
     WebhookMethod,
     WebhookTriggerName,
@@ -24,7 +27,11 @@ from oncall.configuration.step_types import STEP_FIELDS
 from oncall.console.app import Ctx, page, routes, with_done, writer
 from oncall.console.forms import moved, owned_item, validated
 from oncall.console.http import Response, redirect
+from oncall.notify import user_notify
+from oncall.people import schedule_config
+from oncall.people import users as people
 from oncall.platform.errors import NotFoundError, ValidationError
+from oncall.platform.settings import get_settings
 
 STEP_TYPES = [str(t.value) for t in STEP_FIELDS]
 
@@ -142,8 +149,6 @@ def chain_operation(ctx: Ctx, chain_id: str, operation: str) -> Response:
 # ------------------------------------------------------------------------------------------ schedules
 @routes.add("GET", "/console/schedules")
 def list_schedules(ctx: Ctx) -> Response:
-    from oncall.people import schedule_config
-
     store = wiring.store()
     names = {u.id: u.name or u.username for u in store.list_users()}
     now = wiring.now_clock().now()
@@ -196,10 +201,6 @@ def _user_ids_by_name(text: str) -> list[str]:
 def create_schedule(ctx: Ctx) -> Response:
     """One rotation (a layer: frequency, users in order, first handoff) or an iCal feed; more layers and
     overrides through the API or the CLI. The API's ScheduleWrite and schedule_config do the checking."""
-    from oncall.api.schemas import ScheduleWrite
-    from oncall.people import schedule_config
-    from oncall.platform.settings import get_settings
-
     writer(ctx)
     form = ctx.request
     data: dict[str, Any] = {
@@ -287,8 +288,6 @@ def parse_rules(field: str, text: str) -> list[dict[str, Any]]:
 
 @routes.add("GET", "/console/users/<user_id>")
 def show_user(ctx: Ctx, user_id: str) -> Response:
-    from oncall.people import users as people
-
     user = present_user(people.get_user(wiring.store(), user_id))
     return page(
         ctx,
@@ -304,10 +303,6 @@ def show_user(ctx: Ctx, user_id: str) -> Response:
 
 @routes.add("POST", "/console/users/<user_id>/<operation>")
 def user_operation(ctx: Ctx, user_id: str, operation: str) -> Response:
-    from oncall.api.schemas import UserPatch, UserTestNotification
-    from oncall.notify import user_notify
-    from oncall.people import users as people
-
     writer(ctx)
     store = wiring.store()
     user = people.get_user(store, user_id)
@@ -358,7 +353,7 @@ WEBHOOK_METHODS = get_args(WebhookMethod)
 @routes.add("POST", "/console/webhooks")
 def create_webhook(ctx: Ctx) -> Response:
     """Name, URL, method, trigger and an optional data template; headers, auth, filters through the API."""
-    from oncall.webhooks import config as webhooks
+    from oncall.webhooks import config as webhooks  # on use: webhook delivery loads for the webhook pages only
 
     writer(ctx)
     form = ctx.request
@@ -379,7 +374,7 @@ def create_webhook(ctx: Ctx) -> Response:
 
 @routes.add("GET", "/console/webhooks/<webhook_id>")
 def show_webhook(ctx: Ctx, webhook_id: str) -> Response:
-    from oncall.webhooks import config as webhooks
+    from oncall.webhooks import config as webhooks  # on use: webhook delivery loads for the webhook pages only
 
     store = wiring.store()
     webhook = webhooks.get_webhook(webhook_id, store)
@@ -389,7 +384,7 @@ def show_webhook(ctx: Ctx, webhook_id: str) -> Response:
 
 @routes.add("POST", "/console/webhooks/<webhook_id>/<operation>")
 def webhook_operation(ctx: Ctx, webhook_id: str, operation: str) -> Response:
-    from oncall.webhooks import config as webhooks
+    from oncall.webhooks import config as webhooks  # on use: webhook delivery loads for the webhook pages only
 
     writer(ctx)
     deps = wiring.delivery_deps(ctx.request.base_url)

@@ -53,6 +53,7 @@ from oncall.models import (
     WebhookResponse,
     WebhookTrigger,
 )
+from oncall.monitoring import maintenance
 from oncall.platform import aws, ids
 from oncall.platform.clock import Clock, api_time
 from oncall.platform.masking import header_problem, is_harmless_header, mask_url
@@ -577,8 +578,6 @@ def deliver(message: DeliveryMessage, deps: DeliveryDeps) -> Report:
 def _held_back(webhook: Webhook, event: GroupEvent, group: AlertGroup, deps: DeliveryDeps) -> bool:
     """Debug maintenance: no outgoing webhook leaves about the group, whatever its trigger; the first
     attempt records what would have been sent on the group's timeline."""
-    from oncall.monitoring import maintenance  # imported when a delivery is checked (the webhooks function only)
-
     now = deps.clock.now()
     if not maintenance.delivers_nothing(group, deps.store, now):
         return False
