@@ -35,7 +35,8 @@ def _event(request: str, *, name: str = NAME, physical: str = "", length: int = 
         "RequestId": "r-1",
         "LogicalResourceId": "AdminToken",
         "ResourceType": "Custom::SecureParameter",
-        "ResourceProperties": {"ServiceToken": "arn:fn", "Name": name, "Length": length, "Description": "d"},
+        # CloudFormation sends every property value as a string
+        "ResourceProperties": {"ServiceToken": "arn:fn", "Name": name, "Length": str(length), "Description": "d"},
     }
     if physical:
         event["PhysicalResourceId"] = physical
