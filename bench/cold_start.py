@@ -29,8 +29,8 @@ CLIENTS = {
     "route": ["dynamodb", "stepfunctions"],
     "escalate": ["dynamodb"],
     "heartbeat_check": ["dynamodb", "sqs"],
-    "api": ["dynamodb", "sqs", "stepfunctions", "secretsmanager"],
-    "console": ["dynamodb", "secretsmanager"],
+    "api": ["dynamodb", "sqs", "stepfunctions", "ssm"],
+    "console": ["dynamodb", "ssm"],
 }
 HEAVY_MODULES = ("jinja2", "apprise", "cryptography", "croniter", "icalendar", "pydantic_settings", "regex")
 TARGET_RATIO = 1.3
