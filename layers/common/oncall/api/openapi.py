@@ -23,7 +23,7 @@ from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn,
 
 from oncall import VERSION
 from oncall.api.resolver import HttpResolver
-from oncall.api.shapes import Error
+from oncall.api.responses import Error
 from oncall.platform.http import base_url
 from oncall.platform.settings import get_settings
 

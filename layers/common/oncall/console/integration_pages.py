@@ -14,21 +14,16 @@ from urllib.parse import quote
 import pydantic
 
 from oncall import wiring
-from oncall.api.schemas import (
-    HeartbeatUpdate,
-    IntegrationCreate,
-    IntegrationUpdate,
-    MaintenanceStartRequest,
-    ingest_url,
-    present_heartbeat,
-)
+from oncall.api.heartbeats import present_heartbeat
 from oncall.configuration import changes as configuration
+from oncall.configuration.requests import IntegrationCreate, IntegrationUpdate
 from oncall.console.app import Ctx, page, routes, with_done, writer
 from oncall.console.http import Response, redirect
 from oncall.intake.guide import how_to_connect
-from oncall.intake.types.catalog import INTEGRATION_TYPES, get_type
+from oncall.intake.types.catalog import INTEGRATION_TYPES, get_type, ingest_url
 from oncall.models import Integration
 from oncall.monitoring import heartbeat, maintenance
+from oncall.monitoring.requests import HeartbeatUpdate, MaintenanceStartRequest
 from oncall.platform.errors import NotFoundError, ValidationError
 
 MAINTENANCE_DURATIONS = (
@@ -202,7 +197,7 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
         maintenance.start(integration.id, request.mode, end_at, actor=ctx.actor, deps=wiring.action_deps())
         return redirect(with_done(href, f"{request.mode.value.capitalize()} mode started."))
     if operation == "window_add":
-        from oncall.api.schemas import MaintenanceWindowCreate
+        from oncall.monitoring.requests import MaintenanceWindowCreate
 
         start_at = form.field("start_at").strip()
         request = validated(
@@ -424,7 +419,7 @@ def routes_view(integration: Integration) -> list[dict[str, Any]]:
 
 @routes.add("POST", "/console/integrations/<integration_id>/routes/<operation>")
 def route_operation(ctx: Ctx, integration_id: str, operation: str) -> Response:
-    from oncall.api.schemas import RouteCreate, RouteUpdate
+    from oncall.configuration.requests import RouteCreate, RouteUpdate
 
     writer(ctx)
     integration = _integration(integration_id)

@@ -9,22 +9,17 @@ from typing import Any, get_args
 from urllib.parse import quote
 
 from oncall import wiring
-from oncall.api.schemas import (
-    ChainCreate,
-    StepCreate,
-    StepUpdate,
-    WebhookIn,
-    WebhookMethod,
-    WebhookTriggerName,
-    present_step,
-    present_user,
-)
+from oncall.api.escalation import present_step
+from oncall.api.users import present_user
 from oncall.configuration import changes as configuration
+from oncall.configuration.requests import ChainCreate, StepCreate, StepUpdate
 from oncall.configuration.step_types import STEP_FIELDS
 from oncall.console.app import Ctx, page, routes, with_done, writer
 from oncall.console.http import Response, redirect
 from oncall.console.integration_pages import validated
+from oncall.models import WebhookTriggerName
 from oncall.platform.errors import NotFoundError, ValidationError
+from oncall.webhooks.requests import WebhookIn, WebhookMethod
 
 STEP_TYPES = [str(t.value) for t in STEP_FIELDS]
 
@@ -198,9 +193,9 @@ def _user_ids_by_name(text: str) -> list[str]:
 @routes.add("POST", "/console/schedules")
 def create_schedule(ctx: Ctx) -> Response:
     """One rotation (a layer: frequency, users in order, first handoff) or an iCal feed; more layers and
-    overrides through the API or the CLI. The API's ScheduleWrite and schedule_config do the checking."""
-    from oncall.api.schemas import ScheduleWrite
+    overrides through the API or the CLI. The domain's ScheduleWrite and schedule_config do the checking."""
     from oncall.people import schedule_config
+    from oncall.people.requests import ScheduleWrite
     from oncall.platform.settings import get_settings
 
     writer(ctx)
@@ -307,9 +302,9 @@ def show_user(ctx: Ctx, user_id: str) -> Response:
 
 @routes.add("POST", "/console/users/<user_id>/<operation>")
 def user_operation(ctx: Ctx, user_id: str, operation: str) -> Response:
-    from oncall.api.schemas import UserPatch, UserTestNotification
     from oncall.notify import user_notify
     from oncall.people import users as people
+    from oncall.people.requests import UserPatch, UserTestNotification
 
     writer(ctx)
     store = wiring.store()
