@@ -92,7 +92,7 @@ def _refuse_extra(cls: type[RequestBody], extra: list[str], data: dict[str, Any]
 # Whether ResponseBody.build also checks every value against its field's type (pydantic validation). The tests
 # turn it on (tests/conftest.py), so that every response any test builds is checked; the functions leave it off:
 # a list builds one body per object (up to 1000 a page), from entities pydantic validated when they were
-# read, and checking them again would double the cost of a list (docs/performance.md, "Response bodies").
+# read, and checking them again would make a list 2-4x as costly to build (docs/performance.md, "Response bodies").
 _checking = False
 
 
@@ -116,7 +116,8 @@ class ResponseBody(BaseModel):
     model_config = ConfigDict(extra="allow", defer_build=True)
 
     def __init_subclass__(cls, echoed_by: tuple[type[RequestBody], ...] = (), **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)  # pydantic collects the fields after this: see below
+        # Takes `echoed_by` off the class keywords; it is applied below, once pydantic has collected the fields.
+        super().__init_subclass__(**kwargs)
 
     @classmethod
     def __pydantic_init_subclass__(cls, echoed_by: tuple[type[RequestBody], ...] = (), **kwargs: Any) -> None:
