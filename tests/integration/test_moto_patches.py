@@ -47,7 +47,7 @@ def test_lambda_invoke_reaches_the_real_handler(aws):
     # given the hook is installed, when Lambda is invoked through the AWS API
     before = aws.functions.invocations["EscalateFunction"]
     state = {"group_id": "Inope", "kind": "escalation", "step": 0, "repetition": 0, "done": False, "wait_seconds": 0}
-    state["data"] = {}
+    state |= {"last_wait": False, "data": {}}
     response = boto3.client("lambda").invoke(
         FunctionName="EscalateFunction", Payload=json.dumps({"state": state, "execution": "Inope"})
     )
