@@ -2,9 +2,9 @@
 
 An execution is a group's escalation (run steps from `step` until the next wait), one user's personal
 notification rules, an acknowledge reminder or another timer (wait until `data.fire_at`, then fire).
-Input {"state": {...}, "execution": name}; output: the next state, whose `done` and `wait_seconds` drive the
-Choice and Wait states. With `state.failure` set (from the Catch), the failure is recorded on the group's
-timeline.
+Input {"state": {...}, "execution": name, "attempt": n, "last": bool}; output: the next state, whose `done`,
+`last_wait` and `wait_seconds` drive the Choice and Wait states (RunLastSteps, `last`, ends the execution).
+With `state.failure` set (from the Catch), the failure is recorded on the group's timeline.
 """
 
 from aws_lambda_powertools import Logger, Metrics

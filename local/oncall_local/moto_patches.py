@@ -32,7 +32,18 @@ Each is guarded by a test in tests/integration/test_moto_patches.py that fails l
    TransactGetItems / batch calls as their constituent actions on every table they name. SQS already names
    its queue. Conditions and NotResource stay as lenient as moto makes them.
 8. Step Functions tasks run with the state machine's role: moto's executor calls Lambda with the fixed
-   keys "ak"/"sk" (an invalid token once IAM is enforced); it gets the credentials `install` is given.
+   keys "ak"/"sk" (an invalid token once IAM is enforced); it gets the credentials `install` is given. In the
+   local stack the client is made once (per region) and reaches moto through the in-process transport (moto
+   made a client per task, ~4 ms, and called http://localhost while the server is bound to 127.0.0.1, so the
+   call went over a socket).
+9. DynamoDB Query reads one partition: moto 5.2.5 answers a Query on the table's key by listing and *sorting
+   every item of the table* (`Table.all_items`) and keeping those of the partition. That made each Query
+   O(table): the escalate task's reads of the group and the alert (Queries: each reads its item and a
+   sibling) took 5-20 ms and grew with every alert (GetItem: ~1.5 ms). While moto answers a Query on the
+   table's hash key, `all_items` returns only that partition's items (the same items moto would have kept).
+10. Step Functions parses a definition once: moto parses the ASL (with ANTLR) on every StartExecution, in
+   the execution's thread before its first state: 20-50 ms of every alert's path to its first page. The
+   parsed program is cached per definition text and each execution gets a deep copy of it (~0.5 ms).
 """
 
 from __future__ import annotations
@@ -68,6 +79,7 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 from moto.stepfunctions.parser.asl.utils import boto_client as sfn_boto_client
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 # Passed to mock_aws(config=...) in tests and POSTed to /moto-api/config in server mode.
@@ -173,6 +185,52 @@ def _transact_write_items(self, transact_items):  # noqa: ANN001 - moto's API
         except Exception:
             _restore(touched)  # moto "rolled back" to the very same table objects: undo the touched items
             raise
+
+
+# --- 9. DynamoDB Query reads one partition ------------------------------------------------------------------
+_original_query = Table.query
+_original_all_items = Table.all_items
+_query_scope = threading.local()
+
+
+def _partition_query(self, hash_key, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003 - moto's API
+    """moto's Query, told that a Query on the table's own key needs only the items of its partition."""
+    index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+    if index_name or hash_key is None:
+        return _original_query(self, hash_key, *args, **kwargs)
+    _query_scope.partition = (self, hash_key)
+    try:
+        return _original_query(self, hash_key, *args, **kwargs)
+    finally:
+        _query_scope.partition = None
+
+
+def _all_items(self) -> list[Any]:  # noqa: ANN001 - replaces moto's method
+    scope = getattr(_query_scope, "partition", None)
+    if scope is None or scope[0] is not self:
+        return _original_all_items(self)
+    partition = self.items.get(scope[1])  # .get: the table's defaultdict must not grow an empty partition
+    if partition is None:
+        return []
+    items = list(partition.values()) if self.range_key_attr else [partition]
+    return sorted(items, key=lambda item: item.range_key) if self.range_key_attr else items
+
+
+# --- 10. Step Functions parses a definition once -------------------------------------------------------------
+_original_entrypoint = ExecutionWorker._get_evaluation_entrypoint
+_programs: dict[str, Any] = {}
+_programs_lock = threading.Lock()
+
+
+def _cached_entrypoint(self):  # noqa: ANN001, ANN202 - moto's API
+    definition = self._evaluation_details.state_machine_details.definition
+    with _programs_lock:
+        program = _programs.get(definition)
+    if program is None:
+        program = _original_entrypoint(self)
+        with _programs_lock:
+            _programs[definition] = program
+    return copy.deepcopy(program)  # an execution never shares mutable state with another
 
 
 _original_sqs_millis = sqs_models.unix_time_millis
@@ -377,19 +435,30 @@ _original_boto_client_for = sfn_boto_client.boto_client_for
 _state_machine_credentials: dict[str, str] | None = None
 
 
+_task_clients: dict[tuple[str, str, str], Any] = {}
+_task_clients_lock = threading.Lock()
+
+
 def _boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
     if _state_machine_credentials is None:
         return _original_boto_client_for(region, service, state_credentials)
     kwargs: dict[str, Any] = {}
     if not botocore_stubber.enabled:
-        kwargs["endpoint_url"] = f"http://localhost:{moto_settings.moto_server_port()}"
-    return boto3.client(
-        service,
-        region_name=region,
-        config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1}),
-        **_state_machine_credentials,
-        **kwargs,
-    )
+        # The in-process transport's URL when there is one (the server is in this process), else moto's.
+        kwargs["endpoint_url"] = (
+            _transport.base_url if _transport is not None else f"http://localhost:{moto_settings.moto_server_port()}"
+        )
+    key = (region, service, kwargs.get("endpoint_url", ""))
+    with _task_clients_lock:  # boto3 clients are thread-safe once made; making one is not
+        if key not in _task_clients:
+            _task_clients[key] = boto3.client(
+                service,
+                region_name=region,
+                config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1}),
+                **_state_machine_credentials,
+                **kwargs,
+            )
+        return _task_clients[key]
 
 
 class InProcessTransport:
@@ -402,6 +471,10 @@ class InProcessTransport:
 
         self._base = moto_url.rstrip("/")
         self._app = DomainDispatcherApplication(create_backend_app)
+
+    @property
+    def base_url(self) -> str:
+        return self._base
 
     def __call__(self, request: Any, **_kwargs: Any) -> Any:
         if request.url != self._base and not request.url.startswith(self._base + "/"):
@@ -459,6 +532,7 @@ def install(
     _invoke = invoke
     _time_scale = time_scale
     _state_machine_credentials = state_machine_credentials
+    _task_clients.clear()
     if not _installed:
         ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _authorize_as_iam
         lambda_eval_utils.boto_client_for = _boto_client_for
@@ -472,6 +546,9 @@ def install(
         SQSResponse.call_action = _scoped_sqs_call_action
         sqs_models.Queue.attributes = property(_queue_attributes)
         moto_backends.list_of_moto_modules = _cached_list_of_moto_modules
+        Table.query = _partition_query
+        Table.all_items = _all_items
+        ExecutionWorker._get_evaluation_entrypoint = _cached_entrypoint
         _installed = True
 
 
@@ -480,4 +557,5 @@ def uninstall() -> None:
     _invoke = None
     _time_scale = 1.0
     _state_machine_credentials = None
+    _task_clients.clear()
     enforce_iam(False)

@@ -63,6 +63,27 @@ def test_a_failing_step_is_retried_then_recorded_with_a_metric(aws, monkeypatch,
     assert any("EscalationFailures" in metric for metric in emitted)
 
 
+def test_a_failing_last_run_is_retried_then_recorded_like_any_other(aws, monkeypatch):
+    # given a chain whose run after its only wait is the last (RunLastSteps), and that run keeps failing
+    real = executions.run_escalation
+    calls = []
+
+    def failing_after_the_wait(group_id, step, *args, **kwargs):
+        if step == 0:
+            return real(group_id, step, *args, **kwargs)
+        calls.append(group_id)
+        raise RuntimeError("DynamoDB is having a bad day")
+
+    monkeypatch.setattr(executions, "run_escalation", failing_after_the_wait)
+    group_id = fire(aws, [{"type": "wait", "duration": 60}, {"type": "notify_channel", "channel": "outbox://x"}])
+    # then the last run was tried 3 times, the failure is on the timeline and the execution failed
+    assert aws.execution_status(group_id, timeout=20) == "FAILED"
+    assert calls.count(group_id) == 3
+    timeline = aws.api("GET", f"alert_groups/{group_id}/timeline").body["results"]
+    assert timeline[-1]["type"] == "escalation_failed" and "RuntimeError" in timeline[-1]["text"]
+    assert [e["type"] for e in timeline].count("escalation_attempt_failed") == 3
+
+
 def test_personal_rules_wait_without_holding_up_the_chain(aws):
     alice = put_user(
         "alice",
@@ -159,10 +180,23 @@ def _people():
 
 
 # State transitions (states entered) per escalation execution, for a chain of just that step; the empty chain
-# costs 3 (Task, Choice, Succeed). Notify steps add one personal execution per user (3 + 3 per rule wait).
+# costs 3 (Task, Choice, Succeed). A wait costs 3 (Task, Choice, Wait) and the chain's last wait is followed by
+# the last run, which ends the execution (RunLastSteps: decision 0078), so "wait" costs 4, not 6. Notify steps
+# add one personal execution per user (3 + 3 per rule wait).
 TRANSITIONS = [
     ("(empty chain)", [], 3, 0),
-    ("wait", [{"type": "wait", "duration": 600}], 6, 0),
+    ("wait", [{"type": "wait", "duration": 600}], 4, 0),
+    (
+        "notify, wait, notify",
+        [
+            {"type": "notify_channel", "channel": "outbox://1"},
+            {"type": "wait", "duration": 600},
+            {"type": "notify_channel", "channel": "outbox://2"},
+        ],
+        4,
+        0,
+    ),
+    ("wait, wait", [{"type": "wait", "duration": 600}, {"type": "wait", "duration": 600}], 7, 0),
     ("notify_channel", [{"type": "notify_channel", "channel": "outbox://c"}], 3, 0),
     ("notify_persons", [{"type": "notify_persons", "persons_to_notify": ["{alice}"]}], 3, 3),
     (

@@ -47,7 +47,7 @@ def test_lambda_invoke_reaches_the_real_handler(aws):
     # given the hook is installed, when Lambda is invoked through the AWS API
     before = aws.functions.invocations["EscalateFunction"]
     state = {"group_id": "Inope", "kind": "escalation", "step": 0, "repetition": 0, "done": False, "wait_seconds": 0}
-    state["data"] = {}
+    state |= {"last_wait": False, "data": {}}
     response = boto3.client("lambda").invoke(
         FunctionName="EscalateFunction", Payload=json.dumps({"state": state, "execution": "Inope"})
     )
@@ -430,3 +430,114 @@ def test_step_functions_tasks_sign_with_the_state_machines_credentials(aws):
     client = lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda")
     frozen = client._request_signer._credentials.get_frozen_credentials()
     assert frozen.access_key == aws.topology.state_machine_credentials.access_key
+    # and it is made once: every task of every execution reuses it (making one costs milliseconds)
+    assert lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda") is client
+
+
+# --- 9. DynamoDB Query reads one partition --------------------------------------------------------------
+def test_query_on_the_table_key_answers_as_moto_did_from_the_partition_alone(aws):
+    import inspect
+
+    from moto.dynamodb.models.table import Table
+
+    # given the patch is where moto's backend queries a table, with index_name where we look for it
+    assert Table.query is moto_patches._partition_query and Table.all_items is moto_patches._all_items
+    assert list(inspect.signature(moto_patches._original_query).parameters)[1:9] == [
+        "hash_key",
+        "range_comparison",
+        "range_objs",
+        "limit",
+        "exclusive_start_key",
+        "scan_index_forward",
+        "projection_expressions",
+        "index_name",
+    ]
+    ddb, table = _table(aws)
+    for pk in ("p", "q", "pp"):
+        for sk in ("GROUP", "GROUP#COUNTS", "LOG#2", "LOG#1", "A"):
+            ddb.put_item(TableName=table, Item={"pk": {"S": pk}, "sk": {"S": sk}, "v": {"S": f"{pk}/{sk}"}})
+    listed: list[int] = []
+    original = moto_patches._original_all_items
+    moto_patches._original_all_items = lambda self: listed.append(1) or original(self)  # counts full listings
+    try:
+
+        def query(**extra):
+            return ddb.query(
+                TableName=table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": "p"}},
+                ConsistentRead=True,
+                **extra,
+            )
+
+        # when partitions are queried as our store does: all of one, a prefix, backwards, in pages
+        everything = [i["sk"]["S"] for i in query()["Items"]]
+        prefix = ddb.query(
+            TableName=table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :g)",
+            ExpressionAttributeValues={":pk": {"S": "p"}, ":g": {"S": "GROUP"}},
+        )["Items"]
+        backwards = [i["sk"]["S"] for i in query(ScanIndexForward=False)["Items"]]
+        first = query(Limit=2)
+        rest = query(ExclusiveStartKey=first["LastEvaluatedKey"])
+        missing = ddb.query(
+            TableName=table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "none"}}
+        )
+    finally:
+        moto_patches._original_all_items = original
+    # then the answers are DynamoDB's (and moto's): only that partition, in sort-key order
+    assert everything == ["A", "GROUP", "GROUP#COUNTS", "LOG#1", "LOG#2"]
+    assert [(i["sk"]["S"], i["v"]["S"]) for i in prefix] == [("GROUP", "p/GROUP"), ("GROUP#COUNTS", "p/GROUP#COUNTS")]
+    assert backwards == list(reversed(everything))
+    assert [i["sk"]["S"] for i in first["Items"] + rest["Items"]] == everything
+    assert missing["Items"] == [] and missing["Count"] == 0
+    # and no Query listed the whole table, nor left an empty partition behind
+    assert listed == []
+    assert not any(k.value == "none" for k in aws_table(table).items)
+    # while a query on an index and a scan still see every item
+    assert ddb.scan(TableName=table, Select="COUNT")["Count"] >= 15
+
+
+def aws_table(name: str):
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables[name]
+
+
+# --- 10. Step Functions parses a definition once --------------------------------------------------------
+def test_each_definition_is_parsed_once_and_executions_get_their_own_copy(aws):
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    assert ExecutionWorker._get_evaluation_entrypoint is moto_patches._cached_entrypoint
+    sfn = boto3.client("stepfunctions")
+    definition = {
+        "StartAt": "W",
+        "States": {"W": {"Type": "Wait", "Seconds": 1, "Next": "P"}, "P": {"Type": "Pass", "End": True}},
+    }
+    arn = sfn.create_state_machine(
+        name="parse-probe", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/x"
+    )["stateMachineArn"]
+    parsed: list[int] = []
+    programs: list[object] = []
+    original_parse = moto_patches._original_entrypoint
+    moto_patches._original_entrypoint = lambda worker: parsed.append(1) or original_parse(worker)
+    ExecutionWorker._get_evaluation_entrypoint = lambda worker: (
+        programs.append(moto_patches._cached_entrypoint(worker)) or programs[-1]
+    )
+    try:
+        executions = [
+            sfn.start_execution(stateMachineArn=arn, name=f"probe-{n}", input=json.dumps({"n": n}))["executionArn"]
+            for n in (1, 2)
+        ]
+        started = time.monotonic()
+        while any(sfn.describe_execution(executionArn=e)["status"] == "RUNNING" for e in executions):
+            assert time.monotonic() - started < 5
+            time.sleep(0.02)
+    finally:
+        moto_patches._original_entrypoint = original_parse
+        ExecutionWorker._get_evaluation_entrypoint = moto_patches._cached_entrypoint
+    # then both ran to the end with their own input, from one parse and two distinct programs
+    assert [json.loads(sfn.describe_execution(executionArn=e)["output"]) for e in executions] == [{"n": 1}, {"n": 2}]
+    assert parsed == [1]
+    assert len(programs) == 2 and programs[0] is not programs[1]

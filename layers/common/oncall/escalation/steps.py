@@ -1,7 +1,9 @@
 """Escalation: the step runner that the Step Functions task calls for a group's escalation.
 
 The runner executes consecutive instant steps in one invocation and returns at the first wait, so a wait
-costs three state transitions (task, choice, wait) and an instant step none. Every step re-reads the group
+costs three state transitions (task, choice, wait) and an instant step none; when no step after that wait can
+wait again (the snapshot never changes), the outcome says so (`last_wait`) and the run after the wait ends
+the execution by itself (docs/decisions/0078-fewer-state-transitions-per-escalation.md). Every step re-reads the group
 and the run stops if the group is no longer firing (or is attached/wiped) or if a newer escalation replaced
 this one. The chain is the snapshot taken when the escalation started (escalation_plan), so later edits never
 change a running escalation.
@@ -62,6 +64,7 @@ class StepOutcome:
     wait_seconds: int = 0
     repetition: int = 0
     paused: bool = False
+    last_wait: bool = False  # the run after this wait is the last: nothing from `next_step` on can wait
 
 
 class WebhookTrigger(Protocol):
@@ -119,7 +122,11 @@ def run_escalation(
             return StepOutcome(done=True, next_step=after.step, repetition=after.repetition, paused=after.paused)
         if after.wait_seconds:
             return StepOutcome(
-                done=False, next_step=after.step, wait_seconds=after.wait_seconds, repetition=after.repetition
+                done=False,
+                next_step=after.step,
+                wait_seconds=after.wait_seconds,
+                repetition=after.repetition,
+                last_wait=not may_wait(steps, after.step, after.repetition),
             )
         index, rep = after.step, after.repetition
         group = store.get_group(group_id)  # re-check before the next step
@@ -130,6 +137,17 @@ def run_escalation(
         )
     )
     return StepOutcome(done=True, next_step=index, repetition=rep)
+
+
+def may_wait(steps: list[EscalationStep], index: int, repetition: int) -> bool:
+    """Can a run of the chain from step `index` return a wait? (A wait, a time window, or a repeat that
+    jumps back.) False means the run after the current wait is the execution's last."""
+    for step in steps[index:]:
+        if step.type in (StepType.WAIT, StepType.NOTIFY_IF_TIME_FROM_TO):
+            return True
+        if step.type == StepType.REPEAT_ESCALATION and repetition < MAX_REPEATS:
+            return True
+    return False
 
 
 class EscalationStore(GroupStore, PeopleStore, RotationStore, ScheduleStore, WebhookStore, MaintenanceStore, Protocol):

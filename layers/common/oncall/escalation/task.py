@@ -2,8 +2,11 @@
 user's personal notification rules ("personal"), an acknowledge reminder, or another timer (timers.py).
 
 The `escalate` handler parses the request into a TaskRequest and calls `advance`; the state it returns
-drives the state machine: `done` ends it (Choice), `wait_seconds` is the next Wait. With `state.failure`
-set (from the Catch, after the retries), the failure is recorded on the group's timeline instead.
+drives the state machine: `done` ends it (Choice), `wait_seconds` is the next Wait, and `last_wait` says that
+the run after that wait is the last one (RunLastSteps, which ends the execution without a Choice: decision
+0078). A last run (`last`) must not ask for another wait: it would end the execution with work left, so it
+raises instead (retried, then recorded by the failure path). With `state.failure` set (from the Catch, after
+the retries), the failure is recorded on the group's timeline instead.
 
 A run that raises is retried by the state machine (Retry on States.TaskFailed, TASK_RETRIES times). Every
 failed attempt goes on the group's timeline (`escalation_attempt_failed`, with the error): the failing run
@@ -44,6 +47,7 @@ class TaskState(BaseModel):
     repetition: int = 0  # escalations: how often repeat_escalation jumped back to step 0
     done: bool = False
     wait_seconds: int = 0
+    last_wait: bool = False  # the run after this wait is the last (the state machine's RunLastSteps)
     data: dict[str, Any] = Field(default_factory=dict)
     failure: Failure | None = None
 
@@ -52,6 +56,12 @@ class TaskRequest(BaseModel):
     state: TaskState
     execution: str
     attempt: int = 0  # $$.State.RetryCount: 0 on the first run of this state, n on its n-th retry
+    last: bool = False  # RunLastSteps: the execution ends after this run, whatever it returns
+
+
+class LastRunWouldWaitError(RuntimeError):
+    """A run the state machine treats as the last asked for another wait (the steps after it were to have
+    none): ending quietly would drop the rest of the chain, so the failure path records it instead."""
 
 
 # The state machine's Retry on States.TaskFailed (statemachines/escalation.asl.json, checked by a test).
@@ -82,7 +92,12 @@ def advance(request: TaskRequest, engine: Engine) -> Advanced:
     if request.attempt > 0:
         _best_effort(_record_unrecorded_attempts, request, deps)
     try:
-        return _advance(request, engine)
+        advanced = _advance(request, engine)
+        if request.last and not advanced.state["done"]:
+            raise LastRunWouldWaitError(
+                f"the last run asks to wait {advanced.state['wait_seconds']} s before step {advanced.state['step'] + 1}"
+            )
+        return advanced
     except Exception as error:
         _best_effort(_record_attempt_failure, request, deps, f"{type(error).__name__}: {error}")
         raise
@@ -164,27 +179,35 @@ def _advance(request: TaskRequest, engine: Engine) -> Advanced:
                 repetition=outcome.repetition,
                 done=outcome.done,
                 wait_seconds=outcome.wait_seconds,
+                last_wait=outcome.last_wait,
             ),
             "EscalationsPaused" if outcome.paused else "EscalationSteps",
         )
     if state.kind == PERSONAL:
+        # Personal rules are the user's current ones (not a snapshot): a later run may meet a wait added since,
+        # so a personal execution never counts on its next run being the last.
         ran = run_personal(state.group_id, state.step, state.data, engine.pager)
         return Advanced(
-            _next(state, step=ran.next_step, done=ran.done, wait_seconds=ran.wait_seconds), "PersonalNotificationRuns"
+            _next(state, step=ran.next_step, done=ran.done, wait_seconds=ran.wait_seconds, last_wait=False),
+            "PersonalNotificationRuns",
         )
     if state.kind == actions.ACK_REMINDER_TIMER:
         wait = wait_before_firing(state.step, state.data, deps)
-        if wait > 0:
-            return Advanced(_next(state, step=state.step + 1, done=False, wait_seconds=wait), "TimersWaiting")
+        if wait > 0:  # step 1 always fires: the run after this wait is the last
+            return Advanced(
+                _next(state, step=state.step + 1, done=False, wait_seconds=wait, last_wait=True), "TimersWaiting"
+            )
         send_ack_reminder(state.group_id, state.data, engine.pager)
         return Advanced(_next(state, step=state.step + 1, done=True, wait_seconds=0), "AckRemindersFired")
     done, wait = run_timer(state.kind, state.group_id, state.step, state.data, deps)
-    return Advanced(
-        _next(state, step=state.step + 1, done=done, wait_seconds=wait), "TimersFired" if done else "TimersWaiting"
+    return Advanced(  # a timer waits only at step 0; the run after that wait fires
+        _next(state, step=state.step + 1, done=done, wait_seconds=wait, last_wait=not done),
+        "TimersFired" if done else "TimersWaiting",
     )
 
 
 def _next(state: TaskState, **changes: Any) -> dict[str, Any]:
+    changes.setdefault("last_wait", False)  # never carried over from the state this run was given
     return state.model_copy(update=changes).model_dump(exclude={"failure"})
 
 
