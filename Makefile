@@ -70,7 +70,7 @@ lint: $(VENV)/.dev-deps $(SAM_VENV)/.deps $(CHECKOV_VENV)/.deps node_modules/.de
 	npx --no-install asl-validator --json-path statemachines/escalation.asl.json
 
 openapi: $(VENV)/.local-deps ## Regenerate docs/openapi.json (a test fails when it differs from the served one)
-	PYTHONPATH=layers/common $(BIN)/python -c 'from oncall.api.openapi import main; main(["docs/openapi.json"])'
+	PYTHONPATH=layers/common $(BIN)/python -m tools.openapi docs/openapi.json
 
 # ------------------------------------------------------------------------------------------ installs
 $(BIN)/python:

@@ -14,6 +14,8 @@ from oncall.access.auth_failures import source_address
 from oncall.access.rate_limit import check_ingest_rate
 from oncall.intake.accept import IngestRequest, accept_alert, find_integration, parse_payload
 from oncall.intake.types.base import SNS_URL_SLUG
+from oncall.intake.types.catalog import get_type
+from oncall.models import HeartbeatSignal
 from oncall.platform.errors import IntegrationTokenError, RateLimitedError
 from oncall.platform.http import HttpResponse, Router, base_url, header, json_result, request_body, request_id
 from oncall.platform.settings import get_settings
@@ -39,7 +41,7 @@ def _check_rate(integration) -> None:
 # Registered before the generic route, so it wins for amazon_sns URLs.
 @app.post(f"/integrations/v1/{SNS_URL_SLUG}/<token>")
 def receive_sns(event: dict, token: str) -> HttpResponse:
-    from oncall.intake import sns
+    from oncall.intake import sns  # on use: only Amazon SNS deliveries (see the module docstring)
 
     _refuse_loops(event)
     integration = _find(event, SNS_URL_SLUG, token)
@@ -125,8 +127,7 @@ def receive_alert(event: dict, integration_type: str, token: str) -> HttpRespons
 
 @app.get(_INTEGRATION)
 def connect_instructions(event: dict, integration_type: str, token: str) -> HttpResponse:
-    from oncall.intake.guide import how_to_connect
-    from oncall.intake.types.catalog import get_type
+    from oncall.intake.guide import how_to_connect  # on use: a person reading instructions, not a sender
 
     integration = _find(event, integration_type, token)
     url = f"{base_url(event, get_settings().public_base_url)}/integrations/v1/{integration_type}/{token}/"
@@ -138,8 +139,7 @@ _HEARTBEAT_METHODS = ("GET", "POST", "HEAD")
 
 
 def _heartbeat_signal(event: dict, integration_type: str, token: str, kind) -> HttpResponse:
-    from oncall.models import HeartbeatSignal
-    from oncall.monitoring.heartbeat import receive_signal
+    from oncall.monitoring.heartbeat import receive_signal  # on use: heartbeats load actions and escalations
 
     integration = _find(event, integration_type, token)
     result = receive_signal(
@@ -170,14 +170,12 @@ def _heartbeat_signal(event: dict, integration_type: str, token: str, kind) -> H
 
 @app.route(f"{_INTEGRATION}/heartbeat", methods=_HEARTBEAT_METHODS)
 def heartbeat_ping(event: dict, integration_type: str, token: str) -> HttpResponse:
-    from oncall.models import HeartbeatSignal
-
     return _heartbeat_signal(event, integration_type, token, HeartbeatSignal.PING)
 
 
 @app.route(f"{_INTEGRATION}/heartbeat/<signal>", methods=_HEARTBEAT_METHODS)
 def heartbeat_run_signal(event: dict, integration_type: str, token: str, signal: str) -> HttpResponse:
-    from oncall.monitoring.heartbeat import signal_from_path
+    from oncall.monitoring.heartbeat import signal_from_path  # on use, as in _heartbeat_signal
 
     kind = signal_from_path(signal)
     if kind is None:

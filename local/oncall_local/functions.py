@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+import boto3
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 from botocore.credentials import Credentials as BotoCredentials
+from botocore.credentials import ReadOnlyCredentials
 
+from oncall.platform import containers
 from oncall_local.template import REPO_ROOT
 
 FUNCTIONS_DIR = REPO_ROOT / "functions"
@@ -126,10 +129,6 @@ class FunctionHost:
     def __init__(
         self, functions: dict[str, Any], overrides: dict[str, str] | None = None, *, harness: Any = None
     ) -> None:
-        from botocore.credentials import ReadOnlyCredentials
-
-        from oncall.platform import containers
-
         self._specs = dict(functions)
         self._harness = harness
         self.overrides = dict(overrides or {})
@@ -162,6 +161,7 @@ class FunctionHost:
     def set_env(self, **variables: str) -> None:
         """Change harness overrides in every container (as redeploying with other settings would) and
         start each container afresh (its settings and clients are rebuilt on the next invocation)."""
+        # On use: the host loads the domain's wiring only once functions run (their environment is ready then).
         from oncall import wiring
 
         self.overrides.update(variables)
@@ -193,9 +193,6 @@ class FunctionHost:
 
 
 def _install_scoped_credentials(harness: Any) -> None:
-    import boto3
-    from botocore.credentials import ReadOnlyCredentials
-
     session = boto3._get_default_session()._session  # noqa: SLF001 - the default session's botocore session
     if harness is not None:
         ambient = ReadOnlyCredentials(harness.access_key, harness.secret_key, harness.token or None)
@@ -207,6 +204,4 @@ def _install_scoped_credentials(harness: Any) -> None:
 
 def uninstall() -> None:
     """Back to one process = one container (for a harness that is done)."""
-    from oncall.platform import containers
-
     containers.unhost()

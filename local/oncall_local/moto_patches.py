@@ -43,13 +43,21 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+import boto3
 import moto.backends as moto_backends
 import moto.dynamodb.models as dynamodb_models
 import moto.settings as moto_settings
 import moto.sqs.models as sqs_models
+from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
+from botocore.config import Config
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.botocore_stubber import MockRawResponse
+from moto.core.exceptions import AccessDeniedError, InvalidClientTokenIdError, JsonRESTError, SignatureDoesNotMatchError
+from moto.core.models import botocore_stubber
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
@@ -60,6 +68,7 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 from moto.stepfunctions.parser.asl.utils import boto_client as sfn_boto_client
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 # Passed to mock_aws(config=...) in tests and POSTed to /moto-api/config in server mode.
 MOTO_CONFIG: dict[str, Any] = {
@@ -284,8 +293,6 @@ def _secretsmanager_checks(response: Any, action: str) -> list[tuple[str, str]]:
 
 
 def _lambda_checks(response: Any, action: str) -> list[tuple[str, str]] | None:
-    from urllib.parse import unquote
-
     parts = unquote(response.path).strip("/").split("/")
     if len(parts) >= 4 and parts[1] == "functions" and parts[3] == "invocations":
         name = parts[2]
@@ -331,13 +338,6 @@ def _speaks_json(response: Any) -> bool:
 
 
 def _authorize_as_iam(self: Any, resource: str = "*") -> None:
-    from moto.core.exceptions import (
-        AccessDeniedError,
-        InvalidClientTokenIdError,
-        JsonRESTError,
-        SignatureDoesNotMatchError,
-    )
-
     if ActionAuthenticatorMixin.request_count < moto_settings.INITIAL_NO_AUTH_ACTION_COUNT:
         return _original_authorize(self, resource)
     try:
@@ -375,10 +375,6 @@ _state_machine_credentials: dict[str, str] | None = None
 def _boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
     if _state_machine_credentials is None:
         return _original_boto_client_for(region, service, state_credentials)
-    import boto3
-    from botocore.config import Config
-    from moto.core.models import botocore_stubber
-
     kwargs: dict[str, Any] = {}
     if not botocore_stubber.enabled:
         kwargs["endpoint_url"] = f"http://localhost:{moto_settings.moto_server_port()}"
@@ -396,19 +392,13 @@ class InProcessTransport:
     this thread (what the server would run for them), without a socket. Other URLs go out as usual."""
 
     def __init__(self, moto_url: str) -> None:
+        # On use: moto's server application (Flask) only for the local stack, not for the tests' patches.
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         self._base = moto_url.rstrip("/")
         self._app = DomainDispatcherApplication(create_backend_app)
 
     def __call__(self, request: Any, **_kwargs: Any) -> Any:
-        from urllib.parse import urlsplit
-
-        from botocore.awsrequest import AWSResponse
-        from botocore.compat import HTTPHeaders
-        from moto.core.botocore_stubber import MockRawResponse
-        from werkzeug.test import EnvironBuilder, run_wsgi_app
-
         if request.url != self._base and not request.url.startswith(self._base + "/"):
             return None
         parts = urlsplit(request.url)
@@ -446,8 +436,6 @@ def serve_in_process(moto_url: str) -> None:
     """Answer this process's boto3 requests for `moto_url` in-process (patch 6). Register before clients are
     created: a client copies its session's event handlers when it is made."""
     global _transport
-    import boto3
-
     if _transport is None:
         _transport = InProcessTransport(moto_url)
         boto3._get_default_session().events.register_first("before-send", _transport)  # noqa: SLF001

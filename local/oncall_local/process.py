@@ -68,7 +68,7 @@ class LocalStackProcess:
 
     def aws_client(self, service: str):  # noqa: ANN201 - a boto3 client
         """A boto3 client for the stack's moto with its administrator credentials."""
-        import boto3
+        import boto3  # on use: only this method needs boto3 (~150 ms), not the process control
 
         values = self.aws_environment()
         return boto3.client(

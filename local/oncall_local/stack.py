@@ -126,7 +126,7 @@ class LocalStack:
         self.settings.credentials_path.chmod(0o600)
 
     def start(self) -> None:
-        from moto.server import ThreadedMotoServer
+        from moto.server import ThreadedMotoServer  # on use: moto's server (Flask) only when a stack starts
 
         self._prepare_environment()
         moto = ThreadedMotoServer(ip_address=self.settings.host, port=self.moto_port, verbose=False)
@@ -195,7 +195,7 @@ class LocalStack:
             except Exception:  # noqa: BLE001 - keep stopping the rest
                 traceback.print_exc()
         moto_patches.uninstall()
-        from oncall_local import functions
+        from oncall_local import functions  # as in start: the handlers' host loads only with a running stack
 
         functions.uninstall()
 

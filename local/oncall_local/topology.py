@@ -11,6 +11,7 @@ created here instead, from the same translated resources.
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import re
@@ -23,6 +24,7 @@ from typing import Any
 import boto3
 
 from oncall_local.template import TEMPLATE_PATH, Resolver, load_template, resources_of_type
+from oncall_local.translate import translate
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -126,10 +128,6 @@ _translations: dict[tuple[str, int], dict[str, Any]] = {}
 def _translated(template_path: Path) -> dict[str, Any]:
     """The translation of `template_path`, once per process and version of the file (the integration
     tests build a stack per test)."""
-    import copy
-
-    from oncall_local.translate import translate
-
     key = (str(template_path.resolve()), template_path.stat().st_mtime_ns)
     if key not in _translations:
         _translations[key] = translate(template_path, region=REGION)

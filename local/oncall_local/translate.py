@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +72,6 @@ def translate(
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m oncall_local.translate [TEMPLATE] [OUT]`: write the translation as JSON."""
-    import sys
-
     args = sys.argv[1:] if argv is None else argv
     source = Path(args[0]) if args else TEMPLATE_PATH
     translated = translate(source)

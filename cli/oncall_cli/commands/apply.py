@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from oncall.platform.masking import mask_url
 from oncall_cli.client import ApiError, OnCallClient
 from oncall_cli.commands import refs
 from oncall_cli.config_apply import Applier, ApplyError, fetch_snapshot
@@ -109,8 +110,6 @@ def render_plan(result: Plan, out: Console) -> None:
 
 def _masked(summary: dict[str, Any]) -> dict[str, Any]:
     """A create's summary without secrets (contacts, iCal URL, webhook credentials)."""
-    from oncall.platform.masking import mask_url
-
     for key in ("password", "authorization_header"):
         if summary.get(key) and MASK not in summary[key]:
             summary[key] = "****************"

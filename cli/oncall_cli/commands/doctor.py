@@ -52,7 +52,7 @@ class AwsCloud:
     """CloudFormation, Secrets Manager and SNS with the user's credentials (boto3's usual chain)."""
 
     def __init__(self, region: str | None = None) -> None:
-        import boto3
+        import boto3  # on use: only `oncall doctor` needs boto3 (~150 ms); other commands start without it
 
         self._session = boto3.session.Session(region_name=region)
 
@@ -60,7 +60,7 @@ class AwsCloud:
         return self._session.client(service)
 
     def stack(self, name: str) -> tuple[dict[str, str], dict[str, str]]:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError  # on use, with boto3 (see __init__)
 
         try:
             stacks = self._client("cloudformation").describe_stacks(StackName=name)["Stacks"]
@@ -74,7 +74,7 @@ class AwsCloud:
         return outputs, parameters
 
     def secret(self, arn: str) -> str:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError  # on use, with boto3 (see __init__)
 
         try:
             return self._client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
@@ -82,7 +82,7 @@ class AwsCloud:
             raise DoctorError(f"cannot read the admin token secret: {error}") from None
 
     def execution_status(self, execution_arn: str) -> str | None:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError  # on use, with boto3 (see __init__)
 
         try:
             return self._client("stepfunctions").describe_execution(executionArn=execution_arn)["status"]
@@ -94,7 +94,7 @@ class AwsCloud:
             raise DoctorError(f"cannot read the escalation execution: {error}") from None
 
     def subscriptions(self, topic_arn: str) -> list[dict[str, str]]:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError  # on use, with boto3 (see __init__)
 
         try:
             pages = self._client("sns").get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn)

@@ -3,11 +3,13 @@ notifier. Handlers ask for them here; tests call `reset()` between AWS fixtures.
 
 Modules are imported inside their factories, so a function pays only for what it uses: ingest (whose cold
 start is the hot path) never imports Jinja2, the actions and escalation modules or Powertools' parameters;
-channels (Apprise), webhook delivery and iCal load only in the functions that deliver.
+channels (Apprise), webhook delivery and iCal load only in the functions that deliver. Each such import says
+"on use"; what every function loads anyway is imported at the top.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -15,6 +17,7 @@ from oncall.configuration.cache import ConfigCache
 from oncall.intake.queue import SqsAlertQueue
 from oncall.platform import aws, clock
 from oncall.platform.containers import per_container
+from oncall.platform.errors import NotFoundError
 from oncall.platform.settings import get_settings
 from oncall.storage.dynamo import DynamoStore
 
@@ -41,7 +44,7 @@ def store() -> DynamoStore:
 
 @per_container
 def auth_failures() -> FailedAuthGuard:
-    from oncall.access.auth_failures import FailedAuthGuard
+    from oncall.access.auth_failures import FailedAuthGuard  # on use: the api and ingest only
 
     return FailedAuthGuard()
 
@@ -58,14 +61,14 @@ def alert_queue() -> SqsAlertQueue:
 
 @per_container
 def escalations() -> StepFunctionsEscalations:
-    from oncall.escalation.stepfunctions import StepFunctionsEscalations
+    from oncall.escalation.stepfunctions import StepFunctionsEscalations  # on use: not in ingest's cold start
 
     return StepFunctionsEscalations(get_settings().escalation_state_machine_arn)
 
 
 @per_container
 def notifier() -> ChannelNotifier:
-    from oncall.notify.channels import ChannelNotifier, Outbox
+    from oncall.notify.channels import ChannelNotifier, Outbox  # on use: the functions that deliver
 
     settings = get_settings()
     return ChannelNotifier(
@@ -77,7 +80,7 @@ def notifier() -> ChannelNotifier:
 
 @per_container
 def events() -> EventSink:
-    from oncall.groups.events import NullSink, SqsEventSink, is_triggered
+    from oncall.groups.events import NullSink, SqsEventSink, is_triggered  # on use: not in ingest's cold start
 
     queue_url = get_settings().events_queue_url
     if not queue_url:
@@ -87,7 +90,7 @@ def events() -> EventSink:
 
 @per_container
 def webhook_http() -> GuardedHttpClient:
-    from oncall.platform.netguard import GuardedHttpClient
+    from oncall.platform.netguard import GuardedHttpClient  # on use: the functions that send webhooks
 
     settings = get_settings()
     own = (settings.public_base_url,) if settings.public_base_url else ()
@@ -96,8 +99,7 @@ def webhook_http() -> GuardedHttpClient:
 
 def delivery_deps(base_url: str | None = None) -> DeliveryDeps:
     """What webhook delivery needs; `base_url` for links in event data (default: PUBLIC_BASE_URL)."""
-    from dataclasses import replace
-
+    # On use: webhook delivery loads only in the functions that deliver or test webhooks.
     from oncall.webhooks.delivery import DeliveryDeps, SqsDeliveryQueue
     from oncall.webhooks.loops import deployment_marker
 
@@ -120,6 +122,7 @@ def delivery_deps(base_url: str | None = None) -> DeliveryDeps:
 @per_container
 def ical_feeds() -> IcalFeeds:
     """iCal schedule feeds, cached in this container (users are read when a feed is mapped)."""
+    # On use: iCal schedules only in the functions that page or show schedules.
     from oncall.people.ical import IcalFeeds
     from oncall.people.ical_fetch import fetch_feed
 
@@ -139,7 +142,7 @@ def now_clock() -> clock.Clock:
 
 
 def action_deps() -> ActionDeps:
-    from oncall.groups.actions import ActionDeps
+    from oncall.groups.actions import ActionDeps  # on use: ingest loads actions only for a heartbeat
 
     return ActionDeps(
         store=store(),
@@ -160,7 +163,7 @@ def _stop_maintenance(incident_id: str, actor: Actor, deps: ActionDeps) -> Alert
 
 @per_container
 def _secrets() -> SecretsProvider:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider  # on use: not in any cold start
 
     return SecretsProvider(boto3_client=aws.client("secretsmanager"))
 
@@ -178,7 +181,7 @@ def _action_link_secret() -> str:
 
 def action_links() -> ActionLinks | None:
     """None when the deployment has no action-link secret (notifications then carry no links)."""
-    from oncall.groups.action_links import ActionLinks
+    from oncall.groups.action_links import ActionLinks  # on use: the functions that send or open links
 
     if not get_settings().action_link_secret_arn:
         return None
@@ -188,8 +191,8 @@ def action_links() -> ActionLinks | None:
 def _trigger_escalation_webhook(webhook_id: str, group_id: str, *, deps: ActionDeps) -> None:
     """The escalation step `trigger_webhook`: publish the event for the outgoing-webhooks function. A webhook
     that was deleted since the chain was snapshotted is a step failure on the timeline, not a failed chain."""
+    # On use: the escalate task only (webhook configuration is otherwise the api's).
     from oncall.groups import timeline
-    from oncall.platform.errors import NotFoundError
     from oncall.webhooks.config import trigger_escalation_webhook
 
     try:
@@ -203,6 +206,7 @@ def _trigger_escalation_webhook(webhook_id: str, group_id: str, *, deps: ActionD
 def engine() -> Engine:
     """What the escalate task runs with: delivery (the pager holds back everything in debug maintenance),
     action links, outgoing webhooks and iCal schedules."""
+    # On use: the escalate function only.
     from oncall.escalation.task import Engine
     from oncall.notify.paging import Pager
 

@@ -214,20 +214,3 @@ def _swagger_page(base: str) -> tuple[str, dict[str, str]]:
 def document_text(app: HttpResolver) -> str:
     """The document as committed in docs/openapi.json (sorted keys, so diffs stay small)."""
     return json.dumps(build_document(app), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Write the document to the file named in `argv` (default: stdout); `make openapi` runs it."""
-    import sys
-
-    from aws_lambda_powertools import Logger
-
-    from oncall.api.app import build_app
-
-    args = sys.argv[1:] if argv is None else argv
-    text = document_text(build_app(Logger(service="openapi")))
-    if args:
-        Path(args[0]).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0

@@ -11,6 +11,7 @@ from oncall.api.common import Page, PerPage, RevealSecrets, metrics, page_of
 from oncall.api.pagination import DEFAULT_PAGE_SIZE
 from oncall.api.schemas import UserPatch, UserTestNotification, UserWrite, present_user
 from oncall.models import ApiToken
+from oncall.notify import user_notify
 from oncall.people import users as people
 from oncall.platform.errors import NotFoundError, UnsupportedMethodError
 from oncall.platform.http import json_response, no_content
@@ -79,8 +80,6 @@ def delete_user(user_id: str):
 def test_notification(user_id: str, body: UserTestNotification) -> dict:
     """Send a test message through the user's contacts (or the one named), by the channels the escalation uses.
     A channel's failure is reported per contact (`sent: false`, `error`), not as an HTTP error."""
-    from oncall.notify import user_notify
-
     user = people.get_user(wiring.store(), user_id)
     outcomes = user_notify.send_test_notification(
         user, body.contact, notifier=wiring.notifier(), now=wiring.now_clock().now()

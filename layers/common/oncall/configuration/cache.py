@@ -6,10 +6,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from oncall.models import DeploymentSettings, EscalationStep, Heartbeat, Integration, Maintenance, Route, Webhook
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import ConfigurationStore, HeartbeatStore, MaintenanceStore, WebhookStore
+
+
+class CachedStore(ConfigurationStore, WebhookStore, HeartbeatStore, MaintenanceStore, Protocol):
+    """What the cache reads through: configuration, webhooks, heartbeats and maintenances."""
 
 
 class _Entry:
@@ -21,7 +25,7 @@ class _Entry:
 
 
 class ConfigCache:
-    def __init__(self, store: Store, ttl_seconds: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, store: CachedStore, ttl_seconds: float, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._store = store
         self._ttl = ttl_seconds
         self._monotonic = monotonic

@@ -6,7 +6,7 @@ the field."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from oncall.api.schemas import (
     ChainCreate,
@@ -39,17 +39,31 @@ from oncall.platform import ids
 from oncall.platform.clock import Clock
 from oncall.platform.errors import NotFoundError, TokenTakenError, ValidationError
 from oncall.platform.masking import MaskedValueError, unmask
-from oncall.storage.protocols import IntegrationTokenTakenError, Store, StoreConflictError
+from oncall.storage.protocols import (
+    ConfigurationStore,
+    IntegrationTokenTakenError,
+    PeopleStore,
+    ScheduleStore,
+    StoreConflictError,
+)
 from oncall.templates.engine import check_syntax
 from oncall.templates.labels import key_problem, value_problem
 from oncall.templates.names import public_template_name, public_templates_to_slots, unknown_template_names
+
+
+class StepReferenceStore(PeopleStore, ScheduleStore, Protocol):
+    """What a step's fields are checked against: the users, teams and schedules they name."""
+
+
+class StepStore(ConfigurationStore, StepReferenceStore, Protocol):
+    """Steps live in the configuration and name people and schedules."""
 
 
 def _field_error(field: str, message: str) -> ValidationError:
     return ValidationError(f"{field}: {message}", {field: [message]})
 
 
-def _require_chain(store: Store, chain_id: str | None, field: str = "escalation_chain_id") -> None:
+def _require_chain(store: ConfigurationStore, chain_id: str | None, field: str = "escalation_chain_id") -> None:
     if chain_id is not None and store.get_chain(chain_id) is None:
         raise _field_error(field, f"Escalation chain {chain_id} does not exist.")
 
@@ -130,7 +144,9 @@ def _option_changes(request: IntegrationOptions) -> dict[str, Any]:
     return changes
 
 
-def _require_unique_name(store: Store, name: str, team_id: str | None, except_id: str | None = None) -> None:
+def _require_unique_name(
+    store: ConfigurationStore, name: str, team_id: str | None, except_id: str | None = None
+) -> None:
     if any(i.name == name and i.team_id == team_id and i.id != except_id for i in store.list_integrations()):
         raise _field_error("name", f"An integration named '{name}' already exists.")
 
@@ -153,7 +169,9 @@ def check_given_token(token: str) -> None:
         )
 
 
-def create_integration(request: IntegrationCreate, *, store: Store, clock: Clock) -> tuple[Integration, Route]:
+def create_integration(
+    request: IntegrationCreate, *, store: ConfigurationStore, clock: Clock
+) -> tuple[Integration, Route]:
     kind = get_type(request.type)
     if kind is None or not kind.creatable:
         creatable = ", ".join(sorted(t.slug for t in INTEGRATION_TYPES.values() if t.creatable))
@@ -201,7 +219,7 @@ def _token_taken() -> TokenTakenError:
     return TokenTakenError("token: another integration already has this token; it is never reassigned.")
 
 
-def update_integration(integration_id: str, request: IntegrationUpdate, *, store: Store) -> Integration:
+def update_integration(integration_id: str, request: IntegrationUpdate, *, store: ConfigurationStore) -> Integration:
     """PUT and PATCH alike: the fields sent change, the others stay."""
     integration = store.get_integration(integration_id)
     if integration is None:
@@ -241,7 +259,7 @@ def update_integration(integration_id: str, request: IntegrationUpdate, *, store
     return updated
 
 
-def delete_integration(integration_id: str, *, store: Store) -> None:
+def delete_integration(integration_id: str, *, store: ConfigurationStore) -> None:
     """The integration, its token (its URL answers 403 from now on) and its routes; alert groups stay."""
     if store.get_integration(integration_id) is None:
         raise NotFoundError()
@@ -266,7 +284,7 @@ def _route_terms(routing_type: str, term: str | None, labels: LabelsIn | dict[st
     return {"routing_type": routing_type, "routing_regex": term, "routing_labels": {}}
 
 
-def _siblings(store: Store, integration_id: str) -> list[Route]:
+def _siblings(store: ConfigurationStore, integration_id: str) -> list[Route]:
     """The integration's non-default routes in evaluation order."""
     return sorted(
         (r for r in store.list_routes() if r.integration_id == integration_id and not r.is_default),
@@ -286,7 +304,7 @@ def _reordered(siblings: list[Route], moved: Route | None, position: int) -> lis
     return [r for r in renumbered if stored.get(r.id) != r]
 
 
-def create_route(request: RouteCreate, *, store: Store, clock: Clock) -> Route:
+def create_route(request: RouteCreate, *, store: ConfigurationStore, clock: Clock) -> Route:
     if store.get_integration(request.integration_id) is None:
         raise _field_error("integration_id", f"Integration {request.integration_id} does not exist.")
     _require_chain(store, request.escalation_chain_id)
@@ -307,7 +325,7 @@ def create_route(request: RouteCreate, *, store: Store, clock: Clock) -> Route:
 _ROUTING_FIELDS = ("routing_type", "routing_regex", "routing_labels", "position")
 
 
-def update_route(route_id: str, request: RouteUpdate, *, store: Store) -> Route:
+def update_route(route_id: str, request: RouteUpdate, *, store: ConfigurationStore) -> Route:
     """PUT and PATCH alike. The default route only takes an escalation chain: it always matches and stays
     last."""
     route = store.get_route(route_id)
@@ -335,7 +353,7 @@ def update_route(route_id: str, request: RouteUpdate, *, store: Store) -> Route:
     return updated
 
 
-def delete_route(route_id: str, *, store: Store) -> None:
+def delete_route(route_id: str, *, store: ConfigurationStore) -> None:
     route = store.get_route(route_id)
     if route is None:
         raise NotFoundError()
@@ -347,12 +365,12 @@ def delete_route(route_id: str, *, store: Store) -> None:
     store.write_routes(remaining, delete_ids=(route.id,))
 
 
-def _require_unique_chain_name(store: Store, name: str, except_id: str | None = None) -> None:
+def _require_unique_chain_name(store: ConfigurationStore, name: str, except_id: str | None = None) -> None:
     if any(c.name == name and c.id != except_id for c in store.list_chains()):
         raise _field_error("name", f"An escalation chain named '{name}' already exists.")
 
 
-def create_chain(request: ChainCreate, *, store: Store, clock: Clock) -> EscalationChain:
+def create_chain(request: ChainCreate, *, store: ConfigurationStore, clock: Clock) -> EscalationChain:
     _require_unique_chain_name(store, request.name)
     chain = EscalationChain(
         id=ids.public_id(ids.PREFIX_CHAIN), name=request.name, team_id=request.team_id, created_at=clock.now()
@@ -361,7 +379,7 @@ def create_chain(request: ChainCreate, *, store: Store, clock: Clock) -> Escalat
     return chain
 
 
-def update_chain(chain_id: str, request: ChainCreate | ChainPatch, *, store: Store) -> EscalationChain:
+def update_chain(chain_id: str, request: ChainCreate | ChainPatch, *, store: ConfigurationStore) -> EscalationChain:
     """PUT (ChainCreate: the whole chain) or PATCH (the fields sent)."""
     chain = store.get_chain(chain_id)
     if chain is None:
@@ -376,7 +394,7 @@ def update_chain(chain_id: str, request: ChainCreate | ChainPatch, *, store: Sto
     return updated
 
 
-def delete_chain(chain_id: str, *, store: Store) -> None:
+def delete_chain(chain_id: str, *, store: ConfigurationStore) -> None:
     """Delete the chain and its steps; routes that used it keep no chain (as OnCall). Escalations already
     running keep their snapshot of the steps."""
     if store.get_chain(chain_id) is None:
@@ -385,7 +403,7 @@ def delete_chain(chain_id: str, *, store: Store) -> None:
 
 
 def _validated_step_fields(
-    step_type: StepType, fields: dict[str, Any], store: Store, stored_channel: str | None = None
+    step_type: StepType, fields: dict[str, Any], store: StepReferenceStore, stored_channel: str | None = None
 ) -> dict[str, Any]:
     """The fields of a step of `step_type` (others dropped), checked against the configuration; errors name
     the field."""
@@ -443,14 +461,14 @@ def _validated_step_fields(
     return values
 
 
-def _chain_steps(store: Store, chain_id: str, *, without: str | None = None) -> list[EscalationStep]:
+def _chain_steps(store: ConfigurationStore, chain_id: str, *, without: str | None = None) -> list[EscalationStep]:
     return sorted(
         (s for s in store.list_steps() if s.escalation_chain_id == chain_id and s.id != without),
         key=lambda s: (s.position, s.id),
     )
 
 
-def _place_step(store: Store, step: EscalationStep, position: int | None) -> EscalationStep:
+def _place_step(store: ConfigurationStore, step: EscalationStep, position: int | None) -> EscalationStep:
     """Put `step` at `position` (-1 or past the end = last) and renumber the chain 0..n-1."""
     siblings = _chain_steps(store, step.escalation_chain_id, without=step.id)
     index = len(siblings) if position is None or position < 0 or position > len(siblings) else position
@@ -475,7 +493,7 @@ def _refuse_fields_of_other_types(step_type: StepType, request: StepCreate | Ste
             raise _field_error(name, f"A {step_type.value} step does not take {name} (it takes: {accepted}).")
 
 
-def create_step(request: StepCreate, *, store: Store, clock: Clock) -> EscalationStep:
+def create_step(request: StepCreate, *, store: StepStore, clock: Clock) -> EscalationStep:
     if store.get_chain(request.escalation_chain_id) is None:
         raise _field_error("escalation_chain_id", f"Escalation chain {request.escalation_chain_id} does not exist.")
     step_type = StepType(request.type)
@@ -492,7 +510,7 @@ def create_step(request: StepCreate, *, store: Store, clock: Clock) -> Escalatio
     return _place_step(store, step, request.position)
 
 
-def update_step(step_id: str, request: StepUpdate, *, store: Store) -> EscalationStep:
+def update_step(step_id: str, request: StepUpdate, *, store: StepStore) -> EscalationStep:
     """Change the fields sent (OnCall's PUT is partial); a new type keeps only the fields it has."""
     current = store.get_step(step_id)
     if current is None:
@@ -512,7 +530,7 @@ def update_step(step_id: str, request: StepUpdate, *, store: Store) -> Escalatio
     return _place_step(store, step, position)
 
 
-def delete_step(step_id: str, *, store: Store) -> None:
+def delete_step(step_id: str, *, store: ConfigurationStore) -> None:
     step = store.get_step(step_id)
     if step is None:
         raise NotFoundError()
@@ -525,7 +543,7 @@ def delete_step(step_id: str, *, store: Store) -> None:
 _ALL_FIELDS = sorted({name for names in STEP_FIELDS.values() for name in names})
 
 
-def update_settings(request: SettingsUpdate, *, store: Store) -> DeploymentSettings:
+def update_settings(request: SettingsUpdate, *, store: ConfigurationStore) -> DeploymentSettings:
     current = store.get_deployment_settings()
     updated = current.model_copy(update=request.model_dump(exclude_unset=True, exclude_none=True))
     if updated.unacknowledge_timeout and not updated.acknowledge_remind_timeout:

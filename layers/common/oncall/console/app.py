@@ -9,6 +9,7 @@ Pages: `/` (→ alert groups), `/console/signin`, `/console/alert_groups[/<id>]`
 from __future__ import annotations
 
 import hmac
+import importlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -23,7 +24,8 @@ from oncall.access.tokens import BOOTSTRAP_TOKEN_ID, authenticate, require_role
 from oncall.console import render as pages
 from oncall.console import sessions
 from oncall.console.http import Request, Response, Routes, json_reply, local_path, redirect
-from oncall.groups import actions
+from oncall.groups import action_pages, actions
+from oncall.groups.action_links import ACTION_LABELS
 from oncall.models import Actor, ActorKind, AlertGroup, ApiToken, ApiTokenRole
 from oncall.platform import ids
 from oncall.platform.aws import AWS_ERRORS
@@ -33,6 +35,7 @@ from oncall.platform.errors import (
     NotFoundError,
     OnCallError,
     PermissionDeniedError,
+    ServiceUnavailableError,
     ValidationError,
 )
 from oncall.platform.http import status_for
@@ -191,8 +194,6 @@ _LAZY_PAGES = (
 
 
 def _load_pages(path: str) -> None:
-    import importlib
-
     for prefix, module in _LAZY_PAGES:
         if path == prefix or path.startswith(prefix + "/"):
             importlib.import_module(module)
@@ -216,6 +217,9 @@ def dispatch(request: Request) -> Response:
         if request.method == "GET" and not request.wants_json() and request.path.rstrip("/") != "/console/signin":
             return redirect(f"/console/signin?{urlencode({'next': _here(request)})}")
         return _error_page(ctx, HTTPStatus.UNAUTHORIZED, "Please sign in", error.detail, back="/console/signin")
+    except (ServiceUnavailableError, *AWS_ERRORS):  # before OnCallError: a failed AWS request is not a refusal
+        logger.exception("console request failed on AWS")
+        return _error_page(ctx, HTTPStatus.SERVICE_UNAVAILABLE, "Try again", "The service is temporarily unavailable.")
     except OnCallError as error:
         status = HTTPStatus.BAD_REQUEST if isinstance(error, ConflictError) else status_for(error)
         logger.info("console request refused", extra={"status": int(status), "detail": error.detail})
@@ -223,9 +227,6 @@ def dispatch(request: Request) -> Response:
             return json_reply({"detail": error.detail}, status)
         title = {403: "Not allowed", 404: "Not found", 429: "Slow down"}.get(int(status), "That did not work")
         return _error_page(ctx, status, title, error.detail, back=_referer_back(request), headers=error.headers())
-    except AWS_ERRORS:
-        logger.exception("console request failed on AWS")
-        return _error_page(ctx, HTTPStatus.SERVICE_UNAVAILABLE, "Try again", "The service is temporarily unavailable.")
     except (UnicodeDecodeError, ValueError):  # a body that is not UTF-8, or a form with too many fields
         return _error_page(ctx, HTTPStatus.BAD_REQUEST, "That did not work", "The form could not be read.")
     except Exception:  # a page, never a stack trace; the log has it
@@ -503,6 +504,7 @@ def group_action(ctx: Ctx, group_id: str, action: str) -> Response:
 def group_view(group_id: str, base_url: str) -> dict[str, Any]:
     """What the group page shows: the web-rendered title and message (the integration's templates), the
     alerts (newest first, payloads), labels and the timeline."""
+    # On use: rendering (with every integration type's defaults) is the group pages' only.
     from oncall.templates.rendering import RenderedAlert, render_alert
 
     store = wiring.store()
@@ -573,9 +575,6 @@ def _verified_link(token: str):
 def link_page(ctx: Ctx, token: str) -> Response:
     """The group page, authorized by a notification's signed link alone: it shows the group and offers
     exactly the link's action (GET never acts: link previews and mail scanners fetch links)."""
-    from oncall.groups import action_pages
-    from oncall.groups.action_links import ACTION_LABELS
-
     link = _verified_link(token)
     view = group_view(link.group_id, ctx.request.base_url)
     state = view["group"].state.value
@@ -598,8 +597,6 @@ def link_page(ctx: Ctx, token: str) -> Response:
 def link_act(ctx: Ctx, token: str) -> Response:
     """The link's action, as the notified user (the same code as POST /actions/<token>). No CSRF token: the
     signed link is the credential and a cross-site page cannot know it."""
-    from oncall.groups import action_pages
-
     link = _verified_link(token)
     action_pages.act(link, wiring.action_deps())
     metrics.add_metric(name="ActionLinksUsed", unit=MetricUnit.Count, value=1)

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
-import pydantic
+from jinja2 import Environment, TemplateSyntaxError
 
 from oncall import wiring
 from oncall.api.schemas import (
@@ -19,17 +19,25 @@ from oncall.api.schemas import (
     IntegrationCreate,
     IntegrationUpdate,
     MaintenanceStartRequest,
+    MaintenanceWindowCreate,
+    RouteCreate,
+    RouteUpdate,
     ingest_url,
     present_heartbeat,
 )
 from oncall.configuration import changes as configuration
 from oncall.console.app import Ctx, page, routes, with_done, writer
-from oncall.console.http import Response, redirect
+from oncall.console.forms import moved, owned_item, validated
+from oncall.console.http import Response, json_reply, redirect
+from oncall.dispatch.grouping import template_for
+from oncall.intake.demo import send_demo_alert
 from oncall.intake.guide import how_to_connect
 from oncall.intake.types.catalog import INTEGRATION_TYPES, get_type
 from oncall.models import Integration
 from oncall.monitoring import heartbeat, maintenance
 from oncall.platform.errors import NotFoundError, ValidationError
+from oncall.templates import preview
+from oncall.templates.names import public_template_names, template_slot
 
 MAINTENANCE_DURATIONS = (
     (3600, "1 hour"),
@@ -38,17 +46,6 @@ MAINTENANCE_DURATIONS = (
     (12 * 3600, "12 hours"),
     (86400, "24 hours"),
 )
-
-
-def validated(model: type[pydantic.BaseModel], data: dict[str, Any]) -> Any:
-    """The API's request model over form values: the same rules, errors as a readable 400 page."""
-    try:
-        return model.model_validate(data)
-    except pydantic.ValidationError as error:
-        problems = [
-            f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in error.errors(include_url=False)
-        ]
-        raise ValidationError("; ".join(problems)) from error
 
 
 HEARTBEAT_TEMPLATES = ("missing_title", "missing_message", "restored_title", "restored_message")
@@ -180,8 +177,6 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
     store, form = wiring.store(), ctx.request
     href = integration_href(integration.id)
     if operation == "demo_alert":
-        from oncall.intake.demo import send_demo_alert
-
         send_demo_alert(
             integration.id,
             None,
@@ -202,8 +197,6 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
         maintenance.start(integration.id, request.mode, end_at, actor=ctx.actor, deps=wiring.action_deps())
         return redirect(with_done(href, f"{request.mode.value.capitalize()} mode started."))
     if operation == "window_add":
-        from oncall.api.schemas import MaintenanceWindowCreate
-
         start_at = form.field("start_at").strip()
         request = validated(
             MaintenanceWindowCreate,
@@ -275,8 +268,6 @@ def integration_operation(ctx: Ctx, integration_id: str, operation: str) -> Resp
 # ------------------------------------------------------------------------------------------ templates
 def _template_error_line(text: str) -> int | None:
     """The line of a template's syntax error (Jinja2's parser knows it; the message comes from templating)."""
-    from jinja2 import Environment, TemplateSyntaxError
-
     try:
         Environment().parse(text)
     except TemplateSyntaxError as error:
@@ -285,8 +276,6 @@ def _template_error_line(text: str) -> int | None:
 
 
 def _template_body(integration: Integration, slot: str) -> str:
-    from oncall.dispatch.grouping import template_for
-
     return integration.templates.get(slot) or template_for(integration, slot) or ""
 
 
@@ -304,8 +293,6 @@ def _payload(text: str) -> dict[str, Any] | None:
 
 def run_preview(ctx: Ctx, integration: Integration, name: str, body: str, payload_text: str) -> dict[str, Any]:
     """The API's template preview (oncall.templates.preview) with the error's line when it is a syntax error."""
-    from oncall.templates import preview
-
     result = preview.preview_template(
         integration,
         name,
@@ -323,8 +310,6 @@ def run_preview(ctx: Ctx, integration: Integration, name: str, body: str, payloa
 
 
 def _editor(ctx: Ctx, integration: Integration, name: str, body: str | None, payload_text: str, result=None):
-    from oncall.templates.names import public_template_names, template_slot
-
     slot = template_slot(name)
     if slot is None:
         raise NotFoundError("No such template.")
@@ -350,8 +335,6 @@ def template_editor(ctx: Ctx, integration_id: str) -> Response:
 
 @routes.add("POST", "/console/integrations/<integration_id>/templates/preview")
 def template_preview(ctx: Ctx, integration_id: str) -> Response:
-    from oncall.console.http import json_reply
-
     writer(ctx)
     integration = _integration(integration_id)
     form = ctx.request
@@ -364,8 +347,6 @@ def template_preview(ctx: Ctx, integration_id: str) -> Response:
 
 @routes.add("POST", "/console/integrations/<integration_id>/templates/save")
 def template_save(ctx: Ctx, integration_id: str) -> Response:
-    from oncall.templates.names import template_slot
-
     writer(ctx)
     integration = _integration(integration_id)
     name, body = ctx.request.field("name"), ctx.request.field("body").replace("\r\n", "\n")
@@ -424,8 +405,6 @@ def routes_view(integration: Integration) -> list[dict[str, Any]]:
 
 @routes.add("POST", "/console/integrations/<integration_id>/routes/<operation>")
 def route_operation(ctx: Ctx, integration_id: str, operation: str) -> Response:
-    from oncall.api.schemas import RouteCreate, RouteUpdate
-
     writer(ctx)
     integration = _integration(integration_id)
     store, form = wiring.store(), ctx.request
@@ -446,12 +425,9 @@ def route_operation(ctx: Ctx, integration_id: str, operation: str) -> Response:
         configuration.create_route(validated(RouteCreate, data), store=store, clock=wiring.now_clock())
         wiring.config().invalidate()
         return redirect(with_done(href, "Route added."))
-    route_id = form.field("route_id")
-    route = store.get_route(route_id) if route_id and len(route_id) <= 128 else None
-    if route is None or route.integration_id != integration.id:
-        raise NotFoundError("No such route.")
+    route = owned_item(form.field("route_id"), store.get_route, lambda r: r.integration_id == integration.id, "route")
     if operation in ("up", "down"):
-        position = max(0, route.position + (-1 if operation == "up" else 1))
+        position = moved(route.position, operation)
         configuration.update_route(route.id, validated(RouteUpdate, {"position": position}), store=store)
     elif operation == "chain":
         configuration.update_route(route.id, validated(RouteUpdate, {"escalation_chain_id": chain_id}), store=store)

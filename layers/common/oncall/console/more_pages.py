@@ -11,8 +11,11 @@ from urllib.parse import quote
 from oncall import wiring
 from oncall.api.schemas import (
     ChainCreate,
+    ScheduleWrite,
     StepCreate,
     StepUpdate,
+    UserPatch,
+    UserTestNotification,
     WebhookIn,
     WebhookMethod,
     WebhookTriggerName,
@@ -22,9 +25,13 @@ from oncall.api.schemas import (
 from oncall.configuration import changes as configuration
 from oncall.configuration.step_types import STEP_FIELDS
 from oncall.console.app import Ctx, page, routes, with_done, writer
+from oncall.console.forms import moved, owned_item, validated
 from oncall.console.http import Response, redirect
-from oncall.console.integration_pages import validated
+from oncall.notify import user_notify
+from oncall.people import schedule_config
+from oncall.people import users as people
 from oncall.platform.errors import NotFoundError, ValidationError
+from oncall.platform.settings import get_settings
 
 STEP_TYPES = [str(t.value) for t in STEP_FIELDS]
 
@@ -128,12 +135,9 @@ def chain_operation(ctx: Ctx, chain_id: str, operation: str) -> Response:
             raise ValidationError(f"Type the chain's name ({chain.name}) to delete it.")
         configuration.delete_chain(chain.id, store=store)
         return redirect(with_done("/console/escalation_chains", f"Chain {chain.name} deleted."))
-    step_id = ctx.request.field("step_id")
-    step = store.get_step(step_id) if step_id and len(step_id) <= 128 else None
-    if step is None or step.escalation_chain_id != chain.id:
-        raise NotFoundError("No such step.")
+    step = owned_item(ctx.request.field("step_id"), store.get_step, lambda s: s.escalation_chain_id == chain.id, "step")
     if operation in ("up", "down"):
-        position = max(0, step.position + (-1 if operation == "up" else 1))
+        position = moved(step.position, operation)
         configuration.update_step(step.id, validated(StepUpdate, {"position": position}), store=store)
     elif operation == "delete_step":
         configuration.delete_step(step.id, store=store)
@@ -145,8 +149,6 @@ def chain_operation(ctx: Ctx, chain_id: str, operation: str) -> Response:
 # ------------------------------------------------------------------------------------------ schedules
 @routes.add("GET", "/console/schedules")
 def list_schedules(ctx: Ctx) -> Response:
-    from oncall.people import schedule_config
-
     store = wiring.store()
     names = {u.id: u.name or u.username for u in store.list_users()}
     now = wiring.now_clock().now()
@@ -199,10 +201,6 @@ def _user_ids_by_name(text: str) -> list[str]:
 def create_schedule(ctx: Ctx) -> Response:
     """One rotation (a layer: frequency, users in order, first handoff) or an iCal feed; more layers and
     overrides through the API or the CLI. The API's ScheduleWrite and schedule_config do the checking."""
-    from oncall.api.schemas import ScheduleWrite
-    from oncall.people import schedule_config
-    from oncall.platform.settings import get_settings
-
     writer(ctx)
     form = ctx.request
     data: dict[str, Any] = {
@@ -290,8 +288,6 @@ def parse_rules(field: str, text: str) -> list[dict[str, Any]]:
 
 @routes.add("GET", "/console/users/<user_id>")
 def show_user(ctx: Ctx, user_id: str) -> Response:
-    from oncall.people import users as people
-
     user = present_user(people.get_user(wiring.store(), user_id))
     return page(
         ctx,
@@ -307,10 +303,6 @@ def show_user(ctx: Ctx, user_id: str) -> Response:
 
 @routes.add("POST", "/console/users/<user_id>/<operation>")
 def user_operation(ctx: Ctx, user_id: str, operation: str) -> Response:
-    from oncall.api.schemas import UserPatch, UserTestNotification
-    from oncall.notify import user_notify
-    from oncall.people import users as people
-
     writer(ctx)
     store = wiring.store()
     user = people.get_user(store, user_id)
@@ -361,7 +353,7 @@ WEBHOOK_METHODS = get_args(WebhookMethod)
 @routes.add("POST", "/console/webhooks")
 def create_webhook(ctx: Ctx) -> Response:
     """Name, URL, method, trigger and an optional data template; headers, auth, filters through the API."""
-    from oncall.webhooks import config as webhooks
+    from oncall.webhooks import config as webhooks  # on use: webhook delivery loads for the webhook pages only
 
     writer(ctx)
     form = ctx.request
@@ -382,7 +374,7 @@ def create_webhook(ctx: Ctx) -> Response:
 
 @routes.add("GET", "/console/webhooks/<webhook_id>")
 def show_webhook(ctx: Ctx, webhook_id: str) -> Response:
-    from oncall.webhooks import config as webhooks
+    from oncall.webhooks import config as webhooks  # on use: webhook delivery loads for the webhook pages only
 
     store = wiring.store()
     webhook = webhooks.get_webhook(webhook_id, store)
@@ -392,7 +384,7 @@ def show_webhook(ctx: Ctx, webhook_id: str) -> Response:
 
 @routes.add("POST", "/console/webhooks/<webhook_id>/<operation>")
 def webhook_operation(ctx: Ctx, webhook_id: str, operation: str) -> Response:
-    from oncall.webhooks import config as webhooks
+    from oncall.webhooks import config as webhooks  # on use: webhook delivery loads for the webhook pages only
 
     writer(ctx)
     deps = wiring.delivery_deps(ctx.request.base_url)

@@ -146,6 +146,7 @@ def _process(alert: Alert, integration: Integration, deps: ActionDeps) -> Proces
         # A "notify if X alerts in Y minutes" step paused the escalation: this alert resumes it (see
         # docs/oncall-compatibility.md#escalation-steps).
         # resume_if_paused reads the group again (the escalation checks too, after writing its pause).
+        # Imported here: the escalation steps (paging, schedules) are not in route's cold start.
         from oncall.escalation.steps import resume_if_paused
 
         started = resume_if_paused(placement.group_id, deps)

@@ -38,7 +38,7 @@ def route_matches(route: Route, payload: dict[str, Any], labels: dict[str, str])
 
 def compile_regex_term(term: str) -> str | None:
     """The error a regex route term has, or None: the same library and flags as the matcher."""
-    import regex
+    import regex  # on use, as in the matcher: only regex routes need it
 
     try:
         regex.compile(term)

@@ -39,7 +39,16 @@ from oncall.notify.paging import Page, Pager, channel_label
 from oncall.people import schedules
 from oncall.platform.clock import Clock
 from oncall.platform.errors import ConflictError
-from oncall.storage.protocols import GroupChangedError, RotationChangedError, Store
+from oncall.storage.protocols import (
+    GroupChangedError,
+    GroupStore,
+    MaintenanceStore,
+    PeopleStore,
+    RotationChangedError,
+    RotationStore,
+    ScheduleStore,
+    WebhookStore,
+)
 
 MAX_REPEATS = 5  # OnCall's MAX_TIMES_REPEAT: the chain runs at most 6 times
 DEFAULT_WAIT_SECONDS = 300  # a wait step without a duration (OnCall logs a failure and waits 5 minutes)
@@ -123,13 +132,18 @@ def run_escalation(
     return StepOutcome(done=True, next_step=index, repetition=rep)
 
 
+class EscalationStore(GroupStore, PeopleStore, RotationStore, ScheduleStore, WebhookStore, MaintenanceStore, Protocol):
+    """What running a step reads and writes: the group, who to page (people, schedules and their shifts, the
+    round robin), webhooks, and the integration's maintenance (debug maintenance delivers nothing)."""
+
+
 class _Run:
     def __init__(
         self, pager: Pager, execution: str, trigger_webhook: WebhookTrigger, ical: schedules.IcalLookup | None
     ) -> None:
         self.pager = pager
         self.deps = pager.deps
-        self.store: Store = pager.deps.store
+        self.store: EscalationStore = pager.deps.store
         self.clock: Clock = pager.deps.clock
         self.execution = execution
         self.trigger_webhook = trigger_webhook
@@ -463,7 +477,7 @@ def seconds_until_window(now: datetime, start: time, end: time) -> int:
 
 
 def record_failure(
-    group_id: str, step: int, error: str, cause: str, *, store: Store, clock: Clock, what: str = ""
+    group_id: str, step: int, error: str, cause: str, *, store: GroupStore, clock: Clock, what: str = ""
 ) -> None:
     """Called by the state machine's Catch: the failure goes on the group's timeline."""
     if store.get_group(group_id) is None:

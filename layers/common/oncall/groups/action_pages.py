@@ -19,7 +19,7 @@ from oncall.groups.action_links import (
 )
 from oncall.groups.actions import ActionDeps
 from oncall.models import Actor, ActorKind, AlertGroup
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import PeopleStore
 
 LINK_ACTOR_NAME = "a notification link"
 
@@ -41,7 +41,7 @@ _DONE = {
 }
 
 
-def actor_for(link: ActionLink, store: Store) -> Actor:
+def actor_for(link: ActionLink, store: PeopleStore) -> Actor:
     if link.user_id:
         user = store.get_user(link.user_id)
         name = (user.name or user.username) if user else link.user_id

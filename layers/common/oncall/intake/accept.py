@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -102,8 +103,7 @@ def _form_payload(body: bytes) -> dict[str, Any]:
 
 
 def _multipart_payload(body: bytes, content_type: str) -> dict[str, Any]:
-    from email.parser import BytesParser  # rare: imported when a multipart body arrives (cold start)
-    from email.policy import HTTP
+    from email.policy import HTTP  # rare: a multipart body (email.policy adds its header parsers to cold start)
 
     try:
         return _multipart_fields(BytesParser(policy=HTTP), body, content_type)

@@ -3,7 +3,7 @@ groups with anything."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from oncall.intake.accept import accept_alert
 from oncall.intake.queue import AlertQueue
@@ -11,7 +11,11 @@ from oncall.intake.types.catalog import get_type
 from oncall.models import Alert
 from oncall.platform.clock import Clock
 from oncall.platform.errors import NotFoundError, ValidationError
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import ConfigurationStore, GroupStore
+
+
+class DemoStore(ConfigurationStore, GroupStore, Protocol):
+    """A demo alert reads its integration and is stored like any alert."""
 
 
 def send_demo_alert(
@@ -19,7 +23,7 @@ def send_demo_alert(
     custom_payload: dict[str, Any] | None,
     *,
     request_id: str,
-    store: Store,
+    store: DemoStore,
     queue: AlertQueue,
     clock: Clock,
 ) -> Alert:

@@ -9,13 +9,16 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from oncall.models import IngestMessage
 from oncall.platform.aws import client
+from oncall.platform.errors import ServiceUnavailableError
 
 
-class QueueUnavailableError(BotoCoreError):
-    """SQS did not take the message (throttled, unreachable): the caller answers "retry". A BotoCoreError still,
-    so callers that leave it to the generic AWS-failure handlers (HTTP 503) behave as before."""
+class QueueUnavailableError(ServiceUnavailableError):
+    """SQS did not take the message (throttled, unreachable): the caller answers "retry" (uncaught, the error
+    map's 503 says so)."""
 
-    fmt = "The ingest queue did not take the message: {reason}"
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(f"The ingest queue did not take the message: {reason}")
+        self.reason = reason
 
 
 class AlertQueue(Protocol):

@@ -41,7 +41,7 @@ from oncall.models import Integration
 from oncall.platform import json_bodies
 from oncall.platform.clock import Clock
 from oncall.platform.errors import PayloadTooLargeError, SnsVerificationError, UpstreamError, ValidationError
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import GroupStore
 
 URL_SLUG = SNS_URL_SLUG
 MESSAGE_TYPES = ("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation")
@@ -190,6 +190,7 @@ def _certificate(url: str, fetch: Fetch) -> _Certificate:
         cached = _certificates.get(url)
     if cached is not None:
         return cached
+    # cryptography loads with the first SNS certificate: other ingest paths never pay for it.
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -214,6 +215,7 @@ def _certificate(url: str, fetch: Fetch) -> _Certificate:
 
 def verify_signature(envelope: SnsEnvelope, *, fetch: Fetch, now: datetime) -> None:
     """Raise SnsVerificationError unless SNS signed exactly this message."""
+    # On use, as in _certificate: only Amazon SNS deliveries need cryptography.
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
@@ -318,7 +320,7 @@ def receive_delivery(
     integration: Integration,
     delivery: SnsDelivery,
     *,
-    store: Store,
+    store: GroupStore,
     queue: AlertQueue,
     clock: Clock,
     fetch: Fetch | None = None,

@@ -188,10 +188,10 @@ def template_context(integration: Integration, heartbeat: Heartbeat, reason: str
 
 
 def alert_texts(integration: Integration, heartbeat: Heartbeat, reason: str, now: datetime) -> tuple[str, str]:
+    """The alert's title and message: the heartbeat's templates, else ours. Template errors show in place."""
     # Imported here: the ping path (ingest) must not load Jinja2; only alert sending renders templates.
     from oncall.templates.engine import render, render_title
 
-    """The alert's title and message: the heartbeat's templates, else ours. Template errors show in place."""
     context = template_context(integration, heartbeat, reason, now)
     prefix = "restored" if reason == "restored" else "missing"
     own, default = heartbeat.templates, DEFAULT_TEMPLATES

@@ -26,6 +26,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from oncall.groups import actions, timeline
 from oncall.groups.actions import ActionDeps
@@ -48,7 +49,12 @@ from oncall.models import (
 from oncall.platform import cron, ids
 from oncall.platform.clock import Clock, humanize_duration
 from oncall.platform.errors import ConflictError, NotFoundError, ValidationError
-from oncall.storage.protocols import ItemChangedError, Store
+from oncall.storage.protocols import (
+    ConfigurationStore,
+    GroupStore,
+    ItemChangedError,
+    MaintenanceStore,
+)
 
 MIN_DURATION_SECONDS = 60
 MAX_DURATION_SECONDS = 30 * 86400
@@ -72,7 +78,7 @@ def _when(moment: datetime) -> str:
 
 
 # ------------------------------------------------------------------------------------------ start
-def hidden_integration(store: Store, clock: Clock) -> Integration:
+def hidden_integration(store: ConfigurationStore, clock: Clock) -> Integration:
     found = store.get_integration(HIDDEN_INTEGRATION_ID)
     if found is not None:
         return found
@@ -144,7 +150,7 @@ def _open_incident(
     return incident
 
 
-def _running_escalations(integration_id: str, store: Store) -> dict[str, str]:
+def _running_escalations(integration_id: str, store: GroupStore) -> dict[str, str]:
     return {
         group.id: group.escalation.execution_name
         for group in store.list_groups()
@@ -335,7 +341,7 @@ def collect(group: AlertGroup, deps: ActionDeps) -> None:
 
 
 # ------------------------------------------------------------------------------------------ debug mode
-def delivers_nothing(group: AlertGroup, store: Store, now: datetime) -> bool:
+def delivers_nothing(group: AlertGroup, store: MaintenanceStore, now: datetime) -> bool:
     """Debug maintenance: nothing about this group leaves the system — no notification on any channel, no
     outgoing webhook (escalation steps, personal rules, event triggers), no reminder. True for a group created
     during debug maintenance (for good: its whole escalation is a dry run) and for any group of an integration
@@ -346,7 +352,7 @@ def delivers_nothing(group: AlertGroup, store: Store, now: datetime) -> bool:
     return current is not None and current.mode == MaintenanceMode.DEBUG and is_active(current, now)
 
 
-def would_have(group: AlertGroup, what: str, now: datetime, store: Store, **details) -> None:
+def would_have(group: AlertGroup, what: str, now: datetime, store: GroupStore, **details) -> None:
     """The timeline entry of a delivery debug maintenance held back ("Would have notified …")."""
     store.add_timeline(
         timeline.entry(
@@ -360,6 +366,10 @@ def would_have(group: AlertGroup, what: str, now: datetime, store: Store, **deta
 
 
 # ------------------------------------------------------------------------------------------ windows
+class WindowStore(ConfigurationStore, MaintenanceStore, Protocol):
+    """A window belongs to an integration (read from the configuration) and is kept with the maintenances."""
+
+
 @dataclass(frozen=True)
 class WindowSpec:
     mode: MaintenanceMode
@@ -384,7 +394,7 @@ def first_start(window: MaintenanceWindow, now: datetime) -> datetime | None:
     return None
 
 
-def create_window(integration_id: str, spec: WindowSpec, actor: Actor, *, store: Store, clock: Clock):
+def create_window(integration_id: str, spec: WindowSpec, actor: Actor, *, store: WindowStore, clock: Clock):
     integration = store.get_integration(integration_id)
     if integration is None:
         raise NotFoundError()
@@ -418,7 +428,7 @@ def create_window(integration_id: str, spec: WindowSpec, actor: Actor, *, store:
     return store.put_maintenance_window(window, expected_version=None)
 
 
-def delete_window(integration_id: str, window_id: str, *, store: Store) -> None:
+def delete_window(integration_id: str, window_id: str, *, store: MaintenanceStore) -> None:
     """Forget a scheduled window. A maintenance it already started goes on (stop it with maintenance_stop)."""
     if store.get_maintenance_window(integration_id, window_id) is None:
         raise NotFoundError()
@@ -430,7 +440,7 @@ def _window_actor(window: MaintenanceWindow) -> Actor:
     return Actor(kind=ActorKind.SYSTEM, name=f"maintenance window {window.id} (scheduled{by})")
 
 
-def _advance(window: MaintenanceWindow, store: Store, *, after: datetime) -> None:
+def _advance(window: MaintenanceWindow, store: MaintenanceStore, *, after: datetime) -> None:
     """Schedule the window's next occurrence after `after`; a one-off window is done."""
     with contextlib.suppress(ItemChangedError):  # deleted or changed meanwhile: nothing left to schedule
         if not window.cron:

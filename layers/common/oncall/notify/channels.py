@@ -341,7 +341,7 @@ _ASSET: Any = None
 def _asset() -> Any:
     global _ASSET
     if _ASSET is None:
-        import apprise
+        import apprise  # on first use, as in _send_apprise
 
         # async_mode off: a notification is sent in the calling thread, where guarded_resolution applies.
         _ASSET = apprise.AppriseAsset(app_id="Serverless OnCall", app_desc="Alert escalation", async_mode=False)

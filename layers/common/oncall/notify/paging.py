@@ -19,6 +19,7 @@ from oncall.groups import timeline
 from oncall.groups.action_links import NOTIFICATION_ACTIONS, ActionLinks
 from oncall.groups.actions import ActionDeps
 from oncall.models import AlertGroup, AlertGroupState, Notification
+from oncall.monitoring import maintenance
 from oncall.notify.channels import ChannelError, Notifier, surface_for
 from oncall.storage.protocols import GroupChangedError
 from oncall.templates.rendering import group_link, render_alert
@@ -79,8 +80,6 @@ class Pager:
 
         In debug maintenance (maintenance.delivers_nothing) the claim is made but nothing is sent: the
         timeline gets "Would have notified …" instead of "Notified …"."""
-        from oncall.monitoring import maintenance  # the escalate task only: maintenance pulls in actions
-
         wanted = still_wanted or pageable
         store, now = self.deps.store, self.deps.clock.now()
         notification = self._notification(group, page)  # before the claim: a failure here claims nothing

@@ -117,7 +117,7 @@ def parse_calendar(data: bytes) -> Any:
 
 def expand(calendar: Any, start: datetime, end: datetime, time_zone: str, directory: UserDirectory) -> list[IcalEvent]:
     """The occurrences overlapping [start, end), mapped to users (events that name no one are dropped)."""
-    import recurring_ical_events
+    import recurring_ical_events  # with the first feed, as icalendar in parse_calendar
 
     zone = ZoneInfo(time_zone)
     try:

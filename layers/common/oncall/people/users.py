@@ -8,8 +8,8 @@
 - a user named by a schedule or an escalation step cannot be deleted (400 naming the references); deleting a
   team removes it from its members and schedules.
 
-Saves that add references go through Store.save_user / save_schedule (the store checks the referenced items
-exist in the same transaction); deletes are conditional on the reference epoch read before checking.
+Saves that add references go through PeopleStore.save_user / ScheduleStore.save_schedule (the store checks the
+referenced items exist in the same transaction); deletes are conditional on the reference epoch read before checking.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from zoneinfo import available_timezones
 
 import pydantic
@@ -29,7 +29,14 @@ from oncall.platform import ids
 from oncall.platform.clock import Clock
 from oncall.platform.errors import ConflictError, NotFoundError, ValidationError
 from oncall.platform.masking import MaskedValueError, unmask
-from oncall.storage.protocols import MissingReferenceError, ReferencedSinceError, Store, schedule_user_ids
+from oncall.storage.protocols import (
+    ConfigurationStore,
+    MissingReferenceError,
+    PeopleStore,
+    ReferencedSinceError,
+    ScheduleStore,
+    schedule_user_ids,
+)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -57,6 +64,18 @@ _RULE_TYPES = {
 
 
 M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+class ReferrerStore(ConfigurationStore, ScheduleStore, Protocol):
+    """Where users are named: schedules and escalation steps."""
+
+
+class UserDeleteStore(PeopleStore, ReferrerStore, Protocol):
+    """Deleting a user checks that nothing names it any more."""
+
+
+class TeamDeleteStore(PeopleStore, ScheduleStore, Protocol):
+    """Deleting a team takes it off its members and its schedules."""
 
 
 def _field_error(field: str, message: str) -> ValidationError:
@@ -124,7 +143,7 @@ def _rules(field: str, requested: list[NotificationRuleIn], contacts: dict[str, 
     return steps
 
 
-def _check_unique(store: Store, user_id: str | None, username: str, email: str | None) -> None:
+def _check_unique(store: PeopleStore, user_id: str | None, username: str, email: str | None) -> None:
     for other in store.list_users():
         if other.id == user_id:
             continue
@@ -134,7 +153,7 @@ def _check_unique(store: Store, user_id: str | None, username: str, email: str |
             raise _field_error("email", f"The e-mail address '{email}' belongs to another user.")
 
 
-def _build_user(request: UserWrite, *, user_id: str, created_at, stored: User | None, store: Store) -> User:
+def _build_user(request: UserWrite, *, user_id: str, created_at, stored: User | None, store: PeopleStore) -> User:
     if request.email is not None and not _EMAIL.match(request.email):
         raise _field_error("email", f"'{request.email}' is not an e-mail address.")
     if request.phone is not None and not _PHONE.match(request.phone):
@@ -157,7 +176,7 @@ def _build_user(request: UserWrite, *, user_id: str, created_at, stored: User | 
     )
 
 
-def _save_user(store: Store, user: User) -> User:
+def _save_user(store: PeopleStore, user: User) -> User:
     try:
         store.save_user(user)
     except MissingReferenceError as error:
@@ -165,14 +184,14 @@ def _save_user(store: Store, user: User) -> User:
     return user
 
 
-def create_user(request: UserWrite, *, store: Store, clock: Clock) -> User:
+def create_user(request: UserWrite, *, store: PeopleStore, clock: Clock) -> User:
     user = _build_user(
         request, user_id=ids.public_id(ids.PREFIX_USER), created_at=clock.now(), stored=None, store=store
     )
     return _save_user(store, user)
 
 
-def get_user(store: Store, user_id: str) -> User:
+def get_user(store: PeopleStore, user_id: str) -> User:
     user = store.get_user(user_id)
     if user is None:
         raise NotFoundError()
@@ -193,13 +212,13 @@ def _as_request(user: User) -> dict[str, Any]:
     }
 
 
-def replace_user(user_id: str, request: UserWrite, *, store: Store) -> User:
+def replace_user(user_id: str, request: UserWrite, *, store: PeopleStore) -> User:
     stored = get_user(store, user_id)
     user = _build_user(request, user_id=user_id, created_at=stored.created_at, stored=stored, store=store)
     return _save_user(store, user)
 
 
-def patch_user(user_id: str, request: UserPatch, *, store: Store) -> User:
+def patch_user(user_id: str, request: UserPatch, *, store: PeopleStore) -> User:
     stored = get_user(store, user_id)
     changes = request.model_dump(exclude_unset=True)
     for required in ("username", "timezone"):
@@ -220,7 +239,7 @@ def step_user_ids(step: EscalationStep) -> list[str]:
     return named
 
 
-def user_references(store: Store, user_id: str) -> dict[str, list[str]]:
+def user_references(store: ReferrerStore, user_id: str) -> dict[str, list[str]]:
     """What names the user: {"schedules": [ids], "escalation_policies": [ids]} (empty lists omitted)."""
     references = {
         "schedules": [s.id for s in store.list_schedules() if user_id in schedule_user_ids(s)],
@@ -229,7 +248,7 @@ def user_references(store: Store, user_id: str) -> dict[str, list[str]]:
     return {kind: found for kind, found in references.items() if found}
 
 
-def delete_user(user_id: str, *, store: Store) -> None:
+def delete_user(user_id: str, *, store: UserDeleteStore) -> None:
     get_user(store, user_id)
     for _ in range(_DELETE_ATTEMPTS):
         epoch = store.reference_epoch(user_id)
@@ -288,7 +307,7 @@ def present_rules(user: User, important: bool) -> list[dict[str, Any]]:
     return presented
 
 
-def notification_rules(store: Store, user_id: str | None, important: bool | None) -> list[dict[str, Any]]:
+def notification_rules(store: PeopleStore, user_id: str | None, important: bool | None) -> list[dict[str, Any]]:
     users = [get_user(store, user_id)] if user_id else store.list_users()
     return [
         rule
@@ -300,28 +319,28 @@ def notification_rules(store: Store, user_id: str | None, important: bool | None
 
 
 # ------------------------------------------------------------------------------------------ teams
-def _check_team(request: TeamWrite, store: Store, team_id: str | None) -> None:
+def _check_team(request: TeamWrite, store: PeopleStore, team_id: str | None) -> None:
     if request.email is not None and not _EMAIL.match(request.email):
         raise _field_error("email", f"'{request.email}' is not an e-mail address.")
     if any(t.name.lower() == request.name.lower() and t.id != team_id for t in store.list_teams()):
         raise _field_error("name", f"A team named '{request.name}' already exists.")
 
 
-def create_team(request: TeamWrite, *, store: Store, clock: Clock) -> Team:
+def create_team(request: TeamWrite, *, store: PeopleStore, clock: Clock) -> Team:
     _check_team(request, store, None)
     team = Team(id=ids.public_id(ids.PREFIX_TEAM), name=request.name, email=request.email, created_at=clock.now())
     store.put_team(team)
     return team
 
 
-def get_team(store: Store, team_id: str) -> Team:
+def get_team(store: PeopleStore, team_id: str) -> Team:
     team = store.get_team(team_id)
     if team is None:
         raise NotFoundError()
     return team
 
 
-def replace_team(team_id: str, request: TeamWrite, *, store: Store) -> Team:
+def replace_team(team_id: str, request: TeamWrite, *, store: PeopleStore) -> Team:
     stored = get_team(store, team_id)
     _check_team(request, store, team_id)
     team = stored.model_copy(update={"name": request.name, "email": request.email})
@@ -329,11 +348,11 @@ def replace_team(team_id: str, request: TeamWrite, *, store: Store) -> Team:
     return team
 
 
-def team_member_ids(store: Store, team_id: str) -> list[str]:
+def team_member_ids(store: PeopleStore, team_id: str) -> list[str]:
     return [u.id for u in store.list_users() if team_id in u.team_ids]
 
 
-def delete_team(team_id: str, *, store: Store) -> None:
+def delete_team(team_id: str, *, store: TeamDeleteStore) -> None:
     """Deleting a team removes it from its members and from schedules (removing a reference needs no
     check); integrations and chains keep their team_id as a plain label."""
     get_team(store, team_id)

@@ -23,7 +23,7 @@ def check_expression(expression: str) -> str | None:
     fields = expression.split()
     if len(fields) != 5:
         return "A cron expression has 5 fields: minute hour day-of-month month day-of-week (e.g. '*/15 * * * *')."
-    from croniter import croniter
+    from croniter import croniter  # on use: only maintenance windows with a cron schedule need it
 
     if not croniter.is_valid(expression):
         return f"'{expression}' is not a valid cron expression."
@@ -47,7 +47,7 @@ def _is_repeat_of_ambiguous_time(moment: datetime, zone: ZoneInfo) -> bool:
 
 def next_after(expression: str, timezone: str, after: datetime) -> datetime:
     """The first time of the schedule strictly after `after` (UTC)."""
-    from croniter import croniter
+    from croniter import croniter  # on use, as in check_expression
 
     zone = ZoneInfo(timezone)
     fixed_hour = not expression.split()[1].startswith("*")

@@ -105,6 +105,22 @@ class StorageUnavailableError(OnCallError):
     """AWS failed while accepting something; the sender must retry (5xx)."""
 
 
+UNAVAILABLE_DETAIL = "The service is temporarily unavailable; please retry."
+
+
+class ServiceUnavailableError(OnCallError):
+    """An AWS service behind an adapter (DynamoDB behind the store, SQS behind the ingest queue) failed or
+    refused a request. Callers that can degrade or retry catch it by name; anywhere else it is a 503 whose body
+    only says "retry" (`detail`), while `str()` (what the log shows) says what failed and why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(UNAVAILABLE_DETAIL)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class SnsVerificationError(PermissionDeniedError):
     """An Amazon SNS delivery whose signature (or signing certificate) could not be verified (403)."""
 

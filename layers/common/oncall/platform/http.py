@@ -10,6 +10,7 @@ them both ways), and repeated slashes in a path count as one (`merge_slashes`)."
 
 from __future__ import annotations
 
+import base64
 import binascii
 import json
 import re
@@ -39,18 +40,20 @@ ERROR_STATUS: dict[type[errors.OnCallError], HTTPStatus] = {
     errors.PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     errors.RateLimitedError: HTTPStatus.TOO_MANY_REQUESTS,
     errors.StorageUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
+    errors.ServiceUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
     errors.UpstreamError: HTTPStatus.BAD_GATEWAY,
 }
 
 # An AWS call failed outside the places that expect it (a throttled lookup, a timeout): the caller retries a
 # 503 (senders do), where an unhandled error would be a bare 500 with a stack trace.
-_UNAVAILABLE = "The service is temporarily unavailable; please retry."
+_UNAVAILABLE = errors.UNAVAILABLE_DETAIL  # the same body as a ServiceUnavailableError
 _NOT_UTF8 = "The request body is not valid UTF-8."
 _NOT_BASE64 = "The request body is marked base64 but is not valid base64."
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     """A Powertools response (the api's routers)."""
+    # Powertools' event handler is the api's: ingest imports this module but routes with `Router`.
     from aws_lambda_powertools.event_handler import Response, content_types
 
     return Response(
@@ -62,7 +65,7 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 
 
 def no_content() -> Response:
-    from aws_lambda_powertools.event_handler import Response, content_types
+    from aws_lambda_powertools.event_handler import Response, content_types  # the api's only, as json_response
 
     return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
 
@@ -245,9 +248,6 @@ def merge_slashes(event: Mapping[str, Any]) -> Mapping[str, Any]:
 def request_body(event: dict[str, Any]) -> bytes:
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
-        import base64
-        import binascii
-
         try:
             return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError) as error:  # ValueError: non-ASCII text
@@ -280,7 +280,7 @@ def request_id(event: dict[str, Any]) -> str:
 
 def register_validation_errors(app: APIGatewayHttpResolver) -> None:
     """Request-model errors → 400 with a message naming each field (OnCall's field-map shape)."""
-    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError  # api only (above)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError
-
 from oncall.models import (
     Alert,
     AlertGroup,
@@ -32,14 +30,18 @@ from oncall.models import (
     Webhook,
     WebhookResponse,
 )
+from oncall.platform.errors import ServiceUnavailableError
 
 
-class StoreRequestError(BotoCoreError):
+class StoreRequestError(ServiceUnavailableError):
     """DynamoDB failed or refused a request (throttled, unreachable, an AWS error): the store translates
-    botocore's errors into this, so logic that degrades or retries needs no botocore. It stays a BotoCoreError so
-    the generic AWS-failure handlers (the HTTP 503, the console's page) treat it exactly as before."""
+    botocore's errors into this, so logic that degrades or retries needs no botocore. Uncaught, the error map
+    answers it as any AWS failure: a 503 saying "retry" (the console: its "try again" page)."""
 
-    fmt = "The store could not complete {operation}: {reason}"
+    def __init__(self, *, operation: str, reason: str) -> None:
+        super().__init__(f"The store could not complete {operation}: {reason}")
+        self.operation = operation
+        self.reason = reason
 
 
 class ItemTooLargeError(StoreRequestError):

@@ -203,14 +203,14 @@ def regex_replace(value: str, find: str, replace: str) -> str:
 @_quiet
 def regex_match(value: str, pattern: str) -> bool:
     """Anchored at the start of the value (re.match)."""
-    import regex
+    import regex  # on first use, as in regex_replace
 
     return bool(regex.match(pattern, value, timeout=_regex_timeout()))
 
 
 @_quiet
 def regex_search(value: str, pattern: str) -> bool:
-    import regex
+    import regex  # on first use, as in regex_replace
 
     return bool(regex.search(pattern, value, timeout=_regex_timeout()))
 

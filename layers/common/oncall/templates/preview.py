@@ -7,7 +7,7 @@ with rendering.render_alert. A template that the renderer accepts is never rejec
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from oncall.dispatch.grouping import behaviour_context, evaluate_signals, template_for
 from oncall.dispatch.routing import select_route
@@ -15,7 +15,7 @@ from oncall.intake.types.base import split_appearance_slot
 from oncall.intake.types.catalog import get_type
 from oncall.models import Alert, AlertGroup, Integration
 from oncall.platform.errors import ValidationError
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import ConfigurationStore, GroupStore
 from oncall.templates.engine import check_syntax, is_truthy, render
 from oncall.templates.labels import alert_labels
 from oncall.templates.names import public_template_name, public_template_names, template_slot
@@ -48,7 +48,11 @@ class _Sample:
         )
 
 
-def _sample(integration: Integration, payload: dict[str, Any] | None, store: Store, now: datetime) -> _Sample:
+class PreviewStore(ConfigurationStore, GroupStore, Protocol):
+    """A preview samples the integration's latest alert and decides its route."""
+
+
+def _sample(integration: Integration, payload: dict[str, Any] | None, store: GroupStore, now: datetime) -> _Sample:
     if payload is not None:
         return _Sample(integration, payload, None, now)
     latest = _latest_alert(integration, store)
@@ -63,7 +67,7 @@ def _sample(integration: Integration, payload: dict[str, Any] | None, store: Sto
     )
 
 
-def _latest_alert(integration: Integration, store: Store) -> tuple[Alert, AlertGroup] | None:
+def _latest_alert(integration: Integration, store: GroupStore) -> tuple[Alert, AlertGroup] | None:
     groups = [g for g in store.list_groups() if g.integration_id == integration.id][:_RECENT_GROUPS]
     candidates = [(store.get_alert(g.last_alert_id), g) for g in groups]
     found = [(a, g) for a, g in candidates if a is not None]
@@ -105,7 +109,7 @@ def preview_template(
     template_body: str | None,
     payload: dict[str, Any] | None,
     *,
-    store: Store,
+    store: GroupStore,
     now: datetime,
     base_url: str,
 ) -> dict[str, Any]:
@@ -121,7 +125,7 @@ def preview_template(
 
 
 def preview_integration(
-    integration: Integration, payload: dict[str, Any] | None, *, store: Store, now: datetime, base_url: str
+    integration: Integration, payload: dict[str, Any] | None, *, store: PreviewStore, now: datetime, base_url: str
 ) -> dict[str, Any]:
     """Everything route would decide for the payload (labels, route, grouping, signals) and every template."""
     sample = _sample(integration, payload, store, now)

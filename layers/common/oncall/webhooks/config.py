@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from oncall.api.schemas import SECRET_MASK, WebhookIn, WebhookPatch
 from oncall.groups.actions import ActionDeps
@@ -26,12 +26,20 @@ from oncall.platform.masking import (
     parse_headers,
     unmask,
 )
-from oncall.storage.protocols import Store, WebhookNameTakenError
+from oncall.storage.protocols import ConfigurationStore, PeopleStore, WebhookNameTakenError, WebhookStore
 from oncall.templates.engine import check_syntax
 from oncall.webhooks.delivery import SAMPLE_EVENT, DeliveryDeps, send_now
 
 _TEMPLATE_FIELDS = ("url", "headers", "data", "trigger_template")
 _SECRETS = ("password", "authorization_header")
+
+
+class WebhookReferenceStore(ConfigurationStore, PeopleStore, Protocol):
+    """What a webhook names: integrations (its filter) and a team."""
+
+
+class WebhookConfigStore(WebhookStore, WebhookReferenceStore, Protocol):
+    """Saving a webhook checks what it names."""
 
 
 def _harmless_headers_only(text: str | None) -> str | None:
@@ -86,7 +94,7 @@ def _values(request: WebhookPatch, fields: set[str]) -> dict[str, Any]:
     return values
 
 
-def _check(webhook: Webhook, store: Store) -> None:
+def _check(webhook: Webhook, store: WebhookReferenceStore) -> None:
     for field in _TEMPLATE_FIELDS:
         text = getattr(webhook, field)
         if text and (error := check_syntax(text)):
@@ -114,7 +122,7 @@ def _check(webhook: Webhook, store: Store) -> None:
         raise _field_error("team", f"Team {webhook.team_id} does not exist.")
 
 
-def _save(webhook: Webhook, store: Store, previous_name: str | None = None) -> Webhook:
+def _save(webhook: Webhook, store: WebhookConfigStore, previous_name: str | None = None) -> Webhook:
     _check(webhook, store)
     try:
         store.put_webhook(webhook, previous_name=previous_name)
@@ -123,7 +131,7 @@ def _save(webhook: Webhook, store: Store, previous_name: str | None = None) -> W
     return webhook
 
 
-def create_webhook(request: WebhookIn, *, store: Store, clock: Clock) -> Webhook:
+def create_webhook(request: WebhookIn, *, store: WebhookConfigStore, clock: Clock) -> Webhook:
     values = _values(request, set(WebhookIn.model_fields))
     for secret in _SECRETS:
         if values.get(secret) == SECRET_MASK:  # nothing stored yet to keep
@@ -137,7 +145,7 @@ def create_webhook(request: WebhookIn, *, store: Store, clock: Clock) -> Webhook
     return _save(webhook, store)
 
 
-def update_webhook(webhook_id: str, request: WebhookPatch, *, replace: bool, store: Store) -> Webhook:
+def update_webhook(webhook_id: str, request: WebhookPatch, *, replace: bool, store: WebhookConfigStore) -> Webhook:
     """PUT (`replace`: omitted fields return to their defaults) or PATCH (only the fields sent change).
     A secret sent back as the mask keeps its stored value, but only while the target's origin (scheme, host,
     port) stays the same: a new origin drops every secret the request does not supply again (password,
@@ -172,14 +180,14 @@ def update_webhook(webhook_id: str, request: WebhookPatch, *, replace: bool, sto
     return _save(updated, store, previous_name=current.name)
 
 
-def get_webhook(webhook_id: str, store: Store) -> Webhook:
+def get_webhook(webhook_id: str, store: WebhookStore) -> Webhook:
     webhook = store.get_webhook(webhook_id)
     if webhook is None:
         raise NotFoundError()
     return webhook
 
 
-def delete_webhook(webhook_id: str, store: Store) -> None:
+def delete_webhook(webhook_id: str, store: WebhookStore) -> None:
     get_webhook(webhook_id, store)
     store.delete_webhook(webhook_id)
 

@@ -53,11 +53,12 @@ from oncall.models import (
     WebhookResponse,
     WebhookTrigger,
 )
+from oncall.monitoring import maintenance
 from oncall.platform import aws, ids
 from oncall.platform.clock import Clock, api_time
 from oncall.platform.masking import header_problem, is_harmless_header, mask_url
 from oncall.platform.netguard import HttpResult, TargetError
-from oncall.storage.protocols import Store
+from oncall.storage.protocols import ConfigurationStore, GroupStore, PeopleStore, Store, WebhookStore
 from oncall.templates.engine import render
 from oncall.webhooks.loops import HOP_HEADER
 
@@ -161,6 +162,10 @@ def fan_out(event: GroupEvent, deps: DeliveryDeps) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------ event data
+class SubjectStore(ConfigurationStore, GroupStore, PeopleStore, WebhookStore, Protocol):
+    """An event's subjects: its group and alerts, integration, the people named, the latest responses."""
+
+
 @dataclass(frozen=True)
 class Subjects:
     """What an event is about, read once per attempt."""
@@ -175,7 +180,7 @@ class Subjects:
     last_alert: Alert | None = None  # the group's latest alert (what GET /alert_groups/<id> shows)
 
 
-def load_subjects(event: GroupEvent, store: Store) -> Subjects:
+def load_subjects(event: GroupEvent, store: SubjectStore) -> Subjects:
     group = store.get_group(event.group_id) if event.group_id else None
     integration = store.get_integration(event.integration_id) if event.integration_id else None
     first_alert = store.get_alert(group.first_alert_id) if group else None
@@ -193,7 +198,7 @@ def load_subjects(event: GroupEvent, store: Store) -> Subjects:
     return Subjects(group, integration, first_alert, event_alert, users, responses, last_alert=last_alert)
 
 
-def sample_subjects(webhook: Webhook, store: Store, now: datetime) -> Subjects:
+def sample_subjects(webhook: Webhook, store: ConfigurationStore, now: datetime) -> Subjects:
     """For a test send with no alert group to show: a made-up group of the first filtered integration."""
     integration_id = webhook.integration_filter[0] if webhook.integration_filter else ""
     integration = store.get_integration(integration_id) if integration_id else None
@@ -573,8 +578,6 @@ def deliver(message: DeliveryMessage, deps: DeliveryDeps) -> Report:
 def _held_back(webhook: Webhook, event: GroupEvent, group: AlertGroup, deps: DeliveryDeps) -> bool:
     """Debug maintenance: no outgoing webhook leaves about the group, whatever its trigger; the first
     attempt records what would have been sent on the group's timeline."""
-    from oncall.monitoring import maintenance  # imported when a delivery is checked (the webhooks function only)
-
     now = deps.clock.now()
     if not maintenance.delivers_nothing(group, deps.store, now):
         return False

@@ -96,21 +96,3 @@ class DynamoPeople(DynamoTable):
                 self._ddb.delete_item(TableName=self._table, Key=item_key("CFG#APITOKEN", token.digest))
                 return token
         return None
-
-    def _delete_unreferenced(self, kind: str, item_id: str, epoch: int) -> None:
-        unchanged: dict[str, Any] = (
-            {"ConditionExpression": "attribute_not_exists(epoch)"}
-            if epoch == 0
-            else {"ConditionExpression": "epoch = :e", "ExpressionAttributeValues": {":e": {"N": str(epoch)}}}
-        )
-        try:
-            self._ddb.transact_write_items(
-                TransactItems=[
-                    {"Delete": {"TableName": self._table, "Key": item_key(f"CFG#{kind}", item_id)}},
-                    {"Delete": {"TableName": self._table, "Key": item_key(f"REFS#{item_id}", "REFS"), **unchanged}},
-                ]
-            )
-        except ClientError as error:
-            if "ConditionalCheckFailed" in cancellation_codes(error):
-                raise ReferencedSinceError(item_id) from error
-            raise
