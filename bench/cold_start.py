@@ -40,7 +40,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 # Functions measured without a recorded first request: the AWS clients they create (see oncall/wiring.py).
-CLIENTS = {"console": ["dynamodb", "secretsmanager"]}
+CLIENTS = {"console": ["dynamodb", "ssm"]}
 FUNCTIONS = ("ingest", "route", "escalate", "heartbeat_check", "api", "console")
 HEAVY_MODULES = ("jinja2", "apprise", "cryptography", "croniter", "icalendar", "pydantic_settings", "regex")
 # Handler ÷ pydantic+Powertools floor, first request included (issue 17).

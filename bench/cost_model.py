@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from bench import template_facts
+from bench.template_facts import TemplateFacts
 from bench.warm_cost import Phase, WarmCost
 
 # Published list prices, us-east-1, on-demand, without free tiers: as last known to us on PRICES_AS_OF (this
@@ -24,13 +26,17 @@ DDB_PITR_GB_MONTH = 0.20  # point-in-time recovery is on (template.yaml)
 SFN_STANDARD_TRANSITION = 0.000025  # Step Functions Standard, per state transition
 SCHEDULER_PER_MILLION = 1.00  # EventBridge Scheduler invocations
 LOGS_INGESTED_GB = 0.50  # CloudWatch Logs, standard class, ingestion
-CW_ALARM_MONTH = 0.10  # standard-resolution metric alarm
+# Standard-resolution alarm, per metric it reads: a metric-math alarm is billed for each metric in its
+# expression (our reading of the price page), so merging alarms saves nothing; fewer metrics do.
+CW_ALARM_METRIC_MONTH = 0.10
 CW_CUSTOM_METRIC_MONTH = 0.30  # per metric name+dimensions, pro rata per hour in which it is published
 SECRET_MONTH = 0.40  # Secrets Manager, per secret
+# SSM Parameter Store standard tier: no charge per parameter nor for standard-throughput API calls; SecureString
+# under the AWS-managed key aws/ssm: no key charge (decrypts are KMS requests only when a function reads).
+SSM_STANDARD_PARAMETER_MONTH = 0.0
 
 # Assumptions (not measured here).
-LAMBDA_MEMORY_MB = 512  # template.yaml Globals
-LAMBDA_VCPU_SHARE = LAMBDA_MEMORY_MB / 1769  # Lambda gives a full vCPU at 1,769 MB; CPU time scales up by 1/share
+LAMBDA_FULL_VCPU_MB = 1769  # Lambda gives a full vCPU at 1,769 MB: below it, CPU time stretches by 1,769 / memory
 # In-region request latency per call (ms), p50 as commonly observed; the function waits for it (billed).
 LATENCY_MS = {
     "dynamodb.GetItem": 4.0,
@@ -51,13 +57,26 @@ MINUTES_PER_MONTH = 30 * 24 * 60
 ESM_EMPTY_RECEIVES_PER_MINUTE = 15
 
 
-def _lambda_dollars(cpu_ms: float, calls: dict[str, float], invocations: float) -> float:
+def wall_ms(cpu_ms: float, calls: dict[str, float], memory_mb: int) -> float:
+    """Billed duration of the work at this memory size: CPU at the memory's vCPU share, plus waiting for AWS."""
+    share = min(1.0, memory_mb / LAMBDA_FULL_VCPU_MB)
+    return cpu_ms / share + sum(n * LATENCY_MS.get(name, DEFAULT_LATENCY_MS) for name, n in calls.items())
+
+
+def _lambda_dollars(cpu_ms: float, calls: dict[str, float], invocations: float, memory_mb: int) -> float:
     """Compute (GB-s) for the wall time the work takes at this memory size, plus requests."""
-    wall_ms = cpu_ms / LAMBDA_VCPU_SHARE + sum(
-        n * LATENCY_MS.get(name, DEFAULT_LATENCY_MS) for name, n in calls.items()
-    )
-    gb_seconds = wall_ms / 1000 * LAMBDA_MEMORY_MB / 1024
+    gb_seconds = wall_ms(cpu_ms, calls, memory_mb) / 1000 * memory_mb / 1024
     return gb_seconds * LAMBDA_ARM_GB_SECOND + invocations * LAMBDA_REQUEST_PER_MILLION / 1e6
+
+
+_memory: dict[str, int] = {}
+
+
+def memory_mb(function: str) -> int:
+    """A function's MemorySize, as template.yaml sets it (read once)."""
+    if not _memory:
+        _memory.update(template_facts.read().memory_mb)
+    return _memory[function]
 
 
 def _dynamodb_dollars(phase: Phase) -> float:
@@ -91,14 +110,17 @@ def per_alert(work: WarmCost, scenario: Scenario) -> dict[str, float]:
     new = work.phases["route_new"]
     escalation = work.phases["escalation"]
     ingest_calls = {k: v for k, v in ingest.calls.items()}
-    route_cost = (1 - p) * _lambda_dollars(join.cpu_ms, join.calls, 1 / ROUTE_BATCH) + p * _lambda_dollars(
-        new.cpu_ms, new.calls, 1 / ROUTE_BATCH
+    route_mb, escalate_mb = memory_mb("RouteFunction"), memory_mb("EscalateFunction")
+    route_cost = (1 - p) * _lambda_dollars(join.cpu_ms, join.calls, 1 / ROUTE_BATCH, route_mb) + p * _lambda_dollars(
+        new.cpu_ms, new.calls, 1 / ROUTE_BATCH, route_mb
     )
     escalate_invocations = work.escalate_invocations_per_group
-    escalate_cost = _lambda_dollars(work.escalate_cpu_ms * escalate_invocations, escalation.calls, escalate_invocations)
+    escalate_cost = _lambda_dollars(
+        work.escalate_cpu_ms * escalate_invocations, escalation.calls, escalate_invocations, escalate_mb
+    )
     return {
         "API Gateway (HTTP API)": HTTP_API_PER_MILLION / 1e6,
-        "Lambda ingest": _lambda_dollars(ingest.cpu_ms, ingest_calls, 1),
+        "Lambda ingest": _lambda_dollars(ingest.cpu_ms, ingest_calls, 1, memory_mb("IngestFunction")),
         "SQS FIFO ingest queue (send + receive/delete per batch)": (1 + 2 / ROUTE_BATCH) * SQS_FIFO_PER_MILLION / 1e6,
         "Lambda route": route_cost,
         "SQS events queue": (1 - p) * _events_queue_dollars(join) + p * _events_queue_dollars(new),
@@ -126,23 +148,76 @@ def storage_per_million(work: WarmCost) -> dict[str, float]:
     return {"GB per million alerts": gb, "storage + PITR per month": gb * (DDB_STORAGE_GB_MONTH + DDB_PITR_GB_MONTH)}
 
 
-def idle_month(work: WarmCost, *, alarms: int, secrets: int, polled_queues: dict[str, str]) -> dict[str, float]:
+@dataclass(frozen=True)
+class IdleItem:
+    """One charge of a deployment that receives nothing: what, dollars a month, and the resource it comes from."""
+
+    name: str
+    dollars: float
+    source: str
+
+
+def idle_month(work: WarmCost, facts: TemplateFacts | None = None) -> list[IdleItem]:
+    """Every charge of an idle month, each with the template resource that causes it (zeros included, so the
+    list shows what was considered)."""
+    facts = facts or template_facts.read()
     sweep = work.phases["sweep"]
-    sweeps = MINUTES_PER_MONTH
+    sweep_mb = facts.memory_mb["HeartbeatCheckFunction"]
+    [(schedule, per_minute)] = facts.schedules.items()
+    sweeps = per_minute * MINUTES_PER_MONTH
     polls = ESM_EMPTY_RECEIVES_PER_MINUTE * MINUTES_PER_MONTH
     queue_price = {"fifo": SQS_FIFO_PER_MILLION, "standard": SQS_STANDARD_PER_MILLION}
-    return {
-        "EventBridge Scheduler (1/min sweep)": sweeps * SCHEDULER_PER_MILLION / 1e6,
-        "Lambda sweep": sweeps * _lambda_dollars(sweep.cpu_ms, sweep.calls, 1),
-        "DynamoDB sweep reads": sweeps * _dynamodb_dollars(sweep),
-        "CloudWatch Logs of the sweep": sweeps * _logs_dollars(sweep, 1),
-        "SQS long polls of the event source mappings": sum(
-            polls * queue_price[kind] / 1e6 for kind in polled_queues.values()
+    alarm_metrics = sum(facts.alarm_metrics.values())
+    items = [
+        IdleItem(
+            "EventBridge Scheduler: the sweep",
+            sweeps * SCHEDULER_PER_MILLION / 1e6,
+            f"{schedule} ({sweeps:,.0f}/month)",
         ),
-        "CloudWatch alarms": alarms * CW_ALARM_MONTH,
-        "Secrets Manager": secrets * SECRET_MONTH,
-        "Custom metrics (none published when idle)": 0.0,
-    }
+        IdleItem(
+            f"Lambda: the sweep ({sweep_mb} MB)",
+            sweeps * _lambda_dollars(sweep.cpu_ms, sweep.calls, 1, sweep_mb),
+            "HeartbeatCheckFunction",
+        ),
+        IdleItem(
+            "DynamoDB: the sweep's reads",
+            sweeps * _dynamodb_dollars(sweep),
+            "Table (sparse indexes heartbeats, maintenance)",
+        ),
+        IdleItem(
+            "CloudWatch Logs: the sweep",
+            sweeps * _logs_dollars(sweep, 1),
+            "HeartbeatCheckLogs (START/END/REPORT lines)",
+        ),
+    ]
+    for queue, kind in sorted(facts.polled_queues.items()):
+        items.append(
+            IdleItem(
+                f"SQS: empty long polls of the event source mapping ({kind})",
+                polls * queue_price[kind] / 1e6,
+                f"{queue} ({ESM_EMPTY_RECEIVES_PER_MINUTE}/min, estimated)",
+            )
+        )
+    items += [
+        IdleItem(
+            f"CloudWatch alarms ({alarm_metrics} metrics)",
+            alarm_metrics * CW_ALARM_METRIC_MONTH,
+            ", ".join(f"{name} ({n})" for name, n in sorted(facts.alarm_metrics.items())),
+        ),
+        IdleItem(
+            "SSM SecureString parameters (standard tier, aws/ssm)",
+            len(facts.secure_parameters) * SSM_STANDARD_PARAMETER_MONTH,
+            ", ".join(facts.secure_parameters) or "none",
+        ),
+        IdleItem("Secrets Manager", len(facts.secrets) * SECRET_MONTH, ", ".join(facts.secrets) or "none"),
+        IdleItem("Custom metrics (only non-zero counts are published)", 0.0, "the handlers' Powertools Metrics"),
+        IdleItem(
+            "Free while idle: requests, executions, topic, table on demand",
+            0.0,
+            "HttpApi, EscalationStateMachine, AlarmTopic, Table, the other functions",
+        ),
+    ]
+    return items
 
 
 def round_up_cents(value: float) -> float:

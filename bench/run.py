@@ -20,9 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "layers" / "common"), str(REPO / "cli"), str(REPO / "local")]
 
-from bench import cold_start, cost_model, warm_cost  # noqa: E402
+from bench import cold_start, cost_model, memory_footprint, template_facts, warm_cost  # noqa: E402
 from bench.cost_model import Scenario  # noqa: E402
-from oncall_local.template import load_template, resources_of_type  # noqa: E402
 
 RESULTS = REPO / "bench" / "results.md"
 STORM_WRAP_UP_SECONDS = 45  # after the last send: processing, counting, stopping the stack
@@ -50,20 +49,6 @@ def _calls(calls: dict[str, float]) -> str:
     total = sum(calls.values())
     parts = ", ".join(f"{name.split('.', 1)[1]} {n:g}" for name, n in calls.items())
     return f"{total:.1f} ({parts})"
-
-
-def _template_counts() -> tuple[int, int, dict[str, str]]:
-    template = load_template()
-    alarms = len(resources_of_type(template, "AWS::CloudWatch::Alarm"))
-    secrets = len(resources_of_type(template, "AWS::SecretsManager::Secret"))
-    polled = {}
-    for function in resources_of_type(template, "AWS::Serverless::Function").values():
-        for event in function.get("Properties", {}).get("Events", {}).values():
-            if event.get("Type") == "SQS":
-                queue = event["Properties"]["Queue"]["Fn::GetAtt"][0]
-                fifo = template["Resources"][queue]["Properties"].get("FifoQueue", False)
-                polled[queue] = "fifo" if fifo else "standard"
-    return alarms, secrets, polled
 
 
 def main() -> int:  # noqa: PLR0915 - one report, top to bottom
@@ -150,7 +135,7 @@ def main() -> int:  # noqa: PLR0915 - one report, top to bottom
     )
 
     print("cost model …", flush=True)
-    alarms, secrets, polled = _template_counts()
+    facts = template_facts.read()
     breakdowns = {}
     for share in (0.01, 0.10):
         costs = cost_model.per_million(work, Scenario(share))
@@ -169,8 +154,18 @@ def main() -> int:  # noqa: PLR0915 - one report, top to bottom
         ("nothing cached (sparse traffic: every configuration read misses)", Scenario(0.01, uncached=True)),
     ):
         row("3 cost", f"… 1 % new groups, {label}", f"${sum(cost_model.per_million(work, scenario).values()):.2f}")
-    idle = cost_model.idle_month(work, alarms=alarms, secrets=secrets, polled_queues=polled)
-    row("3 cost", "idle month (nothing received)", f"**${sum(idle.values()):.2f}**")
+    idle = cost_model.idle_month(work, facts)
+    idle_total = sum(item.dollars for item in idle)
+    row("3 cost", "idle month (nothing received)", f"**${idle_total:.2f}**", "≤ $1", idle_total <= 1)
+    footprint = memory_footprint.measure_all()
+    row(
+        "3 cost",
+        "peak RSS of each function's working set (MB) / its MemorySize",
+        ", ".join(
+            f"{name.removesuffix('Function')} {m['peak_mb']:.0f}/{facts.memory_mb[name]}"
+            for name, m in footprint.items()
+        ),
+    )
     storage = cost_model.storage_per_million(work)
     row(
         "3 cost",
@@ -258,8 +253,9 @@ def _render(rows, breakdowns, idle, load, elapsed, work) -> str:  # noqa: ANN001
     lines.append("| --- | --- | --- |")
     for service in breakdowns[0.01]:
         lines.append(f"| {service} | {breakdowns[0.01][service]:.2f} | {breakdowns[0.10][service]:.2f} |")
-    lines += ["", "Idle month ($):", "", "| item | $ |", "| --- | --- |"]
-    lines += [f"| {item} | {value:.2f} |" for item, value in idle.items()]
+    lines += ["", "Idle month ($), each charge with the template resource it comes from:", ""]
+    lines += ["| item | $ | source (template.yaml) |", "| --- | --- | --- |"]
+    lines += [f"| {item.name} | {item.dollars:.2f} | {item.source} |" for item in idle]
     lines += ["", *[f"- {note}" for note in work.notes], ""]
     return "\n".join(lines)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from oncall.api.schemas import ChainCreate, DefaultRouteIn, IntegrationCreate, RouteCreate, StepCreate
 from oncall.configuration.changes import create_chain, create_integration, create_route, create_step
+from oncall.configuration.requests import ChainCreate, DefaultRouteIn, IntegrationCreate, RouteCreate, StepCreate
 from oncall.models import Alert, EscalationChain, Integration, NotificationRuleStep, Route, Team, User
 from oncall.platform import ids
 

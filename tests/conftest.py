@@ -29,7 +29,11 @@ from oncall.groups.actions import ActionDeps  # noqa: E402
 from oncall.groups.events import MemorySink  # noqa: E402
 from oncall.monitoring.maintenance import stop_for_incident  # noqa: E402
 from oncall.notify.paging import Pager  # noqa: E402
+from oncall.platform.bodies import check_responses  # noqa: E402
 from tests.fakes import FakeEscalations, FakeNotifier, FakeQueue, FixedClock, InMemoryStore  # noqa: E402
+
+# Every response body a test builds is checked against its model's types (the functions only order them).
+check_responses()
 
 
 @pytest.fixture

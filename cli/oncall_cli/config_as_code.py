@@ -43,10 +43,12 @@ from pydantic import (
 )
 
 from oncall.configuration.step_types import StepTypeName
+from oncall.models import WebhookTriggerName
 from oncall.platform.masking import MASK, mask_headers, mask_url
+from oncall.webhooks.requests import SECRET_MASK
 from oncall_cli.ui import format_duration, parse_duration
 
-WEBHOOK_SECRET_MASK = "****************"  # how the API shows a stored webhook password / authorization header
+WEBHOOK_SECRET_MASK = SECRET_MASK  # how the API shows a stored webhook password / authorization header
 DEFAULT_WAIT_SECONDS = 300  # what the API stores for a wait step without a duration
 
 
@@ -254,19 +256,8 @@ class ScheduleSpec(Spec):
         return self
 
 
-WebhookTrigger = Literal[
-    "escalation",
-    "alert group created",
-    "acknowledge",
-    "resolve",
-    "silence",
-    "unsilence",
-    "unresolve",
-    "unacknowledge",
-    "status change",
-    "personal notification",
-    "alert added to group",
-]
+# The trigger names are the domain's (one list, oncall.models.WebhookTrigger), as the step types are.
+WebhookTrigger = WebhookTriggerName
 
 
 class WebhookSpec(Spec):

@@ -22,7 +22,7 @@ PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 # Outputs the doctor reads (template.yaml Outputs); BaseUrl is the only one it cannot do without.
 BASE_URL, TOKEN_SECRET, ALARM_TOPIC, STATE_MACHINE = (
     "BaseUrl",
-    "AdminTokenSecretArn",
+    "AdminTokenParameter",
     "AlarmTopicArn",
     "EscalationStateMachineArn",
 )
@@ -45,7 +45,7 @@ class Cloud(Protocol):
 
     def stack(self, name: str) -> tuple[dict[str, str], dict[str, str]]: ...  # (outputs, parameters)
 
-    def secret(self, arn: str) -> str: ...
+    def secret(self, name: str) -> str: ...  # an SSM SecureString parameter, decrypted
 
     def subscriptions(self, topic_arn: str) -> list[dict[str, str]]: ...
 
@@ -173,7 +173,7 @@ class Doctor:
         if not token and outputs.get(TOKEN_SECRET) and self.cloud is not None:
             token = self.cloud.secret(outputs[TOKEN_SECRET]).strip()
         if not token:
-            raise DoctorError("no API token: give --token, or --stack-name to read the AdminTokenSecretArn output")
+            raise DoctorError("no API token: give --token, or --stack-name to read the AdminTokenParameter output")
         email = parameters.get("AlarmEmail", "") if alarm_email is None else alarm_email
         return Target(url, token, outputs.get(ALARM_TOPIC, ""), email, outputs.get(STATE_MACHINE, ""))
 

@@ -18,6 +18,7 @@ from oncall.intake.types.catalog import get_type
 from oncall.models import HeartbeatSignal
 from oncall.platform.errors import IntegrationTokenError, RateLimitedError
 from oncall.platform.http import HttpResponse, Router, base_url, header, json_result, request_body, request_id
+from oncall.platform.logs import lean_context
 from oncall.platform.settings import get_settings
 from oncall.webhooks.loops import HOP_HEADER, LoopDetectedError, refuse_own_hop
 
@@ -187,4 +188,5 @@ def heartbeat_run_signal(event: dict, integration_type: str, token: str, signal:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
+    lean_context(logger)
     return app.resolve(event)

@@ -27,8 +27,8 @@ Each is guarded by a test in tests/integration/test_moto_patches.py that fails l
    (`settings.INITIAL_NO_AUTH_ACTION_COUNT`, class counter `ActionAuthenticatorMixin.request_count`; the
    same in decorator mode and in the in-process ThreadedMotoServer), but it authorizes most services against
    the resource "*" (so any statement scoped to an ARN never matches) and under its own action names. We
-   authorize DynamoDB, Step Functions, Secrets Manager, Lambda and SES calls the way IAM does: the table /
-   index, state machine / execution, secret, function and identity ARNs, and TransactWriteItems /
+   authorize DynamoDB, Step Functions, SSM parameter, Lambda and SES calls the way IAM does: the table /
+   index, state machine / execution, parameter, function and identity ARNs, and TransactWriteItems /
    TransactGetItems / batch calls as their constituent actions on every table they name. SQS already names
    its queue. Conditions and NotResource stay as lenient as moto makes them.
 8. Step Functions tasks run with the state machine's role: moto's executor calls Lambda with the fixed
@@ -287,9 +287,14 @@ def _states_checks(response: Any, action: str) -> list[tuple[str, str]]:
     return [(action, arn)]
 
 
-def _secretsmanager_checks(response: Any, action: str) -> list[tuple[str, str]]:
-    secret_id = _json_body(response).get("SecretId", "*")
-    return [(action, secret_id if secret_id.startswith("arn:") else "*")]
+def _ssm_checks(response: Any, action: str) -> list[tuple[str, str]] | None:
+    """Parameter actions on the parameter's ARN (IAM drops the name's leading slash: parameter/<stack>/...)."""
+    body = _json_body(response)
+    names = body.get("Names") or ([body["Name"]] if "Name" in body else [])
+    if not names:
+        return None
+    prefix = f"arn:aws:ssm:{response.region}:{response.current_account}:parameter/"
+    return [(action, name if name.startswith("arn:") else prefix + name.lstrip("/")) for name in names]
 
 
 def _lambda_checks(response: Any, action: str) -> list[tuple[str, str]] | None:
@@ -316,7 +321,7 @@ def _ses_checks(response: Any, action: str) -> list[tuple[str, str]] | None:
 _CHECKS: dict[str, Callable[[Any, str], list[tuple[str, str]] | None]] = {
     "dynamodb": _dynamodb_checks,
     "stepfunctions": _states_checks,
-    "secretsmanager": _secretsmanager_checks,
+    "ssm": _ssm_checks,
     "awslambda": _lambda_checks,
     "lambda": _lambda_checks,
     "ses": _ses_checks,

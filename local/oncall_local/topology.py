@@ -28,6 +28,7 @@ from oncall_local.translate import translate
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
+SECURE_PARAMETER_TYPE = "Custom::SecureParameter"  # template.yaml: SSM SecureStrings made by a custom resource
 # The From address of ses:// notifications locally (verified in moto's SES, like an operator would in SES).
 LOCAL_SENDER = "oncall@oncall.localhost"
 # The harness's own identity once IAM is enforced: creating resources, reading them back, test assertions.
@@ -100,7 +101,7 @@ class Topology:
     ingest_queue_url: str
     ingest_dlq_url: str
     state_machine_arn: str
-    admin_token_secret_arn: str
+    admin_token_parameter: str
     functions: dict[str, FunctionSpec]  # logical id -> spec
     http_routes: list[HttpRoute] = field(default_factory=list)
     queue_mappings: list[QueueMapping] = field(default_factory=list)
@@ -174,7 +175,7 @@ def create_topology(
         resolver.physical[logical_id] = "local"
     _create_tables(template, resolver, stack_name)
     _create_queues(template, resolver)
-    _create_secrets(template, resolver, admin_token)
+    _create_secure_parameters(template, resolver, admin_token)
     _verify_sender(notification_sender)
     _name_functions_and_state_machines(template, resolver, stack_name)
     unattached = _create_roles(template, resolver, stack_name)
@@ -192,7 +193,7 @@ def create_topology(
         ingest_queue_url=resolver.ref("IngestQueue"),
         ingest_dlq_url=resolver.ref("IngestDLQ"),
         state_machine_arn=sm_arn,
-        admin_token_secret_arn=resolver.ref("AdminTokenSecret"),
+        admin_token_parameter=resolver.ref("AdminToken"),
         functions=functions,
         http_routes=_http_routes(template, resolver),
         queue_mappings=_queue_mappings(template, resolver),
@@ -247,16 +248,16 @@ def _create_queues(template: dict[str, Any], resolver: Resolver) -> None:
         resolver.attributes[(logical_id, "QueueName")] = name
 
 
-def _create_secrets(template: dict[str, Any], resolver: Resolver, admin_token: str) -> None:
-    """Every secret of the template: AdminTokenSecret holds the admin token, the others (ActionLinkSecret) a
-    fresh random value, as GenerateSecretString would."""
-    client = boto3.client("secretsmanager")
-    for logical_id in resources_of_type(template, "AWS::SecretsManager::Secret"):
-        if logical_id == "AdminTokenSecret":
-            name, value = "oncall-local-admin-token", admin_token or "unset"
-        else:
-            name, value = f"oncall-local-{logical_id}", secrets.token_urlsafe(48)
-        resolver.physical[logical_id] = client.create_secret(Name=name, SecretString=value)["ARN"]
+def _create_secure_parameters(template: dict[str, Any], resolver: Resolver, admin_token: str) -> None:
+    """Every `Custom::SecureParameter` of the template, as its custom resource creates it on a deploy: a
+    SecureString under the resolved name (the resource's Ref). AdminToken holds the stack's admin token, the
+    others (ActionLinkKey) a fresh random value."""
+    client = boto3.client("ssm")
+    for logical_id, resource in resources_of_type(template, SECURE_PARAMETER_TYPE).items():
+        props = resolver.resolve({k: v for k, v in resource["Properties"].items() if k != "ServiceToken"})
+        value = (admin_token or "unset") if logical_id == "AdminToken" else secrets.token_urlsafe(48)
+        client.put_parameter(Name=props["Name"], Value=value, Type="SecureString", Overwrite=True)
+        resolver.physical[logical_id] = props["Name"]
 
 
 def _verify_sender(address: str) -> None:

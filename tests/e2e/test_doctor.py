@@ -34,8 +34,10 @@ def _deployed_stack(local_stack, *, alarm_email: str, subscribed: bool = True) -
     """A CloudFormation stack in the local stack's moto with the outputs `oncall doctor` reads, and the alarm
     topic with AlarmEmail's e-mail subscription (unless `subscribed` is false)."""
     session = boto3.session.Session(region_name="us-east-1")
-    secret_arn = next(
-        s["ARN"] for s in session.client("secretsmanager").list_secrets()["SecretList"] if "admin-token" in s["Name"]
+    parameter = next(
+        p["Name"]
+        for p in session.client("ssm").describe_parameters()["Parameters"]
+        if p["Name"].endswith("/admin-token")
     )
     [machine] = session.client("stepfunctions").list_state_machines()["stateMachines"]
     topic: dict = {"DisplayName": "alarms"}
@@ -46,7 +48,7 @@ def _deployed_stack(local_stack, *, alarm_email: str, subscribed: bool = True) -
         "Resources": {"AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": topic}},
         "Outputs": {
             "BaseUrl": {"Value": local_stack.base_url},
-            "AdminTokenSecretArn": {"Value": secret_arn},
+            "AdminTokenParameter": {"Value": parameter},
             "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
             "EscalationStateMachineArn": {"Value": machine["stateMachineArn"]},
         },

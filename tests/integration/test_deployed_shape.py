@@ -49,19 +49,19 @@ def test_each_function_sees_only_its_own_environment(aws):
     from oncall.platform.settings import get_settings
 
     # given the harness's own environment holds every output (as a test reading the stack does)
-    assert os.environ["ESCALATION_STATE_MACHINE_ARN"] and os.environ["ADMIN_TOKEN_SECRET_ARN"]
+    assert os.environ["ESCALATION_STATE_MACHINE_ARN"] and os.environ["ADMIN_TOKEN_PARAMETER"]
     # then the ingest function sees only what the template gives it
     with aws.functions.entered("IngestFunction"):
         ingest = get_settings()
     assert ingest.table_name == aws.topology.table_name and ingest.ingest_queue_url == aws.topology.ingest_queue_url
-    assert ingest.escalation_state_machine_arn == "" and ingest.admin_token_secret_arn == ""
+    assert ingest.escalation_state_machine_arn == "" and ingest.admin_token_parameter == ""
     assert ingest.events_queue_url == ""
     # and the API function its own
     with aws.functions.entered("ApiFunction"):
         api = get_settings()
-    assert api.admin_token_secret_arn == aws.topology.admin_token_secret_arn
+    assert api.admin_token_parameter == aws.topology.admin_token_parameter
     assert api.escalation_state_machine_arn == aws.topology.state_machine_arn
-    assert "ADMIN_TOKEN_SECRET_ARN" not in aws.functions.environment("IngestFunction")
+    assert "ADMIN_TOKEN_PARAMETER" not in aws.functions.environment("IngestFunction")
 
 
 def test_each_function_calls_aws_as_its_own_role(aws):

@@ -381,20 +381,29 @@ def test_dynamodb_is_authorized_on_the_table_and_transactions_as_their_actions(a
         assert error.response["Error"]["Code"] == "AccessDeniedException"
 
 
-def test_states_secrets_and_lambda_are_authorized_on_their_arns(aws):
-    # given the API role: executions of the escalation state machine, the admin token and action-link secrets
+def test_states_parameters_and_lambda_are_authorized_on_their_arns(aws):
+    # given the API role: executions of the escalation state machine, the admin token and action-link keys
     sfn = _role_client(aws, "stepfunctions", "ApiFunctionRole")
-    secrets = _role_client(aws, "secretsmanager", "ApiFunctionRole")
+    ssm = _role_client(aws, "ssm", "ApiFunctionRole")
     missing = aws.topology.state_machine_arn.replace(":stateMachine:", ":execution:") + ":nothing-here"
     with contextlib.suppress(sfn.exceptions.ExecutionDoesNotExist):
         sfn.stop_execution(executionArn=missing)  # allowed: the answer is about the execution, not IAM
-    assert secrets.get_secret_value(SecretId=aws.topology.admin_token_secret_arn)["SecretString"]
-    # the ingest role holds none of them
-    ingest_secrets = _role_client(aws, "secretsmanager", "IngestFunctionRole")
+    name = aws.topology.admin_token_parameter
+    assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    # but not another parameter of the account (IAM compares the parameter's ARN, not "*")
+    harness = boto3.client("ssm", **aws.topology.harness_credentials.client_kwargs())
+    harness.put_parameter(Name="/someone-else/key", Value="x", Type="SecureString")
     try:
-        ingest_secrets.get_secret_value(SecretId=aws.topology.admin_token_secret_arn)
+        ssm.get_parameter(Name="/someone-else/key", WithDecryption=True)
+        raise AssertionError("the API role read another parameter")
+    except ssm.exceptions.ClientError as error:
+        assert error.response["Error"]["Code"] == "AccessDeniedException"
+    # the ingest role holds none of them
+    ingest_ssm = _role_client(aws, "ssm", "IngestFunctionRole")
+    try:
+        ingest_ssm.get_parameter(Name=name, WithDecryption=True)
         raise AssertionError("the ingest role read the admin token")
-    except ingest_secrets.exceptions.ClientError as error:
+    except ingest_ssm.exceptions.ClientError as error:
         assert error.response["Error"]["Code"] == "AccessDeniedException"
     # and Lambda's Invoke is IAM's lambda:InvokeFunction on the function's ARN (the state machine's role)
     lam = boto3.client("lambda", **aws.topology.state_machine_credentials.client_kwargs())

@@ -1,4 +1,5 @@
 import json
+import logging
 
 import boto3
 import pytest
@@ -201,3 +202,110 @@ def test_a_crash_between_counting_and_joining_does_not_count_the_alert_twice(aws
     stored = store.get_group(group["id"])
     assert (stored.alerts_count, stored.last_alert_id) == (2, "ACRASH")
     assert store.get_alert("ACRASH").group_id == group["id"]
+
+
+class _Lines(logging.Handler):
+    """The route function's log records, formatted by Powertools as they would be written."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        service = logging.getLogger("serverless-oncall")
+        self.setFormatter(next((h.formatter for h in service.handlers if h.formatter), None))
+        self.records: list[tuple[int, dict]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.levelno, json.loads(self.format(record))))
+
+    def at_info(self) -> list[dict]:
+        return [line for level, line in self.records if level >= logging.INFO]
+
+
+@pytest.fixture
+def route_lines(aws):
+    service = logging.getLogger("serverless-oncall")
+    lines = _Lines()
+    service.addHandler(lines)
+    yield lines
+    service.removeHandler(lines)
+
+
+def _received(aws) -> list[dict]:
+    return boto3.client("sqs").receive_message(
+        QueueUrl=aws.topology.ingest_queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+    )["Messages"]
+
+
+def test_a_batch_logs_one_summary_line_about_its_group_and_one_metric_line(aws, route_lines, capsys):
+    integration = create_integration(aws)
+    for _ in range(4):
+        aws.http("POST", ingest_path(integration), am_payload())
+    messages = _received(aws)
+    assert len(messages) == 4
+    capsys.readouterr()
+    # when the batch is routed
+    result = aws.functions.invoke("RouteFunction", sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:q"))
+    assert result == {"batchItemFailures": []}
+    # then at INFO the batch wrote one line, about the one group (its correlation id), and the alerts' own
+    # lines are DEBUG lines, each still carrying its group
+    [group] = _groups(aws, integration["id"])
+    [summary] = [line for line in route_lines.at_info() if line["message"] == "alert batch processed"]
+    assert (summary["alerts"], summary["processed"], summary["failed"]) == (4, 4, 0)
+    assert summary["correlation_id"] == group["id"] and summary["new_groups"] == [group["id"]]
+    assert not [line for line in route_lines.at_info() if line["message"] == "alert processed"]
+    detail = [line for level, line in route_lines.records if line["message"] == "alert processed"]
+    assert all(level == logging.DEBUG for level, line in route_lines.records if line["message"] == "alert processed")
+    if detail:  # written only when the function logs at DEBUG
+        assert {line["correlation_id"] for line in detail} == {group["id"]}
+    # and the lines carry no Lambda context the log group already names
+    assert not {"function_arn", "function_name", "function_memory_size"} & set(summary)
+    # and the metrics are one EMF line with the batch's totals (other functions' lines left out: escalations
+    # of earlier tests may still be running in moto's threads)
+    lines = capsys.readouterr().out.splitlines()
+    emf = [json.loads(line) for line in lines if '"_aws"' in line and '"AlertsRouted"' in line]
+    assert [(m["AlertsRouted"], m["AlertGroupsCreated"]) for m in emf] == [([4.0], [1.0])]
+
+
+def test_a_batch_summary_counts_the_alerts_held_back(aws, route_lines):
+    first, second = create_integration(aws), create_integration(aws)
+    for integration in (first, first, second):
+        aws.http("POST", ingest_path(integration), am_payload())
+    messages = _received(aws)
+    wiring.store().delete_alert(json.loads(messages[0]["Body"])["alert_id"])
+    result = aws.functions.invoke("RouteFunction", sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:q"))
+    assert len(result["batchItemFailures"]) == 2
+    [summary] = [line for line in route_lines.at_info() if line["message"] == "alert batch processed"]
+    assert (summary["alerts"], summary["processed"], summary["failed"]) == (3, 1, 2)
+    assert "AlertMissingError" in summary["errors"]
+    [group] = _groups(aws, second["id"])
+    assert summary["correlation_id"] == group["id"]
+
+
+def test_the_batch_read_is_one_eventually_consistent_read(aws):
+    integration = create_integration(aws)
+    for _ in range(2):
+        aws.http("POST", ingest_path(integration), am_payload())
+    messages = _received(aws)
+    from oncall.platform.aws import client
+
+    with aws.functions.entered("RouteFunction"):
+        dynamodb = client("dynamodb")
+    batch_reads: list[dict] = []
+
+    def record(params, **_kwargs) -> None:
+        batch_reads.append(params)
+
+    dynamodb.meta.events.register("before-parameter-build.dynamodb.BatchGetItem", record)
+    event = sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:q")
+    try:
+        for _ in range(2):  # the batch, then the same batch again (at-least-once)
+            assert aws.functions.invoke("RouteFunction", event) == {"batchItemFailures": []}
+    finally:
+        dynamodb.meta.events.unregister("before-parameter-build.dynamodb.BatchGetItem", record)
+    # then each delivery read its alerts and their membership at once, eventually consistent (half the units)
+    assert len(batch_reads) == 2
+    for params in batch_reads:
+        [request] = params["RequestItems"].values()
+        assert request["ConsistentRead"] is False and len(request["Keys"]) == 4
+    # and the second delivery added nothing
+    [group] = _groups(aws, integration["id"])
+    assert group["alerts_count"] == 2

@@ -592,6 +592,17 @@ def test_get_alerts_reads_a_batch_with_their_groups(any_store):
     assert found[a2.id].payload == {"n": 2}
 
 
+def test_get_alerts_reads_settled_alerts_the_same_without_consistency(any_store):
+    clock = FixedClock()
+    integration, route = builders.integration(any_store, clock)
+    a1 = builders.alert(any_store, clock, integration, {"n": 1})
+    a2 = builders.alert(any_store, clock, integration, {"n": 2})
+    any_store.create_group(_group(integration, route, a1, "K", clock), a1)
+    ids = [a1.id, a2.id, "ANOPE", a1.id, "nope!"]
+    assert any_store.get_alerts(ids, consistent=False) == any_store.get_alerts(ids)
+    assert any_store.get_alerts(ids, consistent=False)[a1.id].group_id == "IGROUP1"
+
+
 def test_joining_tells_whether_the_escalation_is_paused(any_store):
     clock = FixedClock()
     integration, route = builders.integration(any_store, clock)

@@ -10,8 +10,9 @@ RESOURCES = TEMPLATE["Resources"]
 FUNCTIONS = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
 
 
-def test_seven_functions_on_python313_arm64_with_the_layer():
+def test_eight_functions_on_python313_arm64_with_the_layer():
     assert set(FUNCTIONS) == {
+        "SecureParameterFunction",
         "ConsoleFunction",
         "IngestFunction",
         "RouteFunction",
@@ -60,15 +61,53 @@ def test_state_machine_placeholders_are_all_substituted():
     json.loads(definition)
 
 
+def _alarmed_dimensions(alarm: dict) -> list[str]:
+    """The dimensions of every metric an alarm reads: its own metric, or each of its metric-math metrics."""
+    props = alarm["Properties"]
+    if "Dimensions" in props:
+        return [json.dumps(props["Dimensions"])]
+    return [json.dumps(m["MetricStat"]["Metric"]["Dimensions"]) for m in props["Metrics"] if "MetricStat" in m]
+
+
+def _dead_letter_queues() -> set[str]:
+    """Every queue something gives up into: redrive targets, functions' async DLQs, schedules' DLQs."""
+    found = {
+        q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for q in resources_of_type(TEMPLATE, "AWS::SQS::Queue").values()
+        if "RedrivePolicy" in q["Properties"]
+    }
+    for function in FUNCTIONS.values():
+        props = function["Properties"]
+        if "DeadLetterQueue" in props:
+            found.add(props["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0])
+        for event in props.get("Events", {}).values():
+            if "DeadLetterConfig" in event.get("Properties", {}):
+                found.add(event["Properties"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0])
+    return found
+
+
 def test_every_async_path_has_an_alarm():
     alarms = resources_of_type(TEMPLATE, "AWS::CloudWatch::Alarm")
-    watched = {json.dumps(a["Properties"]["Dimensions"]) for a in alarms.values()}
-    for target in ("IngestDLQ", "SweepDLQ", "EventsDLQ", "EscalationStateMachine"):
+    watched = [dims for alarm in alarms.values() for dims in _alarmed_dimensions(alarm)]
+    dead_letter_queues = _dead_letter_queues()
+    assert dead_letter_queues == {"IngestDLQ", "AsyncDLQ"}
+    for target in (*dead_letter_queues, "EscalationStateMachine"):
         assert any(target in dims for dims in watched), target
 
 
+def test_alarms_read_one_metric_per_failure_class():
+    # alarms are priced per metric they read: dead letters (the FIFO ingest DLQ + the one standard DLQ of every
+    # other async path) and failed escalations; a metric-math alarm alarms when any of its queues holds a message
+    alarms = resources_of_type(TEMPLATE, "AWS::CloudWatch::Alarm")
+    assert sum(len(_alarmed_dimensions(a)) for a in alarms.values()) == 3
+    dead = alarms["DeadLettersAlarm"]["Properties"]
+    [expression] = [m for m in dead["Metrics"] if m.get("ReturnData")]
+    assert expression["Expression"] == "MAX([FILL(ingest, 0), FILL(async, 0)])"
+    assert dead["ComparisonOperator"] == "GreaterThanThreshold" and dead["Threshold"] == 0
+
+
 def test_outputs_name_the_resources():
-    assert {"BaseUrl", "AdminTokenSecretArn", "TableName", "IngestQueueUrl", "EscalationStateMachineArn"} <= set(
+    assert {"BaseUrl", "AdminTokenParameter", "TableName", "IngestQueueUrl", "EscalationStateMachineArn"} <= set(
         TEMPLATE["Outputs"]
     )
 
@@ -78,7 +117,7 @@ def test_events_queue_feeds_the_webhooks_function_with_partial_failures_and_a_dl
     function = FUNCTIONS["WebhooksFunction"]["Properties"]
     assert "FifoQueue" not in queue  # standard: deliveries are deduplicated by claims, not by the queue
     assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
-    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["EventsDLQ", "Arn"]}
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["AsyncDLQ", "Arn"]}
     event = function["Events"]["EventsQueue"]["Properties"]
     assert event["Queue"] == {"Fn::GetAtt": ["EventsQueue", "Arn"]}
     assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -136,17 +175,16 @@ def test_action_links_are_served_without_api_auth_and_signed_with_their_own_secr
         ("/actions/{token}", "GET"),
         ("/actions/{token}", "POST"),
     }
-    secret = RESOURCES["ActionLinkSecret"]["Properties"]["GenerateSecretString"]
-    assert secret["PasswordLength"] >= 32
+    key = RESOURCES["ActionLinkKey"]
+    assert key["Type"] == "Custom::SecureParameter" and key["Properties"]["Length"] >= 32
+    assert key["Properties"]["Name"] == {"Fn::Sub": "/${AWS::StackName}/action-link-key"}
     for function in ("ApiFunction", "EscalateFunction"):
         props = FUNCTIONS[function]["Properties"]
-        assert props["Environment"]["Variables"]["ACTION_LINK_SECRET_ARN"] == {"Ref": "ActionLinkSecret"}
+        assert props["Environment"]["Variables"]["ACTION_LINK_PARAMETER"] == {"Ref": "ActionLinkKey"}
         readable = [
-            p["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]
-            for p in props["Policies"]
-            if "AWSSecretsManagerGetSecretValuePolicy" in p
+            p["SSMParameterReadPolicy"]["ParameterName"] for p in props["Policies"] if "SSMParameterReadPolicy" in p
         ]
-        assert {"Ref": "ActionLinkSecret"} in readable
+        assert {"Fn::Sub": "${AWS::StackName}/action-link-key"} in readable
 
 
 def test_the_escalate_function_starts_executions_of_its_own_state_machine_without_a_cycle():
@@ -172,3 +210,44 @@ def test_functions_sending_a_users_test_notification_have_the_escalations_channe
         assert channel_grants(name) == channel_grants("EscalateFunction"), name
         variables = FUNCTIONS[name]["Properties"]["Environment"]["Variables"]
         assert variables["NOTIFICATION_SENDER"] == {"Ref": "NotificationSender"}, name
+
+
+def test_the_keys_are_secure_parameters_readable_only_by_the_functions_that_use_them():
+    secure = resources_of_type(TEMPLATE, "Custom::SecureParameter")
+    assert set(secure) == {"AdminToken", "ActionLinkKey"}
+    for resource in secure.values():
+        assert resource["Properties"]["ServiceToken"] == {"Fn::GetAtt": ["SecureParameterFunction", "Arn"]}
+    readers = {
+        name: sorted(
+            p["SSMParameterReadPolicy"]["ParameterName"]["Fn::Sub"]
+            for p in f["Properties"]["Policies"]
+            if "SSMParameterReadPolicy" in p
+        )
+        for name, f in FUNCTIONS.items()
+    }
+    admin, link = "${AWS::StackName}/admin-token", "${AWS::StackName}/action-link-key"
+    assert readers == {
+        "ApiFunction": [link, admin],
+        "ConsoleFunction": [link, admin],
+        "EscalateFunction": [link],
+        "IngestFunction": [],
+        "RouteFunction": [],
+        "HeartbeatCheckFunction": [],
+        "WebhooksFunction": [],
+        "SecureParameterFunction": [],
+    }
+    # the custom resource's function may write and delete exactly these two parameters, nothing else
+    [statement] = [
+        s
+        for p in FUNCTIONS["SecureParameterFunction"]["Properties"]["Policies"]
+        if "Statement" in p
+        for s in p["Statement"]
+    ]
+    assert statement["Action"] == ["ssm:PutParameter", "ssm:DeleteParameter"]
+    assert [r["Fn::Sub"].rsplit("parameter/", 1)[1] for r in statement["Resource"]] == [admin, link]
+    assert TEMPLATE["Outputs"]["AdminTokenParameter"]["Value"] == {"Ref": "AdminToken"}
+    assert (
+        "aws ssm get-parameter --name ${AdminToken} --with-decryption"
+        in TEMPLATE["Outputs"]["AdminTokenCommand"]["Value"]["Fn::Sub"]
+    )
+    assert "AWS::SecretsManager::Secret" not in {r["Type"] for r in RESOURCES.values()}

@@ -66,14 +66,18 @@ def test_tokens_are_unique_and_evenly_spread(make):
     assert max(abs(n - expected) / expected for n in counts.values()) < 0.1
 
 
-def test_deployment_secrets_are_generated_long_by_secrets_manager():
+def test_deployment_keys_are_generated_long_by_the_secure_parameter_resource():
+    from oncall.platform import secure_parameters
     from oncall_local.template import load_template
 
     resources = load_template()["Resources"]
-    for name in ("AdminTokenSecret", "ActionLinkSecret"):
-        generated = resources[name]["Properties"]["GenerateSecretString"]
+    for name in ("AdminToken", "ActionLinkKey"):
         # 62 symbols, at least 48 of them: more than 280 bits
-        assert generated["PasswordLength"] >= 48 and generated["ExcludePunctuation"] is True
+        assert resources[name]["Properties"]["Length"] >= 48
+    assert len(set(secure_parameters.ALPHABET)) == 62
+    values = [secure_parameters.random_value(48) for _ in range(200)]
+    assert all(len(v) == 48 and set(v) <= set(secure_parameters.ALPHABET) for v in values)
+    assert len(set(values)) == len(values)
 
 
 # ------------------------------------------------------------------------------------------ storage and comparison

@@ -30,7 +30,6 @@ ACCOUNT_WIDE_NAMES = {
     ("AWS::IAM::Role", "RoleName"): 64,
     ("AWS::SNS::Topic", "TopicName"): 256,
     ("AWS::DynamoDB::Table", "TableName"): 255,
-    ("AWS::SecretsManager::Secret", "Name"): 512,
     ("AWS::Logs::LogGroup", "LogGroupName"): 512,
 }
 
@@ -149,7 +148,7 @@ def test_the_alarm_topic_is_one_cloudwatch_can_publish_to():
 
 
 def test_the_outputs_the_doctor_reads_exist():
-    assert {"BaseUrl", "AdminTokenSecretArn", "AlarmTopicArn", "EscalationStateMachineArn"} <= set(
+    assert {"BaseUrl", "AdminTokenParameter", "AlarmTopicArn", "EscalationStateMachineArn"} <= set(
         TRANSLATED["Outputs"]
     )
 

@@ -11,8 +11,8 @@ import boto3
 import pytest
 
 from oncall import wiring
-from oncall.api.schemas import SECRET_MASK
 from oncall.webhooks import config as webhooks
+from oncall.webhooks.requests import SECRET_MASK
 from oncall_local.workers import sqs_event
 from tests.builders import am_payload
 from tests.http_receiver import Receiver

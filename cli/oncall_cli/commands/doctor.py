@@ -49,7 +49,7 @@ class HttpApi:
 
 
 class AwsCloud:
-    """CloudFormation, Secrets Manager and SNS with the user's credentials (boto3's usual chain)."""
+    """CloudFormation, SSM Parameter Store and SNS with the user's credentials (boto3's usual chain)."""
 
     def __init__(self, region: str | None = None) -> None:
         import boto3  # on use: only `oncall doctor` needs boto3 (~150 ms); other commands start without it
@@ -73,13 +73,13 @@ class AwsCloud:
         parameters = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
         return outputs, parameters
 
-    def secret(self, arn: str) -> str:
+    def secret(self, name: str) -> str:
         from botocore.exceptions import BotoCoreError, ClientError  # on use, with boto3 (see __init__)
 
         try:
-            return self._client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+            return self._client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
         except (ClientError, BotoCoreError) as error:
-            raise DoctorError(f"cannot read the admin token secret: {error}") from None
+            raise DoctorError(f"cannot read the admin token parameter: {error}") from None
 
     def execution_status(self, execution_arn: str) -> str | None:
         from botocore.exceptions import BotoCoreError, ClientError  # on use, with boto3 (see __init__)
@@ -126,7 +126,7 @@ def doctor(
     ] = "",
     base_url: Annotated[str, typer.Option(help="Base URL instead of the stack's BaseUrl output.")] = "",
     token: Annotated[
-        str, typer.Option(help="API token instead of the stack's admin token secret (default: $ONCALL_TOKEN).")
+        str, typer.Option(help="API token instead of the stack's admin token parameter (default: $ONCALL_TOKEN).")
     ] = "",
     region: Annotated[str | None, typer.Option(help="AWS region of the stack (default: boto3's).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each asynchronous step.")] = 60.0,

@@ -163,6 +163,11 @@ class WebhookTrigger(StrEnum):
     ALERT_ADDED = "alert added to group"
 
 
+# The same names as a Literal, for the schemas that list them inline (API request bodies, the CLI's config
+# files): derived from the enum, so a new trigger is added once, above.
+WebhookTriggerName = Literal[tuple(trigger.value for trigger in WebhookTrigger)]  # type: ignore[valid-type]
+
+
 HttpMethod = Literal["GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]
 
 

@@ -22,7 +22,7 @@ from oncall.platform.settings import get_settings
 from oncall.storage.dynamo import DynamoStore
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
 
     from oncall.access.auth_failures import FailedAuthGuard
     from oncall.escalation.stepfunctions import StepFunctionsEscalations
@@ -161,29 +161,32 @@ def _stop_maintenance(incident_id: str, actor: Actor, deps: ActionDeps) -> Alert
     return stop_for_incident(incident_id, actor, deps)
 
 
+SECRET_MAX_AGE_SECONDS = 300  # a rotated key reaches every warm container within 5 minutes
+
+
 @per_container
-def _secrets() -> SecretsProvider:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider  # on use: not in any cold start
+def _secrets() -> SSMProvider:
+    from aws_lambda_powertools.utilities.parameters import SSMProvider  # on use: not in any cold start
 
-    return SecretsProvider(boto3_client=aws.client("secretsmanager"))
+    return SSMProvider(boto3_client=aws.client("ssm"))
 
 
-def secret(arn: str) -> str:
-    """A Secrets Manager secret's value, cached by Powertools for 5 minutes: one call per container and
-    period (the provider and its cache belong to the container)."""
-    return _secrets().get(arn, max_age=300)
+def secret(name: str) -> str:
+    """An SSM SecureString parameter's value, decrypted (AWS-managed key aws/ssm) and cached by Powertools for
+    5 minutes: one GetParameter per container and period (the provider and its cache belong to the container)."""
+    return _secrets().get(name, decrypt=True, max_age=SECRET_MAX_AGE_SECONDS)
 
 
 def _action_link_secret() -> str:
-    arn = get_settings().action_link_secret_arn
-    return secret(arn) if arn else ""
+    name = get_settings().action_link_parameter
+    return secret(name) if name else ""
 
 
 def action_links() -> ActionLinks | None:
     """None when the deployment has no action-link secret (notifications then carry no links)."""
     from oncall.groups.action_links import ActionLinks  # on use: the functions that send or open links
 
-    if not get_settings().action_link_secret_arn:
+    if not get_settings().action_link_parameter:
         return None
     return ActionLinks(_action_link_secret, now_clock(), get_settings().action_link_ttl_seconds)
 

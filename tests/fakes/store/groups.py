@@ -42,7 +42,7 @@ class FakeGroups(FakeTable):
     def get_alert(self, alert_id: str) -> Alert | None:
         return self.alerts.get(alert_id)
 
-    def get_alerts(self, alert_ids: list[str]) -> dict[str, Alert]:
+    def get_alerts(self, alert_ids: list[str], *, consistent: bool = True) -> dict[str, Alert]:
         return {i: self.alerts[i] for i in alert_ids if i in self.alerts}
 
     def delete_alert(self, alert_id: str) -> None:

@@ -8,8 +8,8 @@ from oncall.access.rate_limit import check_api_rate
 from oncall.access.tokens import authenticate, create_token, revoke_token
 from oncall.api.alert_groups import _started_at_range
 from oncall.api.common import required_role
-from oncall.api.schemas import ChainCreate, ChainPatch
 from oncall.configuration.changes import create_chain, delete_chain, update_chain
+from oncall.configuration.requests import ChainCreate, ChainPatch
 from oncall.models import ApiTokenRole
 from oncall.platform import ids
 from oncall.platform.errors import ApiRateLimitedError, AuthenticationError, NotFoundError, ValidationError

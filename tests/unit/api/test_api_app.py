@@ -61,7 +61,7 @@ def fresh_app(monkeypatch):
     monkeypatch.setenv("TABLE_NAME", "unit")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     wiring.reset()
-    yield api_app.build_app(Logger(service="unit"))
+    yield api_app.build_app(Logger(service="unit"), on_demand=True)
     wiring.reset()
 
 
@@ -88,6 +88,13 @@ def test_an_action_link_includes_the_actions_router(fresh_app):
     fresh_app.resolve(_event("/actions/abc"), None)
 
     assert fresh_app._included == {"actions"}
+
+
+def test_built_without_on_demand_every_router_is_included_at_once(monkeypatch):
+    monkeypatch.setenv("TABLE_NAME", "unit")
+    app = api_app.build_app(Logger(service="unit"))
+
+    assert app._included == {name for name, _ in (*api_app.RESOURCES, *api_app.PUBLIC_RESOURCES)}
 
 
 def test_the_document_describes_every_route_whatever_was_included_before(fresh_app):

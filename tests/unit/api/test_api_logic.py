@@ -1,9 +1,10 @@
 import pytest
 
 from oncall.access.tokens import authenticate, require_role
+from oncall.api.integrations import present_integration
 from oncall.api.pagination import paginate
-from oncall.api.schemas import IntegrationCreate, present_integration
 from oncall.configuration.changes import create_integration
+from oncall.configuration.requests import IntegrationCreate
 from oncall.models import ApiToken, ApiTokenRole
 from oncall.platform import ids
 from oncall.platform.errors import AuthenticationError, PermissionDeniedError, ValidationError

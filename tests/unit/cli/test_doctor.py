@@ -11,7 +11,7 @@ from oncall_cli.doctor import FAIL, PASS, SKIP, Doctor, DoctorError, Target
 
 OUTPUTS = {
     "BaseUrl": "https://abc123.execute-api.us-east-1.amazonaws.com",
-    "AdminTokenSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:AdminToken-AbCdEf",
+    "AdminTokenParameter": "/oncall/admin-token",
     "AlarmTopicArn": "arn:aws:sns:us-east-1:123456789012:oncall-AlarmTopic-1",
     "EscalationStateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:oncall-escalation",
 }
@@ -103,8 +103,8 @@ class FakeCloud:
             raise DoctorError(f"cannot read stack {name!r}: Stack with id {name} does not exist")
         return OUTPUTS, self.parameters
 
-    def secret(self, arn: str) -> str:
-        self.secrets_read.append(arn)
+    def secret(self, name: str) -> str:
+        self.secrets_read.append(name)
         return "admin-token\n"
 
     def subscriptions(self, topic_arn: str) -> list[dict[str, str]]:
@@ -139,7 +139,7 @@ def test_a_healthy_deployment_passes_every_check_and_leaves_nothing_behind():
     assert deployment.target == Target(
         OUTPUTS["BaseUrl"], "admin-token", OUTPUTS["AlarmTopicArn"], "", OUTPUTS["EscalationStateMachineArn"]
     )
-    assert cloud.secrets_read == [OUTPUTS["AdminTokenSecretArn"]]
+    assert cloud.secrets_read == [OUTPUTS["AdminTokenParameter"]]
     assert set(cloud.executions_asked) == {"arn:aws:states:us-east-1:123456789012:execution:oncall-escalation:G1"}
     assert _results(checks) == {
         "stack outputs": PASS,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from oncall.api.schemas import IntegrationUpdate, RouteUpdate
 from oncall.configuration.changes import delete_integration, delete_route, update_integration, update_route
+from oncall.configuration.requests import IntegrationUpdate, RouteUpdate
 from oncall.platform.errors import NotFoundError, ValidationError
 from tests import builders
 

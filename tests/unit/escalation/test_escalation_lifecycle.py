@@ -4,8 +4,8 @@ execution; unack/unresolve/unsilence/unattach start a new one from step 0 with a
 
 import pytest
 
-from oncall.api.schemas import StepCreate
 from oncall.configuration.changes import create_step
+from oncall.configuration.requests import StepCreate
 from oncall.dispatch.pipeline import process_alert
 from oncall.groups import actions
 from oncall.models import SYSTEM, IngestMessage

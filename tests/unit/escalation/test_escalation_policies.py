@@ -3,8 +3,9 @@ validation that names the field, and position semantics."""
 
 import pytest
 
-from oncall.api.schemas import SettingsUpdate, StepCreate, StepUpdate, present_step
+from oncall.api.escalation import present_step
 from oncall.configuration.changes import create_step, delete_step, update_settings, update_step
+from oncall.configuration.requests import SettingsUpdate, StepCreate, StepUpdate
 from oncall.models import Schedule
 from oncall.platform.errors import NotFoundError, ValidationError
 from tests import builders

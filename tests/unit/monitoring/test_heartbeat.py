@@ -5,12 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError as PydanticValidationError
 
-from oncall.api.schemas import HeartbeatUpdate, present_heartbeat
+from oncall.api.heartbeats import present_heartbeat
 from oncall.dispatch.grouping import evaluate_signals
 from oncall.dispatch.pipeline import process_alert
 from oncall.intake.types.catalog import INTEGRATION_TYPES
 from oncall.models import Alert, HeartbeatSignal
 from oncall.monitoring import heartbeat
+from oncall.monitoring.requests import HeartbeatUpdate
 from tests import builders
 
 PING, START, FAIL = HeartbeatSignal.PING, HeartbeatSignal.START, HeartbeatSignal.FAIL

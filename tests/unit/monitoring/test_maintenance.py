@@ -170,13 +170,13 @@ def test_debug_mode_delivers_nothing_on_any_path(store, clock, deps, notifier, e
     webhook, when a group created during debug maintenance escalates, its personal rules run and an
     acknowledge reminder fires, then nothing is delivered, no webhook event is published, and the timeline
     holds only "would have" entries (issue 12 item 1)."""
-    from oncall.api.schemas import WebhookIn
     from oncall.escalation.personal import PERSONAL, run_personal
     from oncall.escalation.reminders import send_ack_reminder
     from oncall.groups import timeline
     from oncall.groups.events import GroupEventType
     from oncall.models import DeploymentSettings
     from oncall.webhooks.config import create_webhook
+    from oncall.webhooks.requests import WebhookIn
 
     alice = builders.user(store, clock, "alice", contacts={"push": "outbox://alice", "sms": "outbox://alice-sms"})
     webhook = create_webhook(WebhookIn(name="ticket", url="https://hooks.example.com/x"), store=store, clock=clock)

@@ -178,9 +178,10 @@ def test_rsyslog_reached_loopback_before_the_allowlist(monkeypatch):
 
 
 def test_the_save_paths_refuse_a_scheme_outside_the_allowlist(store, clock):
-    from oncall.api.schemas import ChainCreate, StepCreate, UserWrite
     from oncall.configuration import changes as configuration
+    from oncall.configuration.requests import ChainCreate, StepCreate
     from oncall.people import users as people
+    from oncall.people.requests import UserWrite
     from oncall.platform.errors import ValidationError
 
     chain = configuration.create_chain(ChainCreate(name="c"), store=store, clock=clock)

@@ -2,10 +2,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from oncall.api.schemas import LayerIn, ScheduleWrite, TeamWrite, UserWrite
 from oncall.models import EscalationStep, StepType
 from oncall.people import schedule_config
 from oncall.people import users as people
+from oncall.people.requests import LayerIn, ScheduleWrite, TeamWrite, UserWrite
 from oncall.platform.errors import ConflictError, ValidationError
 
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)

@@ -22,7 +22,10 @@ def test_on_lambda_a_process_is_one_container():
 
 def test_a_harness_gives_each_function_its_own_caches_and_environment():
     current = {"name": "ingest"}
-    environments = {"ingest": {"TABLE_NAME": "t"}, "api": {"TABLE_NAME": "t", "ADMIN_TOKEN_SECRET_ARN": "arn"}}
+    environments = {
+        "ingest": {"TABLE_NAME": "t"},
+        "api": {"TABLE_NAME": "t", "ADMIN_TOKEN_PARAMETER": "/stack/admin-token"},
+    }
 
     @containers.per_container
     def thing() -> object:
@@ -31,10 +34,10 @@ def test_a_harness_gives_each_function_its_own_caches_and_environment():
     containers.host(lambda: current["name"], lambda: environments[current["name"]])
     try:
         ingest = thing()
-        assert "ADMIN_TOKEN_SECRET_ARN" not in containers.environ()
+        assert "ADMIN_TOKEN_PARAMETER" not in containers.environ()
         current["name"] = "api"
         api = thing()
-        assert containers.environ()["ADMIN_TOKEN_SECRET_ARN"] == "arn"
+        assert containers.environ()["ADMIN_TOKEN_PARAMETER"] == "/stack/admin-token"
         assert api is not ingest and thing() is api
         current["name"] = "ingest"
         assert thing() is ingest

@@ -160,12 +160,14 @@ def test_the_real_template_gives_every_function_its_own_environment():
         "HeartbeatCheckFunction",
         "IngestFunction",
         "RouteFunction",
+        "SecureParameterFunction",
         "WebhooksFunction",
     }
     arn = "arn:aws:states:us-east-1:123456789012:stateMachine:oncall-escalation"
     assert specs["RouteFunction"].environment["ESCALATION_STATE_MACHINE_ARN"] == arn
     assert "ESCALATION_STATE_MACHINE_ARN" not in specs["IngestFunction"].environment
-    assert "ADMIN_TOKEN_SECRET_ARN" not in specs["EscalateFunction"].environment
+    assert "ADMIN_TOKEN_PARAMETER" not in specs["EscalateFunction"].environment
+    assert specs["ApiFunction"].environment["ADMIN_TOKEN_PARAMETER"] == "/oncall/admin-token"
     assert all("{" not in v for s in specs.values() for v in s.environment.values())  # every intrinsic resolved
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from oncall.api.schemas import SECRET_MASK, WebhookIn, WebhookPatch, present_webhook
+from oncall.api.webhooks import present_webhook
 from oncall.configuration.cache import ConfigCache
 from oncall.groups.events import GroupEvent, GroupEventType
 from oncall.models import SYSTEM, Actor, ActorKind, User, Webhook, WebhookTrigger
@@ -31,6 +31,7 @@ from oncall.webhooks.delivery import (
     prepare_request,
     trigger_template_allows,
 )
+from oncall.webhooks.requests import SECRET_MASK, WebhookIn, WebhookPatch
 from tests import builders
 
 # ------------------------------------------------------------------------------------------ helpers

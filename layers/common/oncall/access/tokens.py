@@ -1,6 +1,7 @@
 """API authentication: `Authorization: <token>` (OnCall's raw-token header; `Bearer <token>` also works).
 Tokens are stored as SHA-256 digests and looked up on every request (nothing cached, so a revoked token
-fails at once); the deployment's first admin token lives in Secrets Manager (read through a 5-minute cache)."""
+fails at once); the deployment's first admin token lives in SSM Parameter Store as a SecureString (read through a
+5-minute cache)."""
 
 from __future__ import annotations
 
@@ -78,7 +79,8 @@ def create_token(
 def revoke_token(token_id: str, *, store: TokenStore) -> ApiToken:
     if token_id == BOOTSTRAP_TOKEN_ID:
         message = (
-            "The deployment admin token lives in Secrets Manager (AdminTokenSecret): rotate the secret to replace it."
+            "The deployment admin token lives in SSM Parameter Store (stack output AdminTokenParameter): "
+            "overwrite the parameter to replace it."
         )
         raise ValidationError(message, {"id": [message]})
     revoked = store.delete_api_token(token_id)

@@ -13,9 +13,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from oncall import wiring
 from oncall.api.common import base, metrics
-from oncall.api.schemas import present_alert_group
 from oncall.groups import action_pages
 from oncall.groups.action_links import ActionLink, ActionLinks
+from oncall.groups.presentation import present_alert_group
 from oncall.models import AlertGroup
 from oncall.platform.errors import ActionLinkError, ConflictError, NotFoundError, OnCallError
 from oncall.platform.http import header, status_for

@@ -4,31 +4,31 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from oncall import wiring
-from oncall.api import shapes
 from oncall.api.common import Page, PerPage, actor, base, page_of
 from oncall.api.pagination import DEFAULT_PAGE_SIZE
-from oncall.api.schemas import (
-    AttachRequest,
-    DeleteRequest,
-    PayloadBudget,
-    SilenceRequest,
-    present_alert,
-    present_alert_group,
-)
+from oncall.api.responses import deleted, paged, returns
 from oncall.groups import actions
+from oncall.groups.presentation import AlertGroupOut, AlertOut, PayloadBudget, present_alert, present_alert_group
+from oncall.groups.requests import AttachRequest, DeleteRequest, SilenceRequest
 from oncall.models import AlertGroup
+from oncall.platform.bodies import ResponseBody
 from oncall.platform.errors import NotFoundError, ValidationError
 from oncall.platform.http import no_content
 from oncall.templates.labels import parse_label_filter
 
 router = Router()
+
+
+class TimelineOut(ResponseBody):
+    results: list[dict[str, Any]]
+
 
 # The list filter's `state` values (OnCall quirk: `new` for groups that are firing; `firing` is accepted too).
 _STATE_FILTER = {
@@ -59,7 +59,7 @@ def _started_at_range(text: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-@router.get("/alert_groups", responses=shapes.page(shapes.AlertGroupOut))
+@router.get("/alert_groups", responses=paged(AlertGroupOut))
 def list_alert_groups(
     page: Page = 1,
     perpage: PerPage = DEFAULT_PAGE_SIZE,
@@ -148,7 +148,7 @@ def _group_body(group: AlertGroup) -> dict:
     )
 
 
-@router.get("/alert_groups/<group_id>", responses=shapes.returns(shapes.AlertGroupOut))
+@router.get("/alert_groups/<group_id>", responses=returns(AlertGroupOut))
 def get_alert_group(group_id: str) -> dict:
     group = wiring.store().get_group(group_id)
     if group is None:
@@ -156,16 +156,17 @@ def get_alert_group(group_id: str) -> dict:
     return _group_body(group)
 
 
-@router.get("/alert_groups/<group_id>/timeline", responses=shapes.returns(shapes.TimelineOut))
+@router.get("/alert_groups/<group_id>/timeline", responses=returns(TimelineOut))
 def get_timeline(group_id: str) -> dict:
     """What happened to the group: actions, escalation steps, notifications, failures."""
     store = wiring.store()
     if store.get_group(group_id) is None:
         raise NotFoundError()
-    return {"results": [e.model_dump(mode="json", exclude={"group_id"}) for e in store.list_timeline(group_id)]}
+    entries = [e.model_dump(mode="json", exclude={"group_id"}) for e in store.list_timeline(group_id)]
+    return TimelineOut.build(results=entries)
 
 
-@router.get("/alerts", responses=shapes.page(shapes.AlertOut))
+@router.get("/alerts", responses=paged(AlertOut))
 def list_alerts(
     page: Page = 1,
     perpage: PerPage = DEFAULT_PAGE_SIZE,
@@ -214,7 +215,7 @@ def _after(group_id: str) -> dict:
     return get_alert_group(group_id)
 
 
-_GROUP = shapes.returns(shapes.AlertGroupOut)
+_GROUP = returns(AlertGroupOut)
 
 
 @router.post("/alert_groups/<group_id>/acknowledge", responses=_GROUP)
@@ -273,7 +274,7 @@ def unattach_group(group_id: str) -> dict:
     return _after(group_id)
 
 
-@router.delete("/alert_groups/<group_id>", responses=shapes.deleted())
+@router.delete("/alert_groups/<group_id>", responses=deleted())
 def delete_group(group_id: str, body: DeleteRequest | None = None):
     """`{"mode": "wipe"}` (default: resolve and blank every alert) or `{"mode": "delete"}` (remove it all)."""
     mode = body.mode if body else "wipe"

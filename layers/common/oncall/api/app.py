@@ -93,12 +93,16 @@ def _request_path(event: dict) -> str:
     return event.get("rawPath") or ((event.get("requestContext") or {}).get("http") or {}).get("path") or ""
 
 
-def build_app(logger) -> HttpResolver:
+def build_app(logger, *, on_demand: bool = False) -> HttpResolver:
     """The API app. Build one per process: Powertools' include_router binds the module-level routers'
-    context to the app that includes them last."""
+    context to the app that includes them last. The `api` function builds it `on_demand` (routers included
+    by the requests that need them); otherwise every router is included now (the document's writer, tests
+    that inspect the routes)."""
     app = OnDemandApiResolver()
     register_error_map(app, logger)
     register_method_not_allowed(app)
     register_validation_errors(app)
     openapi.register(app)
+    if not on_demand:
+        app.include_all()
     return app

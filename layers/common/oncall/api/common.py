@@ -41,8 +41,8 @@ RevealSecrets = Annotated[
 
 
 def _bootstrap_token() -> str | None:
-    arn = get_settings().admin_token_secret_arn
-    return wiring.secret(arn) if arn else None
+    name = get_settings().admin_token_parameter
+    return wiring.secret(name) if name else None
 
 
 # Paths whose requests authenticate themselves (signed action links) or are public (the API's own

@@ -1,10 +1,11 @@
 """The API's own description: the OpenAPI document at /api/v1/openapi.json and a Swagger UI page at
 /api/v1/docs (public: they describe the API and hold no data).
 
-Powertools generates the document from the routes (parameters, request models, the `responses=` shapes of
-oncall/api/shapes.py); `build_document` then makes it say what the API really does: errors are 400 (not
-Powertools' 422) with the `Error` shape, every operation needs the `Authorization` header, operations are
-tagged by resource and summarised by their handler's docstring. docs/openapi.json is a committed copy
+Powertools generates the document from the routes (parameters, request models, and the `responses=` of
+each route: its resource's response model, which also builds its bodies); `build_document` then makes it
+say what the API really does: errors are 400 (not Powertools' 422) with the `Error` shape, every operation
+needs the `Authorization` header, operations are tagged by resource and summarised by their handler's
+docstring. docs/openapi.json is a committed copy
 (`make openapi`); a test fails when they differ.
 """
 
@@ -69,7 +70,7 @@ def build_document(app: HttpResolver) -> dict[str, Any]:
     # and the api's cold start serves other paths.
     from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, Server
 
-    from oncall.api.shapes import Error
+    from oncall.api.responses import Error
 
     raw = app.get_openapi_json_schema(
         title=TITLE,

@@ -2,24 +2,89 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import Field
 
 from oncall import wiring
-from oncall.api import shapes
 from oncall.api.common import Page, PerPage, RevealSecrets, metrics, page_of
 from oncall.api.pagination import DEFAULT_PAGE_SIZE
-from oncall.api.schemas import UserPatch, UserTestNotification, UserWrite, present_user
-from oncall.models import ApiToken
+from oncall.api.responses import created, deleted, paged, returns
+from oncall.models import ApiToken, NotificationRuleStep, User
 from oncall.notify import user_notify
 from oncall.people import users as people
+from oncall.people.requests import NotificationRuleIn, UserPatch, UserTestNotification, UserWrite
+from oncall.platform.bodies import ResponseBody
 from oncall.platform.errors import NotFoundError, UnsupportedMethodError
 from oncall.platform.http import json_response, no_content
+from oncall.platform.masking import shown_url
 
 router = Router()
 
 
-@router.get("/users", responses=shapes.page(shapes.UserOut))
+class NotificationRuleOut(ResponseBody, echoed_by=(NotificationRuleIn,)):
+    type: Literal["notify", "wait"]
+    contact: str | None = None
+    duration: int | None = None
+
+
+class UserOut(ResponseBody, echoed_by=(UserWrite, UserPatch)):
+    id: str = Field(description="U…")
+    email: str | None
+    username: str
+    name: str
+    role: str | None
+    timezone: str
+    teams: list[str]
+    is_phone_number_verified: bool
+    slack: list[dict[str, Any]] | None = Field(description="OnCall's linked Slack identities: always null here")
+    avatar_url: str | None = Field(description="always null here")
+    phone: str | None
+    contacts: dict[str, str] = Field(description="Channel URLs, masked")
+    default_rules: list[NotificationRuleOut]
+    important_rules: list[NotificationRuleOut]
+
+
+class ContactTestResultOut(ResponseBody):
+    contact: str
+    channel: str = Field(description="The contact's channel URL, masked")
+    sent: bool
+    error: str | None = Field(description="Why the channel refused it (secrets scrubbed); null when sent")
+
+
+class UserTestNotificationOut(ResponseBody):
+    results: list[ContactTestResultOut]
+
+
+def _rule(step: NotificationRuleStep) -> dict[str, Any]:
+    if step.type == "wait":
+        return NotificationRuleOut.build(type=step.type, duration=step.duration)
+    return NotificationRuleOut.build(type=step.type, contact=step.contact)
+
+
+def present_user(user: User) -> dict[str, Any]:
+    """OnCall's user shape plus our fields. Contact URLs are masked (they often are credentials)."""
+    return UserOut.build(
+        id=user.id,
+        email=user.email,
+        username=user.username,
+        name=user.name,
+        role=None,  # roles belong to API tokens here
+        timezone=user.timezone,
+        teams=list(user.team_ids),
+        is_phone_number_verified=False,
+        slack=None,  # OnCall: the linked Slack identities; no ChatOps here
+        avatar_url=None,
+        phone=user.phone,
+        contacts={name: shown_url(url) for name, url in user.contacts.items()},
+        default_rules=[_rule(s) for s in user.default_rules],
+        important_rules=[_rule(s) for s in user.important_rules],
+    )
+
+
+@router.get("/users", responses=paged(UserOut))
 def list_users(
     page: Page = 1,
     perpage: PerPage = DEFAULT_PAGE_SIZE,
@@ -37,7 +102,7 @@ def list_users(
     return page_of(router, [present_user(u) for u in users], page, perpage, username=username, email=email)
 
 
-@router.post("/users", responses=shapes.created(shapes.UserOut))
+@router.post("/users", responses=created(UserOut))
 def create_user(body: UserWrite):
     """A person: contacts (channel URLs) and notification rules."""
     user = people.create_user(body, store=wiring.store(), clock=wiring.now_clock())
@@ -45,7 +110,7 @@ def create_user(body: UserWrite):
     return json_response(201, present_user(user))
 
 
-@router.get("/users/<user_id>", responses=shapes.returns(shapes.UserOut))
+@router.get("/users/<user_id>", responses=returns(UserOut))
 def get_user(user_id: str, reveal_secrets: RevealSecrets = False) -> dict:
     """A user; `current` is the user the token belongs to."""
     if user_id == "current":  # OnCall: the user the API token belongs to
@@ -56,19 +121,19 @@ def get_user(user_id: str, reveal_secrets: RevealSecrets = False) -> dict:
     return present_user(people.get_user(wiring.store(), user_id))
 
 
-@router.put("/users/<user_id>", responses=shapes.returns(shapes.UserOut))
+@router.put("/users/<user_id>", responses=returns(UserOut))
 def replace_user(user_id: str, body: UserWrite) -> dict:
     """Replace the user (omitted fields take their defaults)."""
     return present_user(people.replace_user(user_id, body, store=wiring.store()))
 
 
-@router.patch("/users/<user_id>", responses=shapes.returns(shapes.UserOut))
+@router.patch("/users/<user_id>", responses=returns(UserOut))
 def patch_user(user_id: str, body: UserPatch) -> dict:
     """Change the fields sent (contacts and rules as a whole)."""
     return present_user(people.patch_user(user_id, body, store=wiring.store()))
 
 
-@router.delete("/users/<user_id>", responses=shapes.deleted())
+@router.delete("/users/<user_id>", responses=deleted())
 def delete_user(user_id: str):
     """Delete a user no schedule or escalation policy names (400 otherwise)."""
     people.delete_user(user_id, store=wiring.store())
@@ -76,7 +141,7 @@ def delete_user(user_id: str):
     return no_content()
 
 
-@router.post("/users/<user_id>/test_notification", responses=shapes.returns(shapes.UserTestNotificationOut))
+@router.post("/users/<user_id>/test_notification", responses=returns(UserTestNotificationOut))
 def test_notification(user_id: str, body: UserTestNotification) -> dict:
     """Send a test message through the user's contacts (or the one named), by the channels the escalation uses.
     A channel's failure is reported per contact (`sent: false`, `error`), not as an HTTP error."""
@@ -85,7 +150,8 @@ def test_notification(user_id: str, body: UserTestNotification) -> dict:
         user, body.contact, notifier=wiring.notifier(), now=wiring.now_clock().now()
     )
     metrics.add_metric(name="UserTestNotifications", unit=MetricUnit.Count, value=1)
-    return {"results": [o.as_dict() for o in outcomes]}
+    results = [ContactTestResultOut.build(**o.as_dict()) for o in outcomes]
+    return UserTestNotificationOut.build(results=results)
 
 
 # ------------------------------------------------------------------------------------------ rules (read-only)

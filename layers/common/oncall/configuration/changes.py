@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, Protocol
 
-from oncall.api.schemas import (
+from oncall.configuration.requests import (
     ChainCreate,
     ChainPatch,
     IntegrationCreate,

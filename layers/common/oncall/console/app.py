@@ -107,16 +107,16 @@ class Ctx:
         return Actor(kind=ActorKind.API, name=f"API token '{self.token.name}' (console)")
 
 
-def _secret(arn: str) -> str:
-    return wiring.secret(arn) if arn else ""
+def _secret(name: str) -> str:
+    return wiring.secret(name) if name else ""
 
 
 def session_codec() -> sessions.Sessions:
-    return sessions.Sessions(sessions.derive_key(_secret(get_settings().action_link_secret_arn)), wiring.now_clock())
+    return sessions.Sessions(sessions.derive_key(_secret(get_settings().action_link_parameter)), wiring.now_clock())
 
 
 def _bootstrap_token() -> str | None:
-    return _secret(get_settings().admin_token_secret_arn) or None
+    return _secret(get_settings().admin_token_parameter) or None
 
 
 def _token_of(session: sessions.Session) -> ApiToken:

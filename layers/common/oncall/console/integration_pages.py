@@ -14,27 +14,19 @@ from urllib.parse import quote
 from jinja2 import Environment, TemplateSyntaxError
 
 from oncall import wiring
-from oncall.api.schemas import (
-    HeartbeatUpdate,
-    IntegrationCreate,
-    IntegrationUpdate,
-    MaintenanceStartRequest,
-    MaintenanceWindowCreate,
-    RouteCreate,
-    RouteUpdate,
-    ingest_url,
-    present_heartbeat,
-)
+from oncall.api.heartbeats import present_heartbeat
 from oncall.configuration import changes as configuration
+from oncall.configuration.requests import IntegrationCreate, IntegrationUpdate, RouteCreate, RouteUpdate
 from oncall.console.app import Ctx, page, routes, with_done, writer
 from oncall.console.forms import moved, owned_item, validated
 from oncall.console.http import Response, json_reply, redirect
 from oncall.dispatch.grouping import template_for
 from oncall.intake.demo import send_demo_alert
 from oncall.intake.guide import how_to_connect
-from oncall.intake.types.catalog import INTEGRATION_TYPES, get_type
+from oncall.intake.types.catalog import INTEGRATION_TYPES, get_type, ingest_url
 from oncall.models import Integration
 from oncall.monitoring import heartbeat, maintenance
+from oncall.monitoring.requests import HeartbeatUpdate, MaintenanceStartRequest, MaintenanceWindowCreate
 from oncall.platform.errors import NotFoundError, ValidationError
 from oncall.templates import preview
 from oncall.templates.names import public_template_names, template_slot

@@ -9,29 +9,22 @@ from typing import Any, get_args
 from urllib.parse import quote
 
 from oncall import wiring
-from oncall.api.schemas import (
-    ChainCreate,
-    ScheduleWrite,
-    StepCreate,
-    StepUpdate,
-    UserPatch,
-    UserTestNotification,
-    WebhookIn,
-    WebhookMethod,
-    WebhookTriggerName,
-    present_step,
-    present_user,
-)
+from oncall.api.escalation import present_step
+from oncall.api.users import present_user
 from oncall.configuration import changes as configuration
+from oncall.configuration.requests import ChainCreate, StepCreate, StepUpdate
 from oncall.configuration.step_types import STEP_FIELDS
 from oncall.console.app import Ctx, page, routes, with_done, writer
 from oncall.console.forms import moved, owned_item, validated
 from oncall.console.http import Response, redirect
+from oncall.models import WebhookTriggerName
 from oncall.notify import user_notify
 from oncall.people import schedule_config
 from oncall.people import users as people
+from oncall.people.requests import ScheduleWrite, UserPatch, UserTestNotification
 from oncall.platform.errors import NotFoundError, ValidationError
 from oncall.platform.settings import get_settings
+from oncall.webhooks.requests import WebhookIn, WebhookMethod
 
 STEP_TYPES = [str(t.value) for t in STEP_FIELDS]
 
@@ -200,7 +193,7 @@ def _user_ids_by_name(text: str) -> list[str]:
 @routes.add("POST", "/console/schedules")
 def create_schedule(ctx: Ctx) -> Response:
     """One rotation (a layer: frequency, users in order, first handoff) or an iCal feed; more layers and
-    overrides through the API or the CLI. The API's ScheduleWrite and schedule_config do the checking."""
+    overrides through the API or the CLI. The domain's ScheduleWrite and schedule_config do the checking."""
     writer(ctx)
     form = ctx.request
     data: dict[str, Any] = {

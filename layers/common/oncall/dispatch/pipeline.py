@@ -5,8 +5,9 @@ At-least-once safe: a redelivered alert finds itself already grouped, nothing is
 escalation start is idempotent by execution name.
 
 The common case, an alert joining its key's open group, costs two writes and no read but the batch's
-(`read_alerts`): the open group comes from the container's hint (grouping.OpenGroupHints), and the join's
-write says whether the escalation is paused. The group itself is read only for acknowledge signals.
+(`read_alerts`, eventually consistent): the open group comes from the container's hint
+(grouping.OpenGroupHints), and the join's write says whether the escalation is paused. The group itself is
+read only for acknowledge signals.
 """
 
 from __future__ import annotations
@@ -52,9 +53,13 @@ class ProcessOutcome:
 
 
 def read_alerts(messages: list[IngestMessage], store: GroupStore) -> dict[str, Alert]:
-    """The batch's alerts in one read. Best effort: what this cannot read, process_alert reads itself."""
+    """The batch's alerts in one read. Best effort: what this cannot read, process_alert reads itself.
+
+    Eventually consistent (half the read units): an alert not visible yet is read again by process_alert, and
+    a membership not visible yet only makes a redelivered alert take the longer way, through the conditional
+    writes of grouping, which find it already grouped (AlertAlreadyGroupedError)."""
     try:
-        return store.get_alerts([m.alert_id for m in messages])
+        return store.get_alerts([m.alert_id for m in messages], consistent=False)
     except StoreRequestError:
         _logger.warning("batch read of alerts failed; reading them one by one", exc_info=True)
         return {}

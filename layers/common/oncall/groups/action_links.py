@@ -3,8 +3,8 @@ an API token — the signature is the authentication.
 
 A link is `<base>/actions/<token>` with token `<group id>.<action>.<expires>.<user id or ->.<signature>`:
 the signature is HMAC-SHA256 (base64url, unpadded) over the other four parts, keyed with the deployment's
-`ActionLinkSecret`. `expires` is a Unix time; the user id (when the notification went to a person) names who
-acts. Changing any part invalidates the signature; rotating the secret invalidates every link.
+`ActionLinkKey` (an SSM SecureString). `expires` is a Unix time; the user id (when the notification went to
+a person) names who acts. Changing any part invalidates the signature; replacing the key invalidates every link.
 """
 
 from __future__ import annotations

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import uuid
 
-from oncall.api.schemas import DirectPagingRequest
 from oncall.dispatch.pipeline import process_alert
 from oncall.escalation.personal import start_personal_notifications
 from oncall.groups import timeline
 from oncall.groups.actions import ActionDeps
+from oncall.groups.requests import DirectPagingRequest
 from oncall.models import Actor, Alert, AlertGroup, IngestMessage, Integration, Route, User
 from oncall.platform import ids
 from oncall.platform.errors import ConflictError, ValidationError

@@ -4,13 +4,11 @@ one (actions.resolve checks it)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from oncall.api.schemas import ResolutionNoteCreate, ResolutionNoteUpdate
 from oncall.groups import timeline
+from oncall.groups.requests import ResolutionNoteCreate, ResolutionNoteUpdate
 from oncall.models import Actor, ResolutionNote
 from oncall.platform import ids
-from oncall.platform.clock import Clock, api_time
+from oncall.platform.clock import Clock
 from oncall.platform.errors import NotFoundError, ValidationError
 from oncall.storage.protocols import GroupStore
 
@@ -86,15 +84,3 @@ def delete(note_id: str, actor: Actor, *, store: GroupStore, clock: Clock) -> No
             note_id=note.id,
         )
     )
-
-
-def present(note: ResolutionNote) -> dict[str, Any]:
-    """OnCall's shape."""
-    return {
-        "id": note.id,
-        "alert_group_id": note.alert_group_id,
-        "author": note.author,
-        "source": note.source,
-        "created_at": api_time(note.created_at),
-        "text": note.text,
-    }

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from oncall.api.schemas import MAX_SCHEDULE_USERS, LayerIn, OverrideIn, SchedulePatch, ScheduleWrite
 from oncall.models import EscalationStep, RotationLayer, Schedule, ScheduleOverride
+from oncall.people.requests import MAX_SCHEDULE_USERS, LayerIn, OverrideIn, SchedulePatch, ScheduleWrite
 from oncall.people.schedules import IcalSource, IcalUnavailableError, Shift, on_call_user_ids, shift_length, shifts
 from oncall.people.shift_config import check_shift_ids, with_shifts
 from oncall.people.users import check_time_zone, revalidate

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from oncall.api.schemas import OnCallShiftPatch, OnCallShiftWrite
 from oncall.models import OnCallShift, Schedule, ShiftSwap
+from oncall.people.requests import OnCallShiftPatch, OnCallShiftWrite
 from oncall.people.users import check_time_zone, revalidate
 from oncall.platform import ids
 from oncall.platform.clock import Clock

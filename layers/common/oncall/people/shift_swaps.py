@@ -5,12 +5,12 @@ taken swap puts the benefactor on call wherever the beneficiary would have been 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from oncall.api.schemas import ShiftSwapTake, ShiftSwapWrite
 from oncall.models import ShiftSwap
+from oncall.people.requests import ShiftSwapTake, ShiftSwapWrite
 from oncall.platform import ids
-from oncall.platform.clock import Clock, api_time
+from oncall.platform.clock import Clock
 from oncall.platform.errors import ConflictError, NotFoundError, ValidationError
 from oncall.storage.protocols import PeopleStore, ScheduleStore
 
@@ -109,19 +109,3 @@ def status(swap: ShiftSwap, now: datetime) -> str:
     if swap.benefactor:
         return "taken"
     return "past_due" if _utc(swap.swap_end) <= now else "open"
-
-
-def present(swap: ShiftSwap, now: datetime) -> dict[str, Any]:
-    """OnCall's shape."""
-    return {
-        "id": swap.id,
-        "schedule": swap.schedule_id,
-        "swap_start": api_time(swap.swap_start),
-        "swap_end": api_time(swap.swap_end),
-        "beneficiary": swap.beneficiary,
-        "benefactor": swap.benefactor,
-        "status": status(swap, now),
-        "description": swap.description,
-        "created_at": api_time(swap.created_at),
-        "updated_at": api_time(swap.updated_at),
-    }

@@ -22,9 +22,9 @@ from zoneinfo import available_timezones
 
 import pydantic
 
-from oncall.api.schemas import MAX_CONTACTS, NotificationRuleIn, TeamWrite, UserPatch, UserWrite
 from oncall.models import EscalationStep, NotificationRuleStep, Team, User
 from oncall.notify.channels import channel_problem
+from oncall.people.requests import MAX_CONTACTS, NotificationRuleIn, TeamWrite, UserPatch, UserWrite
 from oncall.platform import ids
 from oncall.platform.clock import Clock
 from oncall.platform.errors import ConflictError, NotFoundError, ValidationError

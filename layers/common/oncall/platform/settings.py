@@ -19,9 +19,10 @@ class Settings(BaseModel):
     table_name: str = Field(default="oncall", validation_alias="TABLE_NAME")
     ingest_queue_url: str = Field(default="", validation_alias="INGEST_QUEUE_URL")
     escalation_state_machine_arn: str = Field(default="", validation_alias="ESCALATION_STATE_MACHINE_ARN")
-    admin_token_secret_arn: str = Field(default="", validation_alias="ADMIN_TOKEN_SECRET_ARN")
-    # The HMAC key of signed action links (acknowledge/resolve/silence from a notification).
-    action_link_secret_arn: str = Field(default="", validation_alias="ACTION_LINK_SECRET_ARN")
+    # Names of the SSM SecureString parameters holding the first admin API token and the HMAC key of signed
+    # action links (acknowledge/resolve/silence from a notification); empty = none in this deployment.
+    admin_token_parameter: str = Field(default="", validation_alias="ADMIN_TOKEN_PARAMETER")
+    action_link_parameter: str = Field(default="", validation_alias="ACTION_LINK_PARAMETER")
     # How long a signed action link stays valid (seconds; default 7 days).
     action_link_ttl_seconds: int = Field(default=7 * 24 * 3600, validation_alias="ACTION_LINK_TTL_SECONDS")
     # Overrides the base URL derived from the request (custom domains behind a proxy, say).

@@ -277,8 +277,11 @@ class GroupStore(Protocol):
 
     def put_alert(self, alert: Alert) -> None: ...
     def get_alert(self, alert_id: str) -> Alert | None: ...
-    def get_alerts(self, alert_ids: list[str]) -> dict[str, Alert]:
-        """The alerts that exist among `alert_ids`, by id (one read for a whole batch)."""
+    def get_alerts(self, alert_ids: list[str], *, consistent: bool = True) -> dict[str, Alert]:
+        """The alerts that exist among `alert_ids`, by id (one read for a whole batch). `consistent=False`:
+        half the read units, but an alert or a membership written a moment ago may be missing (route reads its
+        batch so: a missing alert is read again with get_alert, a missing membership is found by the
+        conditional writes of grouping)."""
         ...
 
     def delete_alert(self, alert_id: str) -> None: ...

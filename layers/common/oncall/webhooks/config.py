@@ -9,7 +9,6 @@ import json
 import re
 from typing import Any, Protocol
 
-from oncall.api.schemas import SECRET_MASK, WebhookIn, WebhookPatch
 from oncall.groups.actions import ActionDeps
 from oncall.groups.events import GroupEvent, GroupEventType
 from oncall.models import SYSTEM, Actor, Webhook, WebhookResponse, WebhookTrigger
@@ -29,6 +28,7 @@ from oncall.platform.masking import (
 from oncall.storage.protocols import ConfigurationStore, PeopleStore, WebhookNameTakenError, WebhookStore
 from oncall.templates.engine import check_syntax
 from oncall.webhooks.delivery import SAMPLE_EVENT, DeliveryDeps, send_now
+from oncall.webhooks.requests import SECRET_MASK, WebhookIn, WebhookPatch
 
 _TEMPLATE_FIELDS = ("url", "headers", "data", "trigger_template")
 _SECRETS = ("password", "authorization_header")

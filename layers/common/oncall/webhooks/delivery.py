@@ -32,7 +32,6 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from oncall.api.schemas import SECRET_MASK, present_alert_group, presentable_payload
 from oncall.configuration.cache import ConfigCache
 from oncall.groups import timeline
 from oncall.groups.events import (
@@ -42,6 +41,7 @@ from oncall.groups.events import (
     GroupEventType,
     is_triggered,
 )
+from oncall.groups.presentation import present_alert_group, presentable_payload
 from oncall.intake.types.catalog import get_type
 from oncall.models import (
     Actor,
@@ -61,6 +61,7 @@ from oncall.platform.netguard import HttpResult, TargetError
 from oncall.storage.protocols import ConfigurationStore, GroupStore, PeopleStore, Store, WebhookStore
 from oncall.templates.engine import render
 from oncall.webhooks.loops import HOP_HEADER
+from oncall.webhooks.requests import SECRET_MASK
 
 CONTENT_LIMIT = 50_000  # characters of a response body (and of the request body) kept in the log
 _BYTES_LIMIT = 120_000  # and at most this many bytes of each, so a log item stays far below DynamoDB's 400 KB

@@ -13,6 +13,7 @@ from oncall.intake.types import (
     webhook,
 )
 from oncall.intake.types.base import ANY_TYPE_URL_SLUGS, IntegrationType
+from oncall.models import Integration
 
 _TYPES: tuple[IntegrationType, ...] = (
     alertmanager.GRAFANA_ALERTING,
@@ -46,3 +47,11 @@ def url_slug_accepts(url_slug: str, integration_type: str) -> bool:
     if kind is None or not kind.has_ingest_url:
         return False
     return kind.url_slug == url_slug or url_slug in ANY_TYPE_URL_SLUGS
+
+
+def ingest_url(base_url: str, integration: Integration) -> str | None:
+    """Where the integration's senders post alerts (None for types without an ingest URL)."""
+    kind = get_type(integration.type)
+    if kind is None or not kind.has_ingest_url:
+        return None
+    return f"{base_url}/integrations/v1/{kind.url_slug}/{integration.token}/"

@@ -74,11 +74,11 @@ class DynamoGroups(DynamoTable):
         items = {i["sk"]["S"]: i for i in self._query_partition(f"ALERT#{alert_id}")}  # the alert and its MEMBER
         return _with_member(items.get("ALERT"), items.get(_MEMBER_SK))
 
-    def get_alerts(self, alert_ids: list[str]) -> dict[str, Alert]:
+    def get_alerts(self, alert_ids: list[str], *, consistent: bool = True) -> dict[str, Alert]:
         unique = [i for i in dict.fromkeys(alert_ids) if possible_key(f"ALERT#{i}", "ALERT")]
         keys = [item_key(f"ALERT#{i}", sk) for i in unique for sk in ("ALERT", _MEMBER_SK)]
         try:
-            items = {(i["pk"]["S"], i["sk"]["S"]): i for i in self._batch_get(keys)}
+            items = {(i["pk"]["S"], i["sk"]["S"]): i for i in self._batch_get(keys, consistent=consistent)}
         except (ClientError, BotoCoreError) as error:  # the route path falls back to one read per alert
             raise store_request_error(error, "BatchGetItem") from error
         found = {}

@@ -166,10 +166,10 @@ class DynamoTable:
                 raise ItemChangedError(item["pk"]["S"]) from error
             raise
 
-    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _batch_get(self, keys: list[dict[str, Any]], *, consistent: bool = True) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         for start in range(0, len(keys), 100):
-            request: dict[str, Any] = {self._table: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+            request: dict[str, Any] = {self._table: {"Keys": keys[start : start + 100], "ConsistentRead": consistent}}
             while request:
                 out = self._ddb.batch_get_item(RequestItems=request)
                 items.extend(out.get("Responses", {}).get(self._table, []))
