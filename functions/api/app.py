@@ -9,7 +9,8 @@ from oncall.api.app import build_app
 from oncall.api.common import metrics
 
 logger = Logger()
-app = build_app(logger)
+# Resource routers are included by the first request that needs each (oncall/api/app.py, decision 87).
+app = build_app(logger, on_demand=True)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -16,9 +16,7 @@ from oncall.api.common import Page, PerPage, base, metrics, page_of, request_id
 from oncall.api.heartbeats import HeartbeatOut, present_heartbeat
 from oncall.api.pagination import DEFAULT_PAGE_SIZE
 from oncall.api.responses import SlackOut, TelegramOut, created, deleted, no_slack, no_telegram, paged, returns
-from oncall.configuration import changes as configuration
 from oncall.configuration.requests import DefaultRouteIn, IntegrationCreate, IntegrationUpdate, RateLimitIn
-from oncall.intake.demo import send_demo_alert
 from oncall.intake.types.catalog import get_type, ingest_url
 from oncall.models import ApiTokenRole, Heartbeat, Integration, Maintenance, Route
 from oncall.monitoring.heartbeat import available as heartbeat_available
@@ -26,7 +24,6 @@ from oncall.platform.bodies import RequestBody, ResponseBody
 from oncall.platform.clock import api_time
 from oncall.platform.errors import NotFoundError
 from oncall.platform.http import json_response
-from oncall.templates import preview
 from oncall.templates.names import slots_to_public_templates
 
 router = Router()
@@ -176,6 +173,14 @@ def _body(integration: Integration) -> dict:
     return integration_body(integration, base(router))
 
 
+def _changes():
+    """The configuration changes module. Imported by the writes that use it: it brings the escalation steps,
+    channels and routing checks, which the reads (the api's usual first request) never need."""
+    from oncall.configuration import changes
+
+    return changes
+
+
 def _integration(integration_id: str) -> Integration:
     integration = wiring.store().get_integration(integration_id)
     if integration is None:
@@ -219,7 +224,7 @@ def create_integration(body: IntegrationCreate):
     (admin tokens only) keeps the token the integration had elsewhere; 409 if another integration has it."""
     if body.token is not None:
         require_role(router.context["api_token"], ApiTokenRole.ADMIN)
-    integration, route = configuration.create_integration(body, store=wiring.store(), clock=wiring.now_clock())
+    integration, route = _changes().create_integration(body, store=wiring.store(), clock=wiring.now_clock())
     metrics.add_metric(name="IntegrationsCreated", unit=MetricUnit.Count, value=1)
     return json_response(201, present_integration(integration, route, base(router)))
 
@@ -232,19 +237,19 @@ def get_integration(integration_id: str) -> dict:
 @router.put("/integrations/<integration_id>", responses=returns(IntegrationOut))
 def replace_integration(integration_id: str, body: IntegrationUpdate) -> dict:
     """Change the fields sent (as PATCH)."""
-    return _body(configuration.update_integration(integration_id, body, store=wiring.store()))
+    return _body(_changes().update_integration(integration_id, body, store=wiring.store()))
 
 
 @router.patch("/integrations/<integration_id>", responses=returns(IntegrationOut))
 def update_integration(integration_id: str, body: IntegrationUpdate) -> dict:
     """Change the fields sent; null resets templates and options."""
-    return _body(configuration.update_integration(integration_id, body, store=wiring.store()))
+    return _body(_changes().update_integration(integration_id, body, store=wiring.store()))
 
 
 @router.delete("/integrations/<integration_id>", responses=deleted())
 def delete_integration(integration_id: str):
     """Delete the integration, its URL and its routes (its alert groups stay)."""
-    configuration.delete_integration(integration_id, store=wiring.store())
+    _changes().delete_integration(integration_id, store=wiring.store())
     # This container forgets the integration at once (its URL stops accepting alerts here). Other containers
     # (ingest runs in its own function on AWS) keep a cached copy for up to ONCALL_CONFIG_CACHE_SECONDS (5 s):
     # alerts they accept meanwhile are stored, and route drops them (docs/SECURITY.md, "Deleted integrations").
@@ -255,6 +260,8 @@ def delete_integration(integration_id: str):
 
 @router.post("/integrations/<integration_id>/preview_template")
 def preview_template(integration_id: str, body: PreviewTemplateRequest) -> dict:
+    from oncall.templates import preview  # rare: loaded by the previews only
+
     return preview.preview_template(
         _integration(integration_id),
         body.template_name,
@@ -268,6 +275,8 @@ def preview_template(integration_id: str, body: PreviewTemplateRequest) -> dict:
 
 @router.post("/integrations/<integration_id>/preview")
 def preview_integration(integration_id: str, body: PreviewRequest | None = None) -> dict:
+    from oncall.templates import preview  # rare: loaded by the previews only
+
     return preview.preview_integration(
         _integration(integration_id),
         body.payload if body else None,
@@ -278,6 +287,8 @@ def preview_integration(integration_id: str, body: PreviewRequest | None = None)
 
 
 def _demo_alert(integration_id: str, body: DemoAlertRequest | None):
+    from oncall.intake.demo import send_demo_alert  # rare: loaded by demo alerts only
+
     alert = send_demo_alert(
         integration_id,
         body.demo_alert_payload if body else None,

@@ -17,19 +17,21 @@ import html
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, Server
 
 from oncall import VERSION
-from oncall.api.resolver import HttpResolver
-from oncall.api.responses import Error
 from oncall.platform.http import base_url
 from oncall.platform.settings import get_settings
 
+if TYPE_CHECKING:
+    from oncall.api.resolver import HttpResolver
+
 DOCUMENT_PATH = "/api/v1/openapi.json"
 DOCS_PATH = "/api/v1/docs"
+# The first path segments under /api/v1 that are this module's (the app includes every router for them).
+OWN_SEGMENTS = frozenset({DOCUMENT_PATH.rsplit("/", 1)[1], DOCS_PATH.rsplit("/", 1)[1]})
 SECURITY_SCHEME = "ApiToken"
 _ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
@@ -64,6 +66,12 @@ _ASSETS = {
 
 def build_document(app: HttpResolver) -> dict[str, Any]:
     """The OpenAPI document of `app` (deterministic: no request-dependent parts)."""
+    # Powertools' OpenAPI models (~100 ms to import) and the response shapes: only the document needs them,
+    # and the api's cold start serves other paths.
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, Server
+
+    from oncall.api.responses import Error
+
     raw = app.get_openapi_json_schema(
         title=TITLE,
         version=VERSION,
