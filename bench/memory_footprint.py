@@ -3,7 +3,7 @@ created, and the modules its request paths load on first use (Jinja2 templates, 
 iCal, croniter...) loaded too. An upper bound of what the Python code holds; Lambda's runtime client adds its
 own (~30 MB for a Python function that does nothing, our estimate: "Max Memory Used" of an empty handler).
 
-Used to right-size MemorySize in template.yaml (docs/decisions/0084-*.md): memory must fit this with room,
+Used to right-size MemorySize in template.yaml (docs/decisions/0076-*.md): memory must fit this with room,
 CPU share and so wall time follow from memory (bench/cost_model.py).
 """
 

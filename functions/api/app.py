@@ -9,7 +9,7 @@ from oncall.api.app import build_app
 from oncall.api.common import metrics
 
 logger = Logger()
-# Resource routers are included by the first request that needs each (oncall/api/app.py, decision 87).
+# Resource routers are included by the first request that needs each (oncall/api/app.py, decision 79).
 app = build_app(logger, on_demand=True)
 
 

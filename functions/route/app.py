@@ -6,7 +6,7 @@ with one request before the records are processed.
 
 At INFO a batch writes one log line and one EMF line (its totals); each alert's line is at DEBUG. Logs are
 billed per byte, and a storm is many batches of alerts that all say "joined the same group"
-(docs/decisions/0075-route-logs-one-line-per-batch.md).
+(docs/decisions/0069-route-logs-one-line-per-batch.md).
 """
 
 from aws_lambda_powertools import Logger, Metrics

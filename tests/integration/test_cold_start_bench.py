@@ -1,4 +1,4 @@
-"""The cold-start bench's first requests (bench/first_requests.py, decision 86): recorded on the template's
+"""The cold-start bench's first requests (bench/first_requests.py, decision 78): recorded on the template's
 stack on moto with the real handlers, then replayed in fresh processes with the recorded answers. If the
 handlers' AWS calls drift from the recording (or the recording breaks), the bench fails loudly; these tests
 keep it working between `make bench` runs."""
@@ -41,5 +41,5 @@ def test_a_replayed_first_request_makes_every_recorded_call(recordings, tmp_path
     assert result.first_request and result.calls == len(recordings[function]["calls"])
     assert result.total_ms > result.import_ms > 0
     assert result.floor_ms < result.conventions_floor_ms
-    # Ingest's cold start is the sender's wait; the api imports its resources on demand (decision 87).
+    # Ingest's cold start is the sender's wait; the api imports its resources on demand (decision 79).
     assert "jinja2" not in result.heavy_modules

@@ -181,7 +181,7 @@ def _people():
 
 # State transitions (states entered) per escalation execution, for a chain of just that step; the empty chain
 # costs 3 (Task, Choice, Succeed). A wait costs 3 (Task, Choice, Wait) and the chain's last wait is followed by
-# the last run, which ends the execution (RunLastSteps: decision 0078), so "wait" costs 4, not 6. Notify steps
+# the last run, which ends the execution (RunLastSteps: decision 0072), so "wait" costs 4, not 6. Notify steps
 # add one personal execution per user (3 + 3 per rule wait).
 TRANSITIONS = [
     ("(empty chain)", [], 3, 0),
@@ -303,7 +303,7 @@ def test_state_checks_read_strongly_consistently(aws):
     only the request shows it): every GetItem, Query and BatchGetItem on the table during an escalation,
     an acknowledgement and a webhook-free flow asks ConsistentRead, except queries of a secondary index
     (which cannot) (issue 12 item 5). One read is eventually consistent on purpose: route's batch read of the
-    alerts it was handed (decision 74: a miss is read again consistently, and the conditional writes decide)."""
+    alerts it was handed (decision 68: a miss is read again consistently, and the conditional writes decide)."""
     from oncall.platform.aws import client
 
     calls: list[tuple[str, str, dict]] = []

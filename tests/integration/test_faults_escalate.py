@@ -147,7 +147,7 @@ def test_the_retry_count_in_the_code_is_the_state_machines():
     [retry] = [r for r in task["Retry"] if r["ErrorEquals"] == ["States.TaskFailed"]]
     assert retry["MaxAttempts"] == executions.TASK_RETRIES
     assert task["Parameters"]["attempt.$"] == "$$.State.RetryCount"
-    # and the last run (decision 0078) is retried, counted and caught exactly as every other run
+    # and the last run (decision 0072) is retried, counted and caught exactly as every other run
     last = definition["States"]["RunLastSteps"]
     assert (last["Retry"], last["Catch"], last["Resource"]) == (task["Retry"], task["Catch"], task["Resource"])
     assert last["Parameters"] == {**task["Parameters"], "last": True} and last["End"] is True

@@ -1,4 +1,4 @@
-"""The api's routers, included on demand (oncall/api/app.py, decision 87): every router is listed with the
+"""The api's routers, included on demand (oncall/api/app.py, decision 79): every router is listed with the
 path segments it serves, a request includes only the routers of its segment, and the OpenAPI document still
 describes every route."""
 

@@ -1,4 +1,4 @@
-"""The last run of an execution (decision 0078): a run that returns a wait says whether the run after it is the
+"""The last run of an execution (decision 0072): a run that returns a wait says whether the run after it is the
 execution's last, so the state machine can end there without a Choice and a Succeed. It may say so only when
 nothing after the wait can ask for another one; a last run that would wait anyway fails loudly."""
 

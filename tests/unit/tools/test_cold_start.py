@@ -1,4 +1,4 @@
-"""bench/cold_start.py's pieces that decide what is measured (decision 86): the replay of recorded AWS
+"""bench/cold_start.py's pieces that decide what is measured (decision 78): the replay of recorded AWS
 answers, and the ratios and targets."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The runner executes consecutive instant steps in one invocation and returns at the first wait, so a wait
 costs three state transitions (task, choice, wait) and an instant step none; when no step after that wait can
 wait again (the snapshot never changes), the outcome says so (`last_wait`) and the run after the wait ends
-the execution by itself (docs/decisions/0078-fewer-state-transitions-per-escalation.md). Every step re-reads the group
+the execution by itself (docs/decisions/0072-fewer-state-transitions-per-escalation.md). Every step re-reads the group
 and the run stops if the group is no longer firing (or is attached/wiped) or if a newer escalation replaced
 this one. The chain is the snapshot taken when the escalation started (escalation_plan), so later edits never
 change a running escalation.

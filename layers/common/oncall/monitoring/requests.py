@@ -29,7 +29,7 @@ class HeartbeatTemplatesIn(RequestBody):
     @field_validator("*")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
-        # Imported by the writes that send templates: Jinja2 stays out of the api's reads (decision 87).
+        # Imported by the writes that send templates: Jinja2 stays out of the api's reads (decision 79).
         from oncall.templates.engine import check_syntax
 
         if value and (error := check_syntax(value)):

@@ -2,7 +2,7 @@
 SecureString parameters, and the CloudFormation custom resource that creates them.
 
 Why SSM and not Secrets Manager: a standard-tier parameter encrypted with the AWS-managed key aws/ssm costs
-nothing a month, where a secret costs $0.40 (decision 0082). CloudFormation cannot create a SecureString
+nothing a month, where a secret costs $0.40 (decision 0074). CloudFormation cannot create a SecureString
 itself, so the template declares one `Custom::SecureParameter` per key, served by functions/secure_parameter:
 
 - Create writes a fresh random value (`secrets`, alphanumeric) with Overwrite=False. A parameter that already
