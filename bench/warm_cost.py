@@ -308,24 +308,24 @@ def _webhook_and_uncached_phases(bench: InProcessBench, integration: dict, phase
         "webhooks",
         {"name": "bench", "url": "https://example.com/hook", "trigger_type": "alert added to group"},
     )
+    # The functions run in their own containers: start them afresh so route's 5 s configuration cache (300 s
+    # here) sees the new webhook, as a container would after its cache expired.
+    bench.functions.set_env(ONCALL_CONFIG_CACHE_SECONDS="300")
     bench.ingest(integration, [PAYLOAD] * 50)
     with _PhaseMeter(bench) as meter:
         cpu, joined = bench.route_all()
     phases["route_join_webhook"] = meter.phase("route, joins, a webhook wants 'alert added'", joined, cpu)
     bench.api("DELETE", f"webhooks/{webhook['id']}")
-    from oncall import wiring
-
-    # Every configuration read missing the cache (a container idle for more than its 5 s, or a fresh one).
-    os.environ["ONCALL_CONFIG_CACHE_SECONDS"] = "0"
-    wiring.reset()
+    # Every configuration read missing the cache (a container idle for more than its 5 s, or a fresh one). The
+    # setting must reach the functions' containers (their own environment), not only this process.
+    bench.functions.set_env(ONCALL_CONFIG_CACHE_SECONDS="0")
     with _PhaseMeter(bench) as meter:
         cpu = bench.ingest(integration, [PAYLOAD] * 50)
     phases["ingest_uncached"] = meter.phase("ingest, configuration not cached", 50, cpu)
     with _PhaseMeter(bench) as meter:
         cpu, joined = bench.route_all()
     phases["route_join_uncached"] = meter.phase("route, joins, configuration not cached", joined, cpu)
-    os.environ["ONCALL_CONFIG_CACHE_SECONDS"] = "300"
-    wiring.reset()
+    bench.functions.set_env(ONCALL_CONFIG_CACHE_SECONDS="300")
 
 
 def _measure(output: _CountingStream, alerts: int, groups: int) -> WarmCost:
