@@ -6,7 +6,9 @@ error (bad option, not configured, invalid file), 3 not found (unknown id or nam
 
 from __future__ import annotations
 
+import faulthandler
 import json
+import os
 import shlex
 import signal
 import sys
@@ -137,7 +139,16 @@ def local() -> None:
         pass
     finally:
         print("\nStopping the local stack…", flush=True)
+        # A stop that hangs says where: every thread's stack on stderr after 10 s, instead of a silent wait.
+        faulthandler.dump_traceback_later(10)
         stack.stop()
+        faulthandler.cancel_dump_traceback_later()
+    # Reached only on Ctrl-C or SIGTERM. The stack is stopped: the port is closed, the pollers and timers are
+    # joined. What may still run is moto's emulation of in-flight work (a Step Functions execution waiting,
+    # a task's thread): exiting does not wait for it, as deleting a stack does not wait for its executions.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def banner(stack, settings, ingest_url: str, fire: str, resolve: str) -> str:
