@@ -185,7 +185,7 @@ def run(
             except subprocess.TimeoutExpired:
                 # Measured already; a stack slow to stop after a storm (its Step Functions executions still
                 # waiting in moto's threads) is killed, and said so, rather than losing the whole report.
-                print("the local stack did not stop within 20 s after the storm: killed", file=sys.stderr)
+                print("the local stack did not stop in time after the storm: killed", file=sys.stderr)
     return storm_result, latency_result
 
 

@@ -19,6 +19,9 @@ import requests
 from oncall_local.template import REPO_ROOT
 
 READY_TIMEOUT = 90
+# Ctrl-C to exit: the stack stops its parts at once (each waits a few seconds at most); 45 s leaves room for a
+# machine loaded by two test workers and a browser.
+STOP_SECONDS = 45
 
 
 def free_port() -> int:
@@ -89,7 +92,7 @@ class LocalStackProcess:
     def stop(self) -> int:
         self.process.send_signal(signal.SIGINT)
         try:
-            return self.process.wait(timeout=20)
+            return self.process.wait(timeout=STOP_SECONDS)
         except subprocess.TimeoutExpired:
             self.process.kill()
             raise
