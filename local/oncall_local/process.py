@@ -95,6 +95,8 @@ class LocalStackProcess:
             return self.process.wait(timeout=STOP_SECONDS)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            # What the stack said last, with the thread dump `oncall local` writes when a stop hangs.
+            print("".join(self.output[-120:]), file=sys.stderr)
             raise
 
 
