@@ -45,6 +45,7 @@ from pydantic import (
 from oncall.configuration.step_types import StepTypeName
 from oncall.models import WebhookTriggerName
 from oncall.platform.masking import MASK, mask_headers, mask_url
+from oncall.templates.names import BEHAVIOUR_TEMPLATES, SURFACE_TEMPLATES
 from oncall.webhooks.requests import SECRET_MASK
 from oncall_cli.ui import format_duration, parse_duration
 
@@ -81,19 +82,6 @@ UtcTime = Annotated[
     datetime, PlainSerializer(lambda v: v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), when_used="json")
 ]
 LocalTime = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(timespec="seconds"), when_used="json")]
-
-# Public template names (OnCall's) and the attributes of each surface.
-BEHAVIOUR_TEMPLATES = ("grouping_key", "resolve_signal", "acknowledge_signal", "source_link")
-SURFACE_TEMPLATES = {
-    "slack": ("title", "message", "image_url"),
-    "web": ("title", "message", "image_url"),
-    "sms": ("title",),
-    "phone_call": ("title",),
-    "telegram": ("title", "message", "image_url"),
-    "email": ("title", "message"),
-    "mobile_app": ("title", "message"),
-    "msteams": ("title", "message", "image_url"),
-}
 
 
 def normalize_templates(value: Any) -> Any:

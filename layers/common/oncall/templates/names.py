@@ -13,7 +13,9 @@ _BEHAVIOUR_NAMES = {
     "acknowledge_signal": "acknowledge_condition",
     "source_link": "source_link",
 }
-_SURFACE_ATTRIBUTES = {
+# Public template names: the behaviour templates, then each surface and its attributes (the CLI shares them).
+BEHAVIOUR_TEMPLATES = tuple(_BEHAVIOUR_NAMES)
+SURFACE_TEMPLATES = {
     "slack": ("title", "message", "image_url"),
     "web": ("title", "message", "image_url"),
     "sms": ("title",),
@@ -31,8 +33,8 @@ def public_templates_to_slots(public: dict[str, Any]) -> dict[str, str | None]:
     for name, value in public.items():
         if name in _BEHAVIOUR_NAMES:
             slots[_BEHAVIOUR_NAMES[name]] = value
-        elif name in _SURFACE_ATTRIBUTES:
-            attributes = _SURFACE_ATTRIBUTES[name]
+        elif name in SURFACE_TEMPLATES:
+            attributes = SURFACE_TEMPLATES[name]
             if value is None:
                 slots.update({f"{name}_{attribute}": None for attribute in attributes})
             elif isinstance(value, dict):
@@ -46,10 +48,10 @@ def unknown_template_names(public: dict[str, Any]) -> list[str]:
     for name, value in public.items():
         if name in _BEHAVIOUR_NAMES:
             continue
-        if name not in _SURFACE_ATTRIBUTES:
+        if name not in SURFACE_TEMPLATES:
             unknown.append(name)
         elif isinstance(value, dict):
-            unknown += [f"{name}.{a}" for a in value if a not in _SURFACE_ATTRIBUTES[name]]
+            unknown += [f"{name}.{a}" for a in value if a not in SURFACE_TEMPLATES[name]]
         elif value is not None:
             unknown.append(name)
     return unknown
@@ -58,9 +60,7 @@ def unknown_template_names(public: dict[str, Any]) -> list[str]:
 def public_template_names() -> list[str]:
     """Every template by its public name, surfaces dotted: grouping_key, …, web.title, sms.title, …"""
     names = list(_BEHAVIOUR_NAMES)
-    names += [
-        f"{surface}.{attribute}" for surface, attributes in _SURFACE_ATTRIBUTES.items() for attribute in attributes
-    ]
+    names += [f"{surface}.{attribute}" for surface, attributes in SURFACE_TEMPLATES.items() for attribute in attributes]
     return names
 
 
@@ -71,7 +71,7 @@ def template_slot(name: str) -> str | None:
     if name in _BEHAVIOUR_NAMES.values():
         return name
     for separator in (".", "_"):
-        for surface, attributes in _SURFACE_ATTRIBUTES.items():
+        for surface, attributes in SURFACE_TEMPLATES.items():
             attribute = name.removeprefix(f"{surface}{separator}")
             if attribute != name and attribute in attributes:
                 return f"{surface}_{attribute}"
@@ -82,7 +82,7 @@ def public_template_name(slot: str) -> str:
     for name, behaviour_slot in _BEHAVIOUR_NAMES.items():
         if behaviour_slot == slot:
             return name
-    for surface, attributes in _SURFACE_ATTRIBUTES.items():
+    for surface, attributes in SURFACE_TEMPLATES.items():
         attribute = slot.removeprefix(f"{surface}_")
         if attribute != slot and attribute in attributes:
             return f"{surface}.{attribute}"
@@ -91,6 +91,6 @@ def public_template_name(slot: str) -> str:
 
 def slots_to_public_templates(overrides: dict[str, str]) -> dict[str, Any]:
     public: dict[str, Any] = {name: overrides.get(slot) for name, slot in _BEHAVIOUR_NAMES.items()}
-    for surface, attributes in _SURFACE_ATTRIBUTES.items():
+    for surface, attributes in SURFACE_TEMPLATES.items():
         public[surface] = {attribute: overrides.get(f"{surface}_{attribute}") for attribute in attributes}
     return public
