@@ -127,8 +127,14 @@ class _Everything(logging.Handler):
 
 @pytest.fixture
 def debug_logs(monkeypatch):
-    """Every function logs at DEBUG (set before the functions are loaded)."""
-    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
+    """Every function logs at DEBUG. The functions' Powertools Loggers share the service's `logging.Logger`,
+    made once per process (perhaps by an earlier test), so its level is set there too, and restored."""
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")  # for functions loaded from now on
+    service = logging.getLogger("serverless-oncall")
+    saved = service.level
+    service.setLevel(logging.DEBUG)
+    yield
+    service.setLevel(saved)
 
 
 @pytest.fixture
