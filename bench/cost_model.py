@@ -69,14 +69,30 @@ def _lambda_dollars(cpu_ms: float, calls: dict[str, float], invocations: float, 
     return gb_seconds * LAMBDA_ARM_GB_SECOND + invocations * LAMBDA_REQUEST_PER_MILLION / 1e6
 
 
-_memory: dict[str, int] = {}
+_facts: list[TemplateFacts] = []
+
+
+def _template() -> TemplateFacts:
+    if not _facts:
+        _facts.append(template_facts.read())
+    return _facts[0]
+
+
+def platform_lines(function: str, invocations: float) -> float:
+    """Invocations whose START/END/REPORT lines Lambda writes: none for a function whose SystemLogLevel is WARN."""
+    return invocations if _template().platform_logs.get(function, True) else 0.0
+
+
+def front_door_per_million(scenario: Scenario) -> float:
+    """API Gateway bills each request to an integration URL on the HTTP API; the ingest function's URL is free
+    beyond the invocation (decision 80)."""
+    on_function_url = _template().integration_urls_on_function_url and not scenario.integration_urls_on_http_api
+    return 0.0 if on_function_url else HTTP_API_PER_MILLION
 
 
 def memory_mb(function: str) -> int:
     """A function's MemorySize, as template.yaml sets it (read once)."""
-    if not _memory:
-        _memory.update(template_facts.read().memory_mb)
-    return _memory[function]
+    return _template().memory_mb[function]
 
 
 def _dynamodb_dollars(phase: Phase) -> float:
@@ -96,6 +112,7 @@ class Scenario:
     new_group_share: float
     webhook_on_alert_added: bool = False
     uncached: bool = False  # every configuration read misses the 5 s cache (sparse traffic, fresh containers)
+    integration_urls_on_http_api: bool = False  # the IntegrationUrls parameter set to http-api
 
 
 def per_alert(work: WarmCost, scenario: Scenario) -> dict[str, float]:
@@ -119,7 +136,7 @@ def per_alert(work: WarmCost, scenario: Scenario) -> dict[str, float]:
         work.escalate_cpu_ms * escalate_invocations, escalation.calls, escalate_invocations, escalate_mb
     )
     return {
-        "API Gateway (HTTP API)": HTTP_API_PER_MILLION / 1e6,
+        "Front door: API Gateway (HTTP API), or free on the function URL": front_door_per_million(scenario) / 1e6,
         "Lambda ingest": _lambda_dollars(ingest.cpu_ms, ingest_calls, 1, memory_mb("IngestFunction")),
         "SQS FIFO ingest queue (send + receive/delete per batch)": (1 + 2 / ROUTE_BATCH) * SQS_FIFO_PER_MILLION / 1e6,
         "Lambda route": route_cost,
@@ -129,9 +146,13 @@ def per_alert(work: WarmCost, scenario: Scenario) -> dict[str, float]:
         + p * (_dynamodb_dollars(new) + _dynamodb_dollars(escalation)),
         "Step Functions (transitions)": p * work.transitions_per_group * SFN_STANDARD_TRANSITION,
         "Lambda escalate": p * escalate_cost,
-        "CloudWatch Logs": _logs_dollars(ingest, 1)
-        + (1 - p) * _logs_dollars(join, 1 / ROUTE_BATCH)
-        + p * _logs_dollars(new, 1 / ROUTE_BATCH + escalate_invocations),
+        "CloudWatch Logs": _logs_dollars(ingest, platform_lines("IngestFunction", 1))
+        + (1 - p) * _logs_dollars(join, platform_lines("RouteFunction", 1 / ROUTE_BATCH))
+        + p
+        * _logs_dollars(
+            new,
+            platform_lines("RouteFunction", 1 / ROUTE_BATCH) + platform_lines("EscalateFunction", escalate_invocations),
+        ),
     }
 
 
@@ -186,7 +207,7 @@ def idle_month(work: WarmCost, facts: TemplateFacts | None = None) -> list[IdleI
         ),
         IdleItem(
             "CloudWatch Logs: the sweep",
-            sweeps * _logs_dollars(sweep, 1),
+            sweeps * _logs_dollars(sweep, platform_lines("HeartbeatCheckFunction", 1)),
             "HeartbeatCheckLogs (START/END/REPORT lines)",
         ),
     ]

@@ -28,6 +28,12 @@ STORM_WRAP_UP_SECONDS = 45  # after the last send: processing, counting, stoppin
 LATENCY_TARGET_MS = 120  # local median, alert POST to first notification (issue 17: it was ~104 ms before a merge)
 
 
+def _with_platform_logs() -> str:
+    """The functions whose START/END/REPORT lines Lambda writes (decision 81)."""
+    names = [n.removesuffix("Function") for n, on in template_facts.read().platform_logs.items() if on]
+    return ", ".join(names) or "none"
+
+
 def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
@@ -138,9 +144,9 @@ def main() -> int:  # noqa: PLR0915 - one report, top to bottom
     row("2 warm", "item sizes (bytes)", ", ".join(f"{k} {v}" for k, v in work.item_bytes.items()))
     row(
         "2 warm",
-        "log bytes per alert (INFO + EMF; + Lambda's START/END/REPORT)",
-        f"ingest {ph['ingest'].log_bytes:.0f}; route {ph['route_join'].log_bytes:.0f} "
-        f"(+ {cost_model.LAMBDA_PLATFORM_LOG_BYTES} per invocation)",
+        "log bytes per alert (INFO + EMF; + Lambda's START/END/REPORT where the template keeps them)",
+        f"ingest {ph['ingest'].log_bytes:.0f}; route {ph['route_join'].log_bytes:.0f}; "
+        f"{cost_model.LAMBDA_PLATFORM_LOG_BYTES} per invocation for {_with_platform_logs()}",
     )
 
     print("cost model …", flush=True)
@@ -168,6 +174,10 @@ def main() -> int:  # noqa: PLR0915 - one report, top to bottom
     for label, scenario in (
         ('a webhook on every "alert added"', Scenario(0.01, webhook_on_alert_added=True)),
         ("nothing cached (sparse traffic: every configuration read misses)", Scenario(0.01, uncached=True)),
+        (
+            "integration URLs on the HTTP API (IntegrationUrls: http-api)",
+            Scenario(0.01, integration_urls_on_http_api=True),
+        ),
     ):
         row("3 cost", f"… 1 % new groups, {label}", f"${sum(cost_model.per_million(work, scenario).values()):.2f}")
     idle = cost_model.idle_month(work, facts)

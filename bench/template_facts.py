@@ -20,6 +20,11 @@ class TemplateFacts:
     secure_parameters: list[str]  # Custom::SecureParameter logical ids (SSM SecureString, standard tier)
     polled_queues: dict[str, str]  # queue logical id -> "fifo" | "standard", for every SQS event source
     schedules: dict[str, float] = field(default_factory=dict)  # "Function.Event" -> invocations per minute
+    # function logical id -> whether Lambda writes its START/END/REPORT lines (SystemLogLevel INFO, the default;
+    # WARN drops them: decision 81)
+    platform_logs: dict[str, bool] = field(default_factory=dict)
+    # integration URLs by default on the ingest function's URL (free per request), else on the HTTP API
+    integration_urls_on_function_url: bool = False
 
 
 def _per_minute(expression: str) -> float:
@@ -37,6 +42,22 @@ def _alarm_metrics(alarm: dict[str, Any]) -> int:
     return sum(1 for query in props.get("Metrics", []) if "MetricStat" in query)
 
 
+def _writes_platform_logs(function: dict[str, Any]) -> bool:
+    logging = function.get("Properties", {}).get("LoggingConfig", {})
+    return logging.get("LogFormat") != "JSON" or logging.get("SystemLogLevel", "INFO") in ("DEBUG", "INFO")
+
+
+def _integration_urls_on_function_url(template: dict[str, Any]) -> bool:
+    """Whether the IntegrationUrls parameter's default puts integration URLs on the ingest function's URL, and
+    the template has that URL (decision 80)."""
+    default = template.get("Parameters", {}).get("IntegrationUrls", {}).get("Default")
+    has_url = any(
+        resource.get("Properties", {}).get("TargetFunctionArn") == {"Fn::GetAtt": ["IngestFunction", "Arn"]}
+        for resource in resources_of_type(template, "AWS::Lambda::Url").values()
+    )
+    return default == "function-url" and has_url
+
+
 def read(template: dict[str, Any] | None = None) -> TemplateFacts:
     template = template or load_template()
     default_memory = template.get("Globals", {}).get("Function", {}).get("MemorySize", 128)  # Lambda's default
@@ -52,6 +73,8 @@ def read(template: dict[str, Any] | None = None) -> TemplateFacts:
             elif event.get("Type") in ("Schedule", "ScheduleV2"):
                 schedules[f"{name}.{event_name}"] = _per_minute(event["Properties"]["ScheduleExpression"])
     return TemplateFacts(
+        platform_logs={name: _writes_platform_logs(f) for name, f in functions.items()},
+        integration_urls_on_function_url=_integration_urls_on_function_url(template),
         memory_mb={
             name: int(f.get("Properties", {}).get("MemorySize", default_memory)) for name, f in functions.items()
         },

@@ -171,6 +171,10 @@ def create_topology(
         parameters=parameters,
     )
     resolver.physical["HttpApi"] = "local"
+    # The ingest function's URL (decision 80): locally the front door serves its paths on the same port, so a
+    # function URL is the front door's base. Deployed, it is another host answering the same paths.
+    function_url = f"{public_base_url.rstrip('/')}/" if public_base_url else ""
+    resolver.attributes[("IngestFunctionUrl", "FunctionUrl")] = function_url
     for logical_id in resources_of_type(template, "AWS::ApiGatewayV2::Api"):
         resolver.physical[logical_id] = "local"
     _create_tables(template, resolver, stack_name)

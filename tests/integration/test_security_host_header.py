@@ -23,7 +23,8 @@ HOSTILE = {
 
 @pytest.fixture
 def no_public_base_url(aws):
-    aws.set_env(PUBLIC_BASE_URL="")
+    # and integration URLs on the HTTP API (IntegrationUrls: http-api), so every link is built from the request
+    aws.set_env(PUBLIC_BASE_URL="", INGEST_BASE_URL="")
     return aws
 
 

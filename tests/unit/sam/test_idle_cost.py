@@ -58,3 +58,37 @@ def test_schedules_are_priced_from_their_rate():
     assert template_facts._per_minute("rate(1 hour)") == pytest.approx(1 / 60)
     with pytest.raises(ValueError, match="cannot price"):
         template_facts._per_minute("cron(0 * * * ? *)")
+
+
+def test_the_per_alert_functions_write_no_platform_lines_and_the_others_keep_them():
+    # given the template's LoggingConfig (decision 81)
+    # then the cost model bills START/END/REPORT lines only where Lambda writes them
+    assert not FACTS.platform_logs["IngestFunction"] and not FACTS.platform_logs["RouteFunction"]
+    assert FACTS.platform_logs["EscalateFunction"] and FACTS.platform_logs["ApiFunction"]
+    assert cost_model.platform_lines("IngestFunction", 1) == 0
+    assert cost_model.platform_lines("HeartbeatCheckFunction", 2) == 2
+
+
+def test_a_system_log_level_keeps_platform_lines_unless_it_is_warn():
+    def function(**logging):
+        return {"Properties": {"LoggingConfig": {"LogGroup": "x", **logging}}}
+
+    assert template_facts._writes_platform_logs(function())
+    assert template_facts._writes_platform_logs(function(LogFormat="JSON"))
+    assert template_facts._writes_platform_logs(function(LogFormat="JSON", SystemLogLevel="DEBUG"))
+    assert not template_facts._writes_platform_logs(function(LogFormat="JSON", SystemLogLevel="WARN"))
+
+
+def test_integration_urls_on_the_function_url_cost_nothing_at_the_front_door():
+    # given the template's default (IntegrationUrls: function-url, decision 80)
+    assert FACTS.integration_urls_on_function_url
+    # then senders' requests cost no API Gateway request; on the HTTP API they cost $1.00 per million
+    assert cost_model.front_door_per_million(cost_model.Scenario(0.01)) == 0.0
+    on_api = cost_model.Scenario(0.01, integration_urls_on_http_api=True)
+    assert cost_model.front_door_per_million(on_api) == cost_model.HTTP_API_PER_MILLION
+
+
+def test_without_the_function_url_the_front_door_is_the_http_api():
+    template = template_facts.load_template()
+    del template["Resources"]["IngestFunctionUrl"]
+    assert not template_facts.read(template).integration_urls_on_function_url

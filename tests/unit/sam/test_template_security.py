@@ -40,3 +40,51 @@ def test_every_checkov_suppression_says_why():
         for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
     ]
     assert skips and all(skip["id"].startswith("CKV_") and len(skip.get("comment", "")) > 20 for skip in skips)
+
+
+def test_only_the_ingest_function_has_a_public_url_and_only_when_integration_urls_use_it():
+    # given the function URLs and the permissions that make one public (decision 80)
+    urls = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Lambda::Url"}
+    public = {
+        k: v
+        for k, v in RESOURCES.items()
+        if v["Type"] == "AWS::Lambda::Permission" and v["Properties"].get("Principal") == "*"
+    }
+    # then there is one URL, on the ingest function, and each public permission names it and is conditional
+    assert {k: v["Properties"]["TargetFunctionArn"] for k, v in urls.items()} == {
+        "IngestFunctionUrl": {"Fn::GetAtt": ["IngestFunction", "Arn"]}
+    }
+    assert sorted(public) == ["IngestFunctionUrlInvokePermission", "IngestFunctionUrlPermission"]
+    for resource in [*urls.values(), *public.values()]:
+        assert resource["Condition"] == "IntegrationUrlsOnFunctionUrl"
+    assert all(p["Properties"]["FunctionName"] == {"Ref": "IngestFunction"} for p in public.values())
+    # the URL itself may only be invoked through the URL: no direct lambda:Invoke for everyone
+    invoke = public["IngestFunctionUrlInvokePermission"]["Properties"]
+    assert invoke["Action"] == "lambda:InvokeFunction" and invoke["InvokedViaFunctionUrl"] is True
+    assert public["IngestFunctionUrlPermission"]["Properties"]["FunctionUrlAuthType"] == "NONE"
+
+
+@pytest.mark.parametrize("name", ["ApiFunction", "ConsoleFunction"])
+def test_the_pages_that_show_integration_urls_know_the_ingest_url(name):
+    variables = FUNCTIONS[name]["Properties"]["Environment"]["Variables"]
+    assert variables["INGEST_BASE_URL"] == {
+        "Fn::If": ["IntegrationUrlsOnFunctionUrl", {"Fn::GetAtt": ["IngestFunctionUrl", "FunctionUrl"]}, ""]
+    }
+
+
+@pytest.mark.parametrize("name", ["IngestFunction", "RouteFunction"])
+def test_the_per_alert_functions_log_json_and_follow_the_log_level(name):
+    # given Lambda's advanced logging controls on the functions that run per alert (decision 81)
+    logging = FUNCTIONS[name]["Properties"]["LoggingConfig"]
+    assert logging["LogFormat"] == "JSON" and logging["SystemLogLevel"] == "WARN"
+    assert logging["ApplicationLogLevel"] == {"Fn::FindInMap": ["ApplicationLogLevels", {"Ref": "LogLevel"}, "level"]}
+    # then every LogLevel value maps to a level Lambda accepts, never above INFO: Lambda counts a line without
+    # a level (an EMF metric line) as INFO, so a stricter level would drop every metric of these functions
+    mapping = TEMPLATE["Mappings"]["ApplicationLogLevels"]
+    assert set(mapping) == set(TEMPLATE["Parameters"]["LogLevel"]["AllowedValues"])
+    assert {k: v["level"] for k, v in mapping.items()} == {
+        "DEBUG": "DEBUG",
+        "INFO": "INFO",
+        "WARNING": "INFO",
+        "ERROR": "INFO",
+    }

@@ -19,7 +19,7 @@ from oncall.api.pagination import paginate
 from oncall.models import Actor, ActorKind, ApiToken, ApiTokenRole
 from oncall.platform import ids
 from oncall.platform.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
-from oncall.platform.http import base_url, header
+from oncall.platform.http import base_url, header, integration_base_url
 from oncall.platform.masking import secrets_revealed
 from oncall.platform.settings import get_settings
 
@@ -128,6 +128,11 @@ def _authenticate(event: dict) -> ApiToken:
 
 def base(router: BaseRouter) -> str:
     return base_url(router.current_event.raw_event, get_settings().public_base_url)
+
+
+def integration_base(router: BaseRouter) -> str:
+    """The base of integration URLs (an integration's link and its heartbeat URL)."""
+    return integration_base_url(base(router), get_settings().ingest_base_url)
 
 
 def page_of(router: BaseRouter, items: list[dict[str, Any]], page: int, perpage: int, **filters: Any) -> dict:

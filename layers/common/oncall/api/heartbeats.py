@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import Field
 
 from oncall import wiring
-from oncall.api.common import base, metrics
+from oncall.api.common import integration_base, metrics
 from oncall.api.responses import returns
 from oncall.intake.types.catalog import ingest_url
 from oncall.models import Heartbeat, Integration
@@ -84,7 +84,7 @@ def _integration(integration_id: str) -> Integration:
 
 
 def _present(integration: Integration, current) -> dict:
-    return present_heartbeat(integration, current, base(router), wiring.now_clock().now())
+    return present_heartbeat(integration, current, integration_base(router), wiring.now_clock().now())
 
 
 @router.get("/integrations/<integration_id>/heartbeat", responses=returns(HeartbeatOut))

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from oncall import wiring
 from oncall.access.tokens import require_role
-from oncall.api.common import Page, PerPage, base, metrics, page_of, request_id
+from oncall.api.common import Page, PerPage, base, integration_base, metrics, page_of, request_id
 from oncall.api.heartbeats import HeartbeatOut, present_heartbeat
 from oncall.api.pagination import DEFAULT_PAGE_SIZE
 from oncall.api.responses import SlackOut, TelegramOut, created, deleted, no_slack, no_telegram, paged, returns
@@ -170,7 +170,7 @@ def integration_body(integration: Integration, base_url: str) -> dict:
 
 
 def _body(integration: Integration) -> dict:
-    return integration_body(integration, base(router))
+    return integration_body(integration, integration_base(router))
 
 
 def _changes():
@@ -203,7 +203,7 @@ def list_integrations(
     routes = {r.id: r for r in store.list_routes() if r.is_default}
     ids = [i.id for i in integrations]
     heartbeats, maintenances = store.get_heartbeats(ids), store.get_maintenances(ids)
-    now, url = wiring.now_clock().now(), base(router)
+    now, url = wiring.now_clock().now(), integration_base(router)
     bodies = [
         present_integration(
             i,
@@ -226,7 +226,7 @@ def create_integration(body: IntegrationCreate):
         require_role(router.context["api_token"], ApiTokenRole.ADMIN)
     integration, route = _changes().create_integration(body, store=wiring.store(), clock=wiring.now_clock())
     metrics.add_metric(name="IntegrationsCreated", unit=MetricUnit.Count, value=1)
-    return json_response(201, present_integration(integration, route, base(router)))
+    return json_response(201, present_integration(integration, route, integration_base(router)))
 
 
 @router.get("/integrations/<integration_id>", responses=returns(IntegrationOut))

@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import Field
 
 from oncall import wiring
-from oncall.api.common import Page, PerPage, actor, base, metrics, page_of
+from oncall.api.common import Page, PerPage, actor, integration_base, metrics, page_of
 from oncall.api.integrations import IntegrationOut, integration_body
 from oncall.api.pagination import DEFAULT_PAGE_SIZE
 from oncall.api.responses import created, deleted, paged, returns
@@ -91,7 +91,7 @@ def start_maintenance(integration_id: str, body: MaintenanceStartRequest) -> dic
         pause_running_escalations=body.pause_running_escalations,
     )
     metrics.add_metric(name="MaintenanceStarted", unit=MetricUnit.Count, value=1)
-    return integration_body(integration, base(router))
+    return integration_body(integration, integration_base(router))
 
 
 @router.post("/integrations/<integration_id>/maintenance_stop", responses=returns(IntegrationOut))
@@ -100,7 +100,7 @@ def stop_maintenance(integration_id: str) -> dict:
     integration = _integration(integration_id)
     if maintenance.stop(integration.id, actor(router), wiring.action_deps()) is not None:
         metrics.add_metric(name="MaintenanceEnded", unit=MetricUnit.Count, value=1)
-    return integration_body(integration, base(router))
+    return integration_body(integration, integration_base(router))
 
 
 @router.get("/integrations/<integration_id>/maintenance_windows", responses=paged(MaintenanceWindowOut))

@@ -176,7 +176,8 @@ def group_href(group_id: str) -> str:
 # ------------------------------------------------------------------------------------------ dispatch
 def handle(event: dict[str, Any]) -> dict[str, Any]:
     try:
-        request = Request.from_event(event, get_settings().public_base_url)
+        settings = get_settings()
+        request = Request.from_event(event, settings.public_base_url, settings.ingest_base_url)
     except ValueError:  # a query string with too many fields
         return Response(HTTPStatus.BAD_REQUEST, "Bad request.", "text/plain; charset=utf-8").as_result()
     return dispatch(request).as_result()

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from oncall.platform.errors import PayloadTooLargeError
-from oncall.platform.http import base_url, header, request_body
+from oncall.platform.http import base_url, header, integration_base_url, request_body
 
 MAX_FORM_BYTES = 256 * 1024
 MAX_FORM_FIELDS = 2000
@@ -25,10 +25,12 @@ class Request:
     path: str
     query: dict[str, list[str]]
     base_url: str
+    # Where integration URLs live (the ingest function's URL, else base_url): decision 80.
+    integration_base_url: str = ""
     _form: dict[str, list[str]] | None = None
 
     @classmethod
-    def from_event(cls, event: dict[str, Any], configured_base_url: str = "") -> Request:
+    def from_event(cls, event: dict[str, Any], configured_base_url: str = "", ingest_base_url: str = "") -> Request:
         context = event.get("requestContext") or {}
         method = ((context.get("http") or {}).get("method") or "GET").upper()
         path = event.get("rawPath") or "/"
@@ -36,7 +38,8 @@ class Request:
         if stage != "$default":
             path = path[len("/" + stage) :]
         query = parse_qs(event.get("rawQueryString") or "", keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
-        return cls(event, method, path, query, base_url(event, configured_base_url))
+        base = base_url(event, configured_base_url)
+        return cls(event, method, path, query, base, integration_base_url(base, ingest_base_url))
 
     @property
     def secure(self) -> bool:

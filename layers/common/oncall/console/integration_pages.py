@@ -124,11 +124,11 @@ def show_integration(ctx: Ctx, integration_id: str) -> Response:
     store = wiring.store()
     integration = _integration(integration_id)
     kind = get_type(integration.type)
-    url = ingest_url(ctx.request.base_url, integration)
+    url = ingest_url(ctx.request.integration_base_url, integration)
     now = wiring.now_clock().now()
     hb = None
     if kind and kind.heartbeat_available:
-        hb = present_heartbeat(integration, store.get_heartbeat(integration.id), ctx.request.base_url, now)
+        hb = present_heartbeat(integration, store.get_heartbeat(integration.id), ctx.request.integration_base_url, now)
     groups = [g for g in store.list_groups() if g.integration_id == integration.id][:10]
     chains = sorted(store.list_chains(), key=lambda c: c.name.lower())
     team = store.get_team(integration.team_id) if integration.team_id else None

@@ -274,6 +274,23 @@ def base_url(event: dict[str, Any], configured: str = "") -> str:
     return f"https://{domain}" if _DOMAIN.match(domain) else "https://localhost"
 
 
+_FUNCTION_URL_DOMAIN = re.compile(r"^[a-z0-9]+\.lambda-url\.[a-z0-9-]+\.on\.aws$")
+
+
+def reached_base_url(event: dict[str, Any], configured: str = "") -> str:
+    """The base URL a request to the ingest function came in on: its Lambda function URL when it came that way
+    (Lambda names the domain; the function cannot be told its own URL without a template cycle), else
+    `base_url`."""
+    domain = str((event.get("requestContext") or {}).get("domainName") or "")
+    return f"https://{domain}" if _FUNCTION_URL_DOMAIN.match(domain) else base_url(event, configured)
+
+
+def integration_base_url(api_base_url: str, ingest_base_url: str = "") -> str:
+    """Where integration URLs live: the ingest function's own URL when the deployment gives it one
+    (INGEST_BASE_URL, a Lambda function URL: decision 80), else the API's base. Both answer the same paths."""
+    return ingest_base_url.rstrip("/") or api_base_url
+
+
 def request_id(event: dict[str, Any]) -> str:
     return (event.get("requestContext") or {}).get("requestId", "")
 

@@ -27,6 +27,9 @@ class Settings(BaseModel):
     action_link_ttl_seconds: int = Field(default=7 * 24 * 3600, validation_alias="ACTION_LINK_TTL_SECONDS")
     # Overrides the base URL derived from the request (custom domains behind a proxy, say).
     public_base_url: str = Field(default="", validation_alias="PUBLIC_BASE_URL")
+    # Where integration URLs live when not on the API's base: the ingest function's URL (template parameter
+    # IntegrationUrls, decision 80). Empty = under the API's base URL.
+    ingest_base_url: str = Field(default="", validation_alias="INGEST_BASE_URL")
     # Local mode only: every delivery is also appended here as one JSON line.
     outbox_path: str = Field(default="", validation_alias="ONCALL_OUTBOX_PATH")
     # Largest request body the ingest endpoint accepts (bytes, after base64 decoding).
