@@ -444,10 +444,12 @@ def _boto_client_for(region: str, service: str, state_credentials: Any = None) -
         return _original_boto_client_for(region, service, state_credentials)
     kwargs: dict[str, Any] = {}
     if not botocore_stubber.enabled:
-        # Over moto's server, not the in-process transport: with the task's Lambda call made in the execution's
-        # own thread, fresh-clone CI runs saw local stacks wedge (no webhook deliveries, Ctrl-C never returning)
-        # under load; the socket keeps the task's call on the server's threads, as before decision 73.
-        kwargs["endpoint_url"] = f"http://localhost:{moto_settings.moto_server_port()}"
+        # The in-process transport's URL when there is one (the server is in this process), else moto's. Over
+        # moto's server socket instead, the local alert-to-page median was 216 ms against 120-132 ms in process
+        # (decision 73); CI runs that wedged under load did so over the socket too.
+        kwargs["endpoint_url"] = (
+            _transport.base_url if _transport is not None else f"http://localhost:{moto_settings.moto_server_port()}"
+        )
     key = (region, service, kwargs.get("endpoint_url", ""))
     with _task_clients_lock:  # boto3 clients are thread-safe once made; making one is not
         if key not in _task_clients:
