@@ -141,6 +141,16 @@ def render_report(report: Report) -> None:
             console.print(f"  ! {gap.what}: {gap.detail}{instead}", markup=False, highlight=False)
 
 
+def integration_base(api: OnCallClient) -> str:
+    """Where this deployment's integration URLs live, as its API shows them: by default the ingest function's own
+    URL, which is not the API's host (decision 80). The API's URL when it has no integration to show one."""
+    for integration in api.list_all("integrations"):
+        head, found, _ = str(integration.get("link") or "").partition("/integrations/v1/")
+        if found:
+            return head
+    return api.url.rstrip("/")
+
+
 def render_urls(report: Report, base_url: str, migration: Migration) -> None:
     rows = dict(report.urls)
     for integration in migration.config.integrations or []:
@@ -287,4 +297,4 @@ def migrate(
         return
     if applied:
         console.print(f"Applied {applied} change{'s' if applied != 1 else ''}.")
-    render_urls(migration.report, api.url, migration)
+    render_urls(migration.report, integration_base(api), migration)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from oncall_cli.commands.migrate import integration_base
 from oncall_cli.config_as_code import Config, IntegrationSpec, UserSpec, check, plan
 from oncall_cli.migrate import (
     OnCallV1Source,
@@ -348,3 +349,25 @@ def test_a_token_the_api_would_refuse_is_a_plan_problem_before_anything_is_writt
     fitted.integrations[0].token = "short"
     problems = plan(fitted, Config()).problems
     assert problems == ["integrations[0].token: not a token this service accepts (25 to 64 random letters and digits)"]
+
+
+class _Api:
+    """What `integration_base` reads of the destination: its URL and its integrations' links."""
+
+    def __init__(self, links: list[str]) -> None:
+        self.url = "https://a1b2c3.execute-api.eu-west-1.amazonaws.com"
+        self._links = links
+
+    def list_all(self, path: str) -> list[dict]:
+        assert path == "integrations"
+        return [{"name": f"i{n}", "link": link} for n, link in enumerate(self._links)]
+
+
+def test_the_urls_to_give_senders_are_on_the_host_the_api_shows_them_on():
+    # given a destination whose integration URLs are on its ingest function's URL (decision 80)
+    function_url = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws"
+    api = _Api([None, f"{function_url}/integrations/v1/alertmanager/T0KEN/"])  # a type without a URL first
+    # then the migration prints them there, not on the API's host
+    assert integration_base(api) == function_url
+    # and on the API's host when no integration shows one
+    assert integration_base(_Api([])) == "https://a1b2c3.execute-api.eu-west-1.amazonaws.com"
