@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 # Outputs the doctor reads (template.yaml Outputs); BaseUrl is the only one it cannot do without.
@@ -199,9 +200,11 @@ class Doctor:
         self._cleanup.insert(0, ("DELETE", f"integrations/{integration['id']}", None))
         state["integration_id"] = integration["id"]
         status = api.post_alert(integration["link"], demo_alert(tag))
+        # the host says which front door was checked: the ingest function's URL or the HTTP API (decision 80)
+        host = urlsplit(integration["link"]).netloc
         if not 200 <= status < 300:
-            raise DoctorError(f"the integration URL answered HTTP {status}")
-        return f"integration {integration['id']} answered HTTP {status}"
+            raise DoctorError(f"the integration URL on {host} answered HTTP {status}")
+        return f"integration {integration['id']} answered HTTP {status} on {host}"
 
     def _group_appears(self, api: Api, state: dict[str, Any]) -> str:
         def probe() -> dict | None:

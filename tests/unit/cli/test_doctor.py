@@ -158,6 +158,7 @@ def test_a_healthy_deployment_passes_every_check_and_leaves_nothing_behind():
     assert policy["channel"] == "ses://oncall@example.com"
     [(url, payload)] = deployment.alerts
     assert url.endswith("/integrations/v1/alertmanager/tok/") and payload["status"] == "firing"
+    assert _detail(checks, "integration accepts an alert").endswith("answered HTTP 200 on abc123")
     # and it deleted the group, then the integration, then the chain
     assert [p.split("/")[0] for p in _deleted(deployment)] == ["alert_groups", "integrations", "escalation_chains"]
 
@@ -193,7 +194,8 @@ def test_an_integration_url_that_refuses_the_alert_fails_the_check():
     deployment.alert_status = 503
     checks = {c.name: c for c in _doctor(deployment, FakeCloud()).run(stack_name="oncall")}
     assert checks["integration accepts an alert"].status == FAIL
-    assert "HTTP 503" in checks["integration accepts an alert"].detail
+    # the failure names the host that answered: the ingest function's URL or the HTTP API (decision 80)
+    assert checks["integration accepts an alert"].detail == "the integration URL on abc123 answered HTTP 503"
     assert checks["alert group appears"].status == FAIL
 
 
@@ -275,3 +277,7 @@ def test_an_answer_of_an_unexpected_shape_is_a_failure_not_a_crash():
     assert checks["integration accepts an alert"].status == FAIL
     assert "KeyError" in checks["integration accepts an alert"].detail
     assert [p.split("/")[0] for p in _deleted(deployment)] == ["integrations", "escalation_chains"]
+
+
+def _detail(checks, name: str) -> str:
+    return next(c.detail for c in checks if c.name == name)
