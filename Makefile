@@ -17,9 +17,10 @@ run: $(VENV)/.local-deps ## Start the local stack (Ctrl-C stops it)
 # a file per worker (--dist loadfile): a file's tests share one local stack and build on each other's state.
 PYTEST_WORKERS ?= auto
 
+# Build and lint run side by side (separate outputs: .aws-sam/ and build/translated-template.json): the build
+# mostly waits on pip and file copies, the lint on one core; together they save ~20 s of a CI run.
 test: deps ## Build (what sam deploy uploads, checked), lint, then the unit, integration and end-to-end tests
-	$(MAKE) --no-print-directory build
-	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target build lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit tests/integration
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile tests/e2e
 

@@ -31,9 +31,11 @@ from oncall.monitoring.maintenance import stop_for_incident  # noqa: E402
 from oncall.notify.paging import Pager  # noqa: E402
 from oncall.platform.bodies import check_responses  # noqa: E402
 from tests.fakes import FakeEscalations, FakeNotifier, FakeQueue, FixedClock, InMemoryStore  # noqa: E402
+from tests.shared_loader import share_service_models  # noqa: E402
 
 # Every response body a test builds is checked against its model's types (the functions only order them).
 check_responses()
+share_service_models()
 
 
 @pytest.fixture

@@ -44,6 +44,8 @@ Each is guarded by a test in tests/integration/test_moto_patches.py that fails l
 10. Step Functions parses a definition once: moto parses the ASL (with ANTLR) on every StartExecution, in
    the execution's thread before its first state: 20-50 ms of every alert's path to its first page. The
    parsed program is cached per definition text and each execution gets a deep copy of it (~0.5 ms).
+   CreateStateMachine parses it too, to validate it (~70 ms, in every integration test's setup): a definition
+   that parsed once is not parsed again; an invalid one is refused each time, as before.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 from moto.stepfunctions.parser.asl.utils import boto_client as sfn_boto_client
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 # Passed to mock_aws(config=...) in tests and POSTed to /moto-api/config in server mode.
@@ -231,6 +234,17 @@ def _cached_entrypoint(self):  # noqa: ANN001, ANN202 - moto's API
         with _programs_lock:
             _programs[definition] = program
     return copy.deepcopy(program)  # an execution never shares mutable state with another
+
+
+_original_validate = StepFunctionsParserBackend._validate_definition
+_valid_definitions: set[str] = set()
+
+
+def _cached_validate(definition: str) -> None:
+    if definition in _valid_definitions:  # parsed without error before: the same text parses the same way
+        return
+    _original_validate(definition)  # raises InvalidDefinition for an invalid one, every time
+    _valid_definitions.add(definition)
 
 
 _original_sqs_millis = sqs_models.unix_time_millis
@@ -551,6 +565,7 @@ def install(
         Table.query = _partition_query
         Table.all_items = _all_items
         ExecutionWorker._get_evaluation_entrypoint = _cached_entrypoint
+        StepFunctionsParserBackend._validate_definition = staticmethod(_cached_validate)
         _installed = True
 
 

@@ -5,6 +5,9 @@ import json
 import time
 
 import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from oncall_local import moto_patches
 
@@ -541,3 +544,28 @@ def test_each_definition_is_parsed_once_and_executions_get_their_own_copy(aws):
     assert [json.loads(sfn.describe_execution(executionArn=e)["output"]) for e in executions] == [{"n": 1}, {"n": 2}]
     assert parsed == [1]
     assert len(programs) == 2 and programs[0] is not programs[1]
+
+
+def test_a_valid_definition_is_validated_once_and_an_invalid_one_is_refused_every_time(aws):
+    # given the validation CreateStateMachine runs, counted
+    assert StepFunctionsParserBackend._validate_definition is moto_patches._cached_validate
+    sfn = boto3.client("stepfunctions")
+    role = "arn:aws:iam::123456789012:role/x"
+    parsed: list[str] = []
+    original = moto_patches._original_validate
+    moto_patches._original_validate = lambda definition: parsed.append(definition) or original(definition)
+    valid = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True, "Comment": "validate-probe"}}})
+    invalid = json.dumps({"StartAt": "Nowhere", "States": {"P": {"Type": "Nope"}}})
+    try:
+        # when the same valid definition is created twice, and an invalid one twice
+        for name in ("validate-a", "validate-b"):
+            sfn.create_state_machine(name=name, definition=valid, roleArn=role)
+        refusals = []
+        for name in ("invalid-a", "invalid-b"):
+            with pytest.raises(ClientError, match="ASLParserException") as refused:
+                sfn.create_state_machine(name=name, definition=invalid, roleArn=role)
+            refusals.append(refused.value)
+    finally:
+        moto_patches._original_validate = original
+    # then the valid one was parsed once, and the invalid one was parsed, and refused, both times
+    assert parsed == [valid, invalid, invalid] and len(refusals) == 2
