@@ -315,8 +315,11 @@ def test_create_a_rotation_and_see_who_is_on_call(signed_in, local_stack):
     driver.find_element(By.ID, "sc-name").send_keys(f"Rotation {suffix}")
     driver.find_element(By.ID, "sc-users").send_keys(f"first-{suffix}, second-{suffix}")
     Select(driver.find_element(By.ID, "sc-frequency")).select_by_value("daily")
-    # yesterday at midnight UTC: the first person had yesterday, the second has today
-    start = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT00:00")
+    # a day and a minute ago: the first person had the last day, the second's day began a minute ago. Not
+    # yesterday's midnight: the stack's clock runs 50x fast (time scale 0.02), so near midnight UTC its "now" is
+    # already tomorrow, and the rotation would be back to the first person. A handoff a minute behind the test's
+    # own clock holds until the stack's clock is a day ahead (~29 minutes of running at 50x).
+    start = (datetime.now(UTC) - timedelta(days=1, minutes=1)).strftime("%Y-%m-%dT%H:%M")
     driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, "sc-start"), start)
     _submit(driver, "/console/schedules")
     assert f"Schedule Rotation {suffix} created" in _flash(driver)
