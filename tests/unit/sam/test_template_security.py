@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oncall_local.template import load_template
+from oncall_local.template import Resolver, load_template
 
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]
@@ -88,3 +88,31 @@ def test_the_per_alert_functions_log_json_and_follow_the_log_level(name):
         "WARNING": "INFO",
         "ERROR": "INFO",
     }
+
+
+@pytest.mark.parametrize(
+    ("choice", "ingest_base", "outputs_base"),
+    [
+        ("function-url", "https://u1.lambda-url.us-east-1.on.aws/", "https://u1.lambda-url.us-east-1.on.aws/"),
+        ("http-api", "", "https://a1.execute-api.us-east-1.amazonaws.com/"),
+    ],
+)
+def test_the_integration_urls_parameter_decides_the_url_and_the_public_permissions(choice, ingest_base, outputs_base):
+    # given the template resolved with IntegrationUrls set to each choice
+    resolver = Resolver(
+        TEMPLATE,
+        pseudo={"AWS::Region": "us-east-1", "AWS::URLSuffix": "amazonaws.com"},
+        parameters={"IntegrationUrls": choice},
+        physical={"HttpApi": "a1"},
+        attributes={("IngestFunctionUrl", "FunctionUrl"): "https://u1.lambda-url.us-east-1.on.aws/"},
+    )
+    # then the pages show integration URLs on the function URL only when it exists, and the output agrees
+    for name in ("ApiFunction", "ConsoleFunction"):
+        assert resolver.resolve(FUNCTIONS[name]["Properties"]["Environment"]["Variables"]["INGEST_BASE_URL"]) == (
+            ingest_base
+        )
+    assert resolver.resolve(TEMPLATE["Outputs"]["IntegrationBaseUrl"]["Value"]) == outputs_base
+    # and the function URL and its public permissions exist only with it
+    conditional = ["IngestFunctionUrl", "IngestFunctionUrlPermission", "IngestFunctionUrlInvokePermission"]
+    created = [r for r in conditional if resolver.condition(RESOURCES[r]["Condition"])]
+    assert created == (conditional if choice == "function-url" else [])
