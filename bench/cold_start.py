@@ -143,7 +143,8 @@ _CHECKS = {
     "heartbeat_check": "assert isinstance(answer, dict), answer",
     "api": 'assert answer["statusCode"] == 200, answer',
 }
-_LAMBDA_NAMES = {
+# functions/<name>/ → its logical id in template.yaml
+LOGICAL_IDS = {
     "ingest": "IngestFunction",
     "route": "RouteFunction",
     "escalate": "EscalateFunction",
@@ -206,12 +207,12 @@ class Runtime:
 
     def handler_path(self, repo: Path, function: str) -> Path:
         if self.build is not None:
-            return self.build / _LAMBDA_NAMES[function] / "app.py"
+            return self.build / LOGICAL_IDS[function] / "app.py"
         return repo / "functions" / function / "app.py"
 
     def python_path(self, repo: Path, function: str) -> str:
         if self.build is not None and self.layer is not None:
-            return f"{self.build / _LAMBDA_NAMES[function]}:{self.layer}"
+            return f"{self.build / LOGICAL_IDS[function]}:{self.layer}"
         return f"{repo / 'layers' / 'common'}:{repo}"
 
 
@@ -276,7 +277,7 @@ def measure(  # noqa: PLR0913 - the run's settings, passed through
         environment = _environment(repo, {}, scratch, python_path)
     handler_code = replay + _HANDLER.format(
         path=str(runtime.handler_path(repo, function)),
-        function=_LAMBDA_NAMES[function],
+        function=LOGICAL_IDS[function],
         first_request=recorded is not None,
         clients=services,
         heavy=HEAVY_MODULES,
