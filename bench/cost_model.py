@@ -4,6 +4,7 @@ prices. Every assumption is a named constant below, so the model can be argued w
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -69,13 +70,10 @@ def _lambda_dollars(cpu_ms: float, calls: dict[str, float], invocations: float, 
     return gb_seconds * LAMBDA_ARM_GB_SECOND + invocations * LAMBDA_REQUEST_PER_MILLION / 1e6
 
 
-_facts: list[TemplateFacts] = []
-
-
+@functools.cache
 def _template() -> TemplateFacts:
-    if not _facts:
-        _facts.append(template_facts.read())
-    return _facts[0]
+    """template.yaml's facts, read once."""
+    return template_facts.read()
 
 
 def platform_lines(function: str, invocations: float) -> float:

@@ -28,9 +28,9 @@ STORM_WRAP_UP_SECONDS = 45  # after the last send: processing, counting, stoppin
 LATENCY_TARGET_MS = 120  # local median, alert POST to first notification (issue 17: it was ~104 ms before a merge)
 
 
-def _with_platform_logs() -> str:
+def _with_platform_logs(facts: template_facts.TemplateFacts) -> str:
     """The functions whose START/END/REPORT lines Lambda writes (decision 81)."""
-    names = [n.removesuffix("Function") for n, on in template_facts.read().platform_logs.items() if on]
+    names = [n.removesuffix("Function") for n, on in facts.platform_logs.items() if on]
     return ", ".join(names) or "none"
 
 
@@ -142,15 +142,15 @@ def main() -> int:  # noqa: PLR0915 - one report, top to bottom
         f"{ph['escalation'].wru:g} WRU + {ph['escalation'].rru:g} RRU",
     )
     row("2 warm", "item sizes (bytes)", ", ".join(f"{k} {v}" for k, v in work.item_bytes.items()))
+    facts = template_facts.read()
     row(
         "2 warm",
         "log bytes per alert (INFO + EMF; + Lambda's START/END/REPORT where the template keeps them)",
         f"ingest {ph['ingest'].log_bytes:.0f}; route {ph['route_join'].log_bytes:.0f}; "
-        f"{cost_model.LAMBDA_PLATFORM_LOG_BYTES} per invocation for {_with_platform_logs()}",
+        f"{cost_model.LAMBDA_PLATFORM_LOG_BYTES} per invocation for {_with_platform_logs(facts)}",
     )
 
     print("cost model …", flush=True)
-    facts = template_facts.read()
     breakdowns = {}
     for share in (0.01, 0.10):
         costs = cost_model.per_million(work, Scenario(share))

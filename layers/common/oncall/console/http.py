@@ -26,7 +26,7 @@ class Request:
     query: dict[str, list[str]]
     base_url: str
     # Where integration URLs live (the ingest function's URL, else base_url): decision 80.
-    integration_base_url: str = ""
+    integration_base_url: str
     _form: dict[str, list[str]] | None = None
 
     @classmethod
